@@ -1,0 +1,19 @@
+//! The RabbitMQ event backbone.
+//!
+//! - [`Envelope`]: the contract's message shape.
+//! - [`outbox`]: events are written to the `outbox` table in the same
+//!   transaction as the state change, and a relay publishes them with
+//!   publisher confirms. Nothing is published that did not commit, and
+//!   nothing that committed is lost while the broker is away.
+//! - [`consumer`]: manual acks, deduplication by event id, bounded retries
+//!   through a delay queue, and a dead-letter queue after the last retry.
+
+mod broker;
+pub mod consumer;
+mod envelope;
+pub mod outbox;
+
+pub use broker::Broker;
+pub use consumer::{Consumer, ConsumerSpec, EventHandler};
+pub use envelope::Envelope;
+pub use outbox::OutboxRelay;

@@ -1,0 +1,70 @@
+use std::sync::Arc;
+
+use lapin::{
+    Channel, Connection, ConnectionProperties, ExchangeKind, options::ExchangeDeclareOptions,
+    types::FieldTable,
+};
+use tokio::sync::Mutex;
+
+use crate::config::EventsConfig;
+
+/// A shared, lazily (re)connected RabbitMQ connection.
+///
+/// Channels are cheap; the connection is not. Callers ask for a channel and
+/// the broker reconnects first if the previous connection died, so the relay
+/// and consumers recover from a broker restart on their next attempt.
+#[derive(Clone)]
+pub struct Broker {
+    config: Arc<EventsConfig>,
+    connection: Arc<Mutex<Option<Connection>>>,
+}
+
+impl Broker {
+    pub fn new(config: EventsConfig) -> Self {
+        Self { config: Arc::new(config), connection: Arc::new(Mutex::new(None)) }
+    }
+
+    pub fn config(&self) -> &EventsConfig {
+        &self.config
+    }
+
+    pub fn exchange(&self) -> &str {
+        &self.config.exchange
+    }
+
+    /// A new channel on a live connection, with the events exchange declared.
+    pub async fn channel(&self) -> lapin::Result<Channel> {
+        let mut guard = self.connection.lock().await;
+        if let Some(connection) = guard.as_ref().filter(|c| c.status().connected()) {
+            if let Ok(channel) = connection.create_channel().await {
+                drop(guard);
+                self.declare_exchange(&channel).await?;
+                return Ok(channel);
+            }
+        }
+        let connection =
+            Connection::connect(&self.config.amqp_url, ConnectionProperties::default()).await?;
+        let channel = connection.create_channel().await?;
+        *guard = Some(connection);
+        drop(guard);
+        self.declare_exchange(&channel).await?;
+        Ok(channel)
+    }
+
+    /// Whether a channel can be opened right now (for `/ready`).
+    pub async fn check(&self) -> lapin::Result<()> {
+        let channel = self.channel().await?;
+        channel.close(200, "readiness check".into()).await
+    }
+
+    async fn declare_exchange(&self, channel: &Channel) -> lapin::Result<()> {
+        channel
+            .exchange_declare(
+                self.config.exchange.as_str().into(),
+                ExchangeKind::Topic,
+                ExchangeDeclareOptions { durable: true, ..Default::default() },
+                FieldTable::default(),
+            )
+            .await
+    }
+}

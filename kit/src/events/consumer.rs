@@ -1,0 +1,297 @@
+//! Idempotent, retrying consumers.
+//!
+//! Topology per consumer `name` (all durable):
+//! - `name`, bound to the events exchange for the consumer's routing keys;
+//! - `name.retry`, with a message TTL of `retry_delay` that dead-letters back
+//!   into `name`: a failed message waits there, then is redelivered;
+//! - `name.dlq`, where a message lands after `max_retries` failed retries, or
+//!   at once if it cannot even be parsed.
+//!
+//! Each delivery is handled in one database transaction that also records
+//! `(name, event id)` in `processed_events`. A redelivered event finds its row
+//! and is acknowledged without running the handler again, so the handler's
+//! effect happens once even when the process dies between commit and ack.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use lapin::{
+    BasicProperties, Channel,
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+        ConfirmSelectOptions, QueueBindOptions, QueueDeclareOptions,
+    },
+    types::{AMQPValue, FieldTable},
+};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+
+use super::{Broker, Envelope};
+
+const RETRY_HEADER: &str = "x-shopgraph-retries";
+const ERROR_HEADER: &str = "x-shopgraph-error";
+
+/// Applies one event inside the consumer's transaction.
+pub trait EventHandler: Send + Sync + 'static {
+    fn handle(
+        &self,
+        tx: &mut PgConnection,
+        event: &Envelope,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// What to consume, and how hard to try.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    /// The queue name, conventionally `<service>.<purpose>`; also the
+    /// deduplication scope.
+    pub name: String,
+    /// Routing keys (topic patterns) to bind.
+    pub routing_keys: Vec<String>,
+    pub max_retries: u32,
+    pub retry_delay: Duration,
+    pub prefetch: u16,
+}
+
+impl ConsumerSpec {
+    pub fn new(name: impl Into<String>, routing_keys: &[&str], broker: &Broker) -> Self {
+        Self {
+            name: name.into(),
+            routing_keys: routing_keys.iter().map(|k| (*k).to_owned()).collect(),
+            max_retries: broker.config().max_retries,
+            retry_delay: broker.config().retry_delay,
+            prefetch: 16,
+        }
+    }
+    fn retry_queue(&self) -> String {
+        format!("{}.retry", self.name)
+    }
+    pub fn dead_letter_queue(&self) -> String {
+        format!("{}.dlq", self.name)
+    }
+}
+
+/// The result of handling one delivery.
+#[derive(Debug)]
+pub enum Outcome {
+    Applied,
+    /// Seen before: acknowledged without running the handler.
+    Duplicate,
+    /// The handler failed; worth retrying.
+    Failed(anyhow::Error),
+    /// The message is not an envelope; retrying cannot help.
+    Malformed(anyhow::Error),
+}
+
+pub struct Consumer<H> {
+    spec: ConsumerSpec,
+    pool: PgPool,
+    broker: Broker,
+    handler: Arc<H>,
+}
+
+impl<H: EventHandler> Consumer<H> {
+    pub fn new(spec: ConsumerSpec, pool: PgPool, broker: Broker, handler: H) -> Self {
+        Self { spec, pool, broker, handler: Arc::new(handler) }
+    }
+
+    /// Declares the consumer's queues and bindings. Idempotent.
+    pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+        channel
+            .queue_declare(self.spec.name.as_str().into(), durable, FieldTable::default())
+            .await?;
+        for key in &self.spec.routing_keys {
+            channel
+                .queue_bind(
+                    self.spec.name.as_str().into(),
+                    self.broker.exchange().into(),
+                    key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        let mut retry_args = FieldTable::default();
+        let delay_ms = u32::try_from(self.spec.retry_delay.as_millis()).unwrap_or(u32::MAX);
+        retry_args.insert("x-message-ttl".into(), AMQPValue::LongUInt(delay_ms));
+        retry_args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+        retry_args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(self.spec.name.as_str().into()),
+        );
+        channel
+            .queue_declare(self.spec.retry_queue().as_str().into(), durable, retry_args)
+            .await?;
+        channel
+            .queue_declare(self.spec.dead_letter_queue().as_str().into(), durable, FieldTable::default())
+            .await?;
+        Ok(())
+    }
+
+    /// Consumes until cancelled, reconnecting with backoff when the broker
+    /// goes away.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            match self.consume(&shutdown).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(consumer = %self.spec.name, error = %e, retry_in = ?backoff, "consumer lost its channel");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        tracing::debug!(consumer = %self.spec.name, "consumer stopped");
+    }
+
+    async fn consume(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let channel = self.broker.channel().await?;
+        self.declare(&channel).await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel.basic_qos(self.spec.prefetch, BasicQosOptions::default()).await?;
+        let mut deliveries = channel
+            .basic_consume(
+                self.spec.name.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        loop {
+            let delivery = tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                next = deliveries.next() => next,
+            };
+            let delivery = match delivery {
+                Some(delivery) => delivery?,
+                None => anyhow::bail!("the broker closed the consumer"),
+            };
+            let outcome = self.process(&delivery.data).await;
+            self.settle(&channel, &delivery, outcome).await?;
+        }
+    }
+
+    /// Handles one message body: deduplicate, run the handler, record it, all
+    /// in one transaction. Public so that tests can stop between this and the
+    /// ack, as a crash would.
+    pub async fn process(&self, body: &[u8]) -> Outcome {
+        let envelope: Envelope = match serde_json::from_slice(body) {
+            Ok(envelope) => envelope,
+            Err(e) => return Outcome::Malformed(e.into()),
+        };
+        match self.apply(&envelope).await {
+            Ok(true) => Outcome::Applied,
+            Ok(false) => Outcome::Duplicate,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    async fn apply(&self, envelope: &Envelope) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&self.spec.name)
+        .bind(envelope.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(false);
+        }
+        let span = tracing::info_span!(
+            "event",
+            consumer = %self.spec.name,
+            event_type = %envelope.event_type,
+            event_id = %envelope.id,
+            traceparent = envelope.traceparent.as_deref().unwrap_or_default(),
+        );
+        let _entered = span.enter();
+        self.handler.handle(&mut tx, envelope).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn settle(&self, channel: &Channel, delivery: &Delivery, outcome: Outcome) -> anyhow::Result<()> {
+        let retries = retries_of(delivery);
+        match outcome {
+            Outcome::Applied | Outcome::Duplicate => {}
+            Outcome::Failed(e) if retries < self.spec.max_retries => {
+                tracing::warn!(consumer = %self.spec.name, retries, error = format!("{e:#}"), "event handler failed; retrying");
+                self.republish(channel, delivery, &self.spec.retry_queue(), retries + 1, &e).await?;
+            }
+            Outcome::Failed(e) | Outcome::Malformed(e) => {
+                tracing::error!(consumer = %self.spec.name, retries, error = format!("{e:#}"), "event dead-lettered");
+                self.republish(channel, delivery, &self.spec.dead_letter_queue(), retries, &e).await?;
+            }
+        }
+        // Acknowledge only after the retry or dead-letter copy is confirmed:
+        // a crash in between redelivers the original, never loses it.
+        delivery.ack(BasicAckOptions::default()).await?;
+        Ok(())
+    }
+
+    async fn republish(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        queue: &str,
+        retries: u32,
+        error: &anyhow::Error,
+    ) -> anyhow::Result<()> {
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert(RETRY_HEADER.into(), AMQPValue::LongUInt(retries));
+        let reason: String = format!("{error:#}").chars().take(500).collect();
+        headers.insert(ERROR_HEADER.into(), AMQPValue::LongString(reason.as_str().into()));
+        let properties = delivery.properties.clone().with_headers(headers).with_delivery_mode(2);
+        let confirmation = channel
+            .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), &delivery.data, properties)
+            .await?
+            .await?;
+        anyhow::ensure!(confirmation.is_ack(), "broker refused the {queue} copy");
+        Ok(())
+    }
+}
+
+fn retries_of(delivery: &Delivery) -> u32 {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(RETRY_HEADER))
+        .and_then(|v| match v {
+            AMQPValue::LongUInt(n) => Some(*n),
+            AMQPValue::LongLongInt(n) => u32::try_from(*n).ok(),
+            AMQPValue::LongInt(n) => u32::try_from(*n).ok(),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// Publishes `envelope` straight to the exchange, bypassing the outbox. For
+/// tests and tools only: services publish through the outbox.
+pub async fn publish_direct(broker: &Broker, envelope: &Envelope) -> anyhow::Result<()> {
+    let channel = broker.channel().await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    let body = serde_json::to_vec(envelope)?;
+    let confirmation = channel
+        .basic_publish(
+            broker.exchange().into(),
+            envelope.event_type.as_str().into(),
+            BasicPublishOptions::default(),
+            &body,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await?
+        .await?;
+    anyhow::ensure!(confirmation.is_ack(), "broker refused the message");
+    channel.close(200, "done".into()).await.ok();
+    Ok(())
+}

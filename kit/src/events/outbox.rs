@@ -1,0 +1,177 @@
+//! The transactional outbox and its relay.
+
+use std::time::Duration;
+
+use lapin::{BasicProperties, options::BasicPublishOptions, options::ConfirmSelectOptions};
+use sqlx::{PgConnection, PgPool, postgres::PgListener};
+use tokio_util::sync::CancellationToken;
+
+use super::{Broker, Envelope};
+
+/// The NOTIFY channel that wakes the relay as soon as an event commits.
+const WAKE_CHANNEL: &str = "shopgraph_outbox";
+const BATCH_SIZE: i64 = 100;
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Published rows are kept this long for debugging, then deleted.
+const RETENTION: &str = "7 days";
+
+/// Records `envelope` in the outbox. Call it inside the transaction that makes
+/// the change the event describes: they commit together or not at all.
+pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> sqlx::Result<()> {
+    let payload = serde_json::to_value(envelope).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("INSERT INTO outbox (event_id, routing_key, envelope) VALUES ($1, $2, $3)")
+        .bind(envelope.id)
+        .bind(&envelope.event_type)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
+    // Delivered at commit, and only if the transaction commits.
+    sqlx::query("SELECT pg_notify($1, '')").bind(WAKE_CHANNEL).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Publishes committed outbox rows, in order, until cancelled.
+pub struct OutboxRelay {
+    pool: PgPool,
+    broker: Broker,
+}
+
+impl OutboxRelay {
+    pub fn new(pool: PgPool, broker: Broker) -> Self {
+        Self { pool, broker }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let poll = self.broker.config().outbox_poll;
+        let mut listener = self.listen().await;
+        let mut channel = None;
+        let mut backoff = Duration::from_millis(100);
+        let mut last_cleanup = tokio::time::Instant::now();
+        while !shutdown.is_cancelled() {
+            match self.publish_batch(&mut channel).await {
+                // A full batch: there may be more waiting right away.
+                Ok(n) if n as i64 == BATCH_SIZE => continue,
+                Ok(_) => backoff = Duration::from_millis(100),
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "outbox relay could not publish; will retry");
+                    channel = None;
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
+            }
+            if last_cleanup.elapsed() > Duration::from_secs(3600) {
+                self.delete_old_rows().await;
+                last_cleanup = tokio::time::Instant::now();
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = wait_for_wake(&mut listener, poll) => {}
+            }
+        }
+        tracing::debug!("outbox relay stopped");
+    }
+
+    /// Publishes up to one batch. Rows are locked for the duration, so
+    /// several relays (several instances of a service) never publish the
+    /// same row concurrently; they are marked sent only after the broker
+    /// confirmed every message, so a failure leaves them for the next try.
+    pub async fn publish_batch(&self, channel: &mut Option<lapin::Channel>) -> anyhow::Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
+            "SELECT seq, routing_key, envelope FROM outbox
+             WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(BATCH_SIZE)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let seqs: Vec<i64> = rows.iter().map(|(seq, _, _)| *seq).collect();
+        let result = self.publish_rows(channel, &rows).await;
+        if let Err(e) = result {
+            sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ANY($1)")
+                .bind(&seqs)
+                .execute(&self.pool)
+                .await
+                .ok();
+            return Err(e);
+        }
+        sqlx::query("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)")
+            .bind(&seqs)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    async fn publish_rows(
+        &self,
+        channel: &mut Option<lapin::Channel>,
+        rows: &[(i64, String, serde_json::Value)],
+    ) -> anyhow::Result<()> {
+        if channel.as_ref().is_none_or(|c| !c.status().connected()) {
+            let fresh = self.broker.channel().await?;
+            fresh.confirm_select(ConfirmSelectOptions::default()).await?;
+            *channel = Some(fresh);
+        }
+        let Some(channel) = channel.as_ref() else { unreachable!("set above") };
+        let mut confirms = Vec::with_capacity(rows.len());
+        for (_, routing_key, envelope) in rows {
+            let message_id = envelope.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+            let properties = BasicProperties::default()
+                .with_content_type("application/json".into())
+                .with_delivery_mode(2) // persistent
+                .with_message_id(message_id.into());
+            let body = serde_json::to_vec(envelope)?;
+            let confirm = channel
+                .basic_publish(
+                    self.broker.exchange().into(),
+                    routing_key.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    properties,
+                )
+                .await?;
+            confirms.push(confirm);
+        }
+        for confirm in confirms {
+            let confirmation = confirm.await?;
+            anyhow::ensure!(confirmation.is_ack(), "broker refused a message: {confirmation:?}");
+        }
+        Ok(())
+    }
+
+    async fn listen(&self) -> Option<PgListener> {
+        let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
+        listener.listen(WAKE_CHANNEL).await.ok()?;
+        Some(listener)
+    }
+
+    async fn delete_old_rows(&self) {
+        let sql = format!(
+            "DELETE FROM outbox WHERE published_at < now() - interval '{RETENTION}'"
+        );
+        if let Err(e) = sqlx::query(&sql).execute(&self.pool).await {
+            tracing::warn!(error = %e, "could not prune the outbox");
+        }
+    }
+}
+
+/// Waits for a NOTIFY or the poll interval, whichever comes first. Polling
+/// covers a lost listener connection and rows left by a failed attempt.
+async fn wait_for_wake(listener: &mut Option<PgListener>, poll: Duration) {
+    match listener {
+        Some(l) => {
+            if let Ok(Err(_)) = tokio::time::timeout(poll, l.recv()).await {
+                // The listener lost its connection; poll while it reconnects.
+                tokio::time::sleep(poll).await;
+            }
+        }
+        None => tokio::time::sleep(poll).await,
+    }
+}

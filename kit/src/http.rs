@@ -1,0 +1,12 @@
+//! The HTTP scaffold every subgraph runs on.
+//!
+//! `build(config) -> App` in each service assembles an [`App`]: an axum
+//! router plus the background tasks (outbox relay, consumers) that belong to
+//! it. Tests drive `app.router` without a socket, or [`App::spawn`] it on
+//! port 0; binaries call [`App::serve`]. Binding is kept apart from building.
+
+mod graphql;
+mod server;
+
+pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl};
+pub use server::{App, BackgroundTask, Readiness, RunningApp, bind, shutdown_on_signal};

@@ -1,0 +1,180 @@
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Json, Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use futures::{FutureExt, future::BoxFuture};
+use serde_json::json;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// Work that runs beside the HTTP server and stops with it.
+pub type BackgroundTask = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send>;
+
+type Check = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// The dependencies `/ready` checks.
+#[derive(Clone, Default)]
+pub struct Readiness {
+    checks: Vec<(&'static str, Check)>,
+}
+
+impl Readiness {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn check<F, Fut>(mut self, name: &'static str, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.checks.push((name, Arc::new(move || check().boxed())));
+        self
+    }
+
+    pub fn postgres(self, pool: sqlx::PgPool) -> Self {
+        self.check("postgres", move || {
+            let pool = pool.clone();
+            async move {
+                sqlx::query("SELECT 1").execute(&pool).await?;
+                Ok(())
+            }
+        })
+    }
+
+    pub fn broker(self, broker: crate::events::Broker) -> Self {
+        self.check("rabbitmq", move || {
+            let broker = broker.clone();
+            async move { Ok(broker.check().await?) }
+        })
+    }
+}
+
+/// A built service: routes plus background tasks, not yet bound to a port.
+pub struct App {
+    pub router: Router,
+    tasks: Vec<BackgroundTask>,
+}
+
+impl App {
+    /// Adds `/health` and `/ready` to the service's routes.
+    pub fn new(routes: Router, readiness: Readiness) -> Self {
+        let router = routes
+            .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
+            .route("/ready", get(ready).with_state(readiness));
+        Self { router, tasks: Vec::new() }
+    }
+
+    pub fn with_task<F, Fut>(mut self, task: F) -> Self
+    where
+        F: FnOnce(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.push(Box::new(move |token| task(token).boxed()));
+        self
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains HTTP connections and
+    /// waits for the background tasks to stop.
+    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+        let handles: Vec<JoinHandle<()>> =
+            self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.child_token()))).collect();
+        let result = axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await;
+        shutdown.cancel();
+        for handle in handles {
+            if tokio::time::timeout(Duration::from_secs(10), handle).await.is_err() {
+                tracing::warn!("a background task did not stop within 10s");
+            }
+        }
+        result
+    }
+
+    /// Serves in the background on `listener` (port 0 in tests).
+    pub fn spawn(self, listener: TcpListener) -> RunningApp {
+        let addr = listener.local_addr().expect("a bound listener has an address");
+        let shutdown = CancellationToken::new();
+        let handle = tokio::spawn(self.serve(listener, shutdown.clone()));
+        RunningApp { addr, shutdown, handle: Some(handle) }
+    }
+}
+
+/// A service running in the background; stops when dropped.
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the server and its background tasks and waits for them.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn ready(State(readiness): State<Readiness>) -> impl IntoResponse {
+    let mut failures = serde_json::Map::new();
+    for (name, check) in &readiness.checks {
+        let outcome = tokio::time::timeout(Duration::from_secs(3), check()).await;
+        let error = match outcome {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(_) => "timed out".to_owned(),
+        };
+        tracing::warn!(dependency = name, error = %error, "readiness check failed");
+        // Name the dependency, not the cause: causes can carry internals.
+        failures.insert((*name).to_owned(), json!("unavailable"));
+    }
+    if failures.is_empty() {
+        (StatusCode::OK, Json(json!({ "status": "ready" })))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "failing": failures })))
+    }
+}
+
+/// Binds `host:port`, naming the address on failure.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
+}
+
+/// A token cancelled on SIGINT or SIGTERM: the one shutdown path.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            () = terminate => {},
+        }
+        tracing::info!("shutdown signal received");
+        trigger.cancel();
+    });
+    token
+}
+

@@ -1,0 +1,15 @@
+//! The Shopgraph platform kit: everything a subgraph needs that is not its
+//! domain. Config, telemetry, errors, JWT auth, PostgreSQL setup, the HTTP
+//! scaffold and the RabbitMQ event backbone live here so that every service
+//! behaves the same way.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod pagination;
+pub mod telemetry;
+
+pub use error::{AppError, AppResult};

@@ -1,0 +1,136 @@
+//! Logging and trace context.
+//!
+//! One subscriber per process, configured by `RUST_LOG` (default `info`) and
+//! `LOG_FORMAT` (`pretty` or `json`). Trace context follows W3C Trace Context:
+//! an incoming `traceparent` is adopted, otherwise a new trace starts, and
+//! the same trace id travels into the event envelopes a request produces.
+
+use std::fmt;
+
+use rand::RngCore;
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::config::{LogFormat, var_or};
+
+/// Installs the global subscriber. Safe to call more than once: later calls
+/// are ignored, which keeps tests and the all-in-one dev binary simple.
+pub fn init() {
+    let format = var_or("LOG_FORMAT", LogFormat::Pretty).unwrap_or(LogFormat::Pretty);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
+            .try_init(),
+    };
+}
+
+/// A W3C `traceparent`: version 00, trace id, parent span id, flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceParent {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    pub sampled: bool,
+}
+
+impl TraceParent {
+    /// Starts a new trace.
+    pub fn new_root() -> Self {
+        let mut rng = rand::thread_rng();
+        let mut trace_id = [0u8; 16];
+        let mut span_id = [0u8; 8];
+        rng.fill_bytes(&mut trace_id);
+        rng.fill_bytes(&mut span_id);
+        Self { trace_id, span_id, sampled: true }
+    }
+
+    /// The same trace, with a new span id for work done here.
+    pub fn child(&self) -> Self {
+        let mut span_id = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut span_id);
+        Self { span_id, ..*self }
+    }
+
+    /// Parses a header value; anything malformed is `None` (the spec says to
+    /// start a new trace rather than fail the request).
+    pub fn parse(header: &str) -> Option<Self> {
+        let mut parts = header.trim().split('-');
+        let version = parts.next()?;
+        let trace = parts.next()?;
+        let span = parts.next()?;
+        let flags = parts.next()?;
+        if version != "00" || parts.next().is_some() || flags.len() != 2 {
+            return None;
+        }
+        let trace_id: [u8; 16] = decode_hex(trace)?.try_into().ok()?;
+        let span_id: [u8; 8] = decode_hex(span)?.try_into().ok()?;
+        if trace_id == [0; 16] || span_id == [0; 8] {
+            return None;
+        }
+        let flags = u8::from_str_radix(flags, 16).ok()?;
+        Some(Self { trace_id, span_id, sampled: flags & 1 == 1 })
+    }
+
+    pub fn trace_id_hex(&self) -> String {
+        encode_hex(&self.trace_id)
+    }
+}
+
+impl fmt::Display for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "00-{}-{}-{:02x}",
+            encode_hex(&self.trace_id),
+            encode_hex(&self.span_id),
+            u8::from(self.sampled)
+        )
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_a_valid_traceparent() {
+        let raw = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let parsed = TraceParent::parse(raw).expect("valid");
+        assert_eq!(parsed.to_string(), raw);
+        assert_eq!(parsed.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+
+    #[test]
+    fn rejects_malformed_or_all_zero_ids() {
+        for bad in [
+            "",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+        ] {
+            assert_eq!(TraceParent::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_child_keeps_the_trace_and_changes_the_span() {
+        let root = TraceParent::new_root();
+        let child = root.child();
+        assert_eq!(child.trace_id, root.trace_id);
+        assert_ne!(child.span_id, root.span_id);
+    }
+}
