@@ -23,8 +23,11 @@ use crate::{config::AuthConfig, error::AppError};
 pub const ISSUER: &str = "shopgraph";
 const JWKS_MIN_REFRESH: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, sqlx::Type,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Customer,
     Admin,
@@ -78,7 +81,10 @@ pub enum TokenError {
 enum KeySource {
     /// Keys known up front (a PEM file, or the users service's own keys).
     Fixed(HashMap<Option<String>, DecodingKey>),
-    Jwks { url: String, http: reqwest::Client },
+    Jwks {
+        url: String,
+        http: reqwest::Client,
+    },
 }
 
 struct Cache {
@@ -101,10 +107,8 @@ impl JwtVerifier {
     }
 
     pub fn with_jwks_url(url: impl Into<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
+        let http =
+            reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
         Self::new(KeySource::Jwks { url: url.into(), http })
     }
 
@@ -138,12 +142,12 @@ impl JwtVerifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss"]);
         validation.leeway = 5;
-        jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
+        jsonwebtoken::decode::<Claims>(token, &key, &validation).map(|data| data.claims).map_err(
+            |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
-            })
+            },
+        )
     }
 
     async fn key_for(&self, kid: Option<String>) -> Result<DecodingKey, TokenError> {

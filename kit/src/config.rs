@@ -155,10 +155,7 @@ pub struct AuthConfig {
 impl AuthConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            jwks_url: var_or(
-                "JWT_JWKS_URL",
-                "http://127.0.0.1:4001/.well-known/jwks.json".into(),
-            )?,
+            jwks_url: var_or("JWT_JWKS_URL", "http://127.0.0.1:4001/.well-known/jwks.json".into())?,
             public_key_file: var_opt("JWT_PUBLIC_KEY_FILE")?,
         })
     }

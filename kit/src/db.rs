@@ -40,10 +40,8 @@ pub async fn connect_and_migrate(
 /// Runs the kit's migrations, then the service's.
 pub async fn migrate(pool: &PgPool, service_migrations: &Migrator) -> anyhow::Result<()> {
     for migrator in [&KIT_MIGRATOR, service_migrations] {
-        let mut migrator = Migrator {
-            migrations: migrator.migrations.clone(),
-            ..Migrator::DEFAULT
-        };
+        let mut migrator =
+            Migrator { migrations: migrator.migrations.clone(), ..Migrator::DEFAULT };
         migrator.set_ignore_missing(true);
         migrator.run(pool).await.context("running migrations")?;
     }

@@ -130,17 +130,22 @@ impl From<anyhow::Error> for AppError {
 /// internal.
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &err {
-            if db.is_unique_violation() {
-                let what = db
-                    .constraint()
-                    .and_then(conflicting_field)
-                    .unwrap_or_else(|| "record".to_owned());
-                return Self::conflict(format!("{what} already exists"));
-            }
+        if let sqlx::Error::Database(db) = &err
+            && db.is_unique_violation()
+        {
+            let what =
+                db.constraint().and_then(conflicting_field).unwrap_or_else(|| "record".to_owned());
+            return Self::conflict(format!("{what} already exists"));
         }
         Self::internal(err)
     }
+}
+
+/// Parses a client-supplied id. A malformed id is BAD_USER_INPUT, never an
+/// internal error.
+pub fn parse_uuid(id: &str, what: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(id)
+        .map_err(|_| AppError::bad_input(format!("`{id}` is not a valid {what} id")))
 }
 
 /// `users_email_key` -> `email`; `addresses_one_default_per_user` is not a
@@ -161,10 +166,7 @@ mod tests {
         let gql: async_graphql::Error = err.into();
         assert_eq!(gql.message, "internal server error");
         let ext = gql.extensions.expect("extensions");
-        assert_eq!(
-            ext.get("code"),
-            Some(&async_graphql::Value::from("INTERNAL_SERVER_ERROR"))
-        );
+        assert_eq!(ext.get("code"), Some(&async_graphql::Value::from("INTERNAL_SERVER_ERROR")));
     }
 
     #[test]
@@ -178,10 +180,7 @@ mod tests {
     #[test]
     fn constraint_names_become_field_names() {
         assert_eq!(conflicting_field("users_email_key").as_deref(), Some("email"));
-        assert_eq!(
-            conflicting_field("products_external_sku_key").as_deref(),
-            Some("external sku")
-        );
+        assert_eq!(conflicting_field("products_external_sku_key").as_deref(), Some("external sku"));
         assert_eq!(conflicting_field("addresses_pkey"), None);
     }
 }

@@ -4,6 +4,7 @@
 //! behaves the same way.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

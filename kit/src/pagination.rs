@@ -89,7 +89,10 @@ macro_rules! connection_types {
                 rows.truncate(limit);
                 let edges: Vec<$edge> = rows
                     .into_iter()
-                    .map(|node| $edge { cursor: $crate::pagination::encode_cursor(&key(&node)), node })
+                    .map(|node| $edge {
+                        cursor: $crate::pagination::encode_cursor(&key(&node)),
+                        node,
+                    })
                     .collect();
                 let end_cursor = edges.last().map(|e| e.cursor.clone());
                 Self {

@@ -35,12 +35,12 @@ impl Broker {
     /// A new channel on a live connection, with the events exchange declared.
     pub async fn channel(&self) -> lapin::Result<Channel> {
         let mut guard = self.connection.lock().await;
-        if let Some(connection) = guard.as_ref().filter(|c| c.status().connected()) {
-            if let Ok(channel) = connection.create_channel().await {
-                drop(guard);
-                self.declare_exchange(&channel).await?;
-                return Ok(channel);
-            }
+        if let Some(connection) = guard.as_ref().filter(|c| c.status().connected())
+            && let Ok(channel) = connection.create_channel().await
+        {
+            drop(guard);
+            self.declare_exchange(&channel).await?;
+            return Ok(channel);
         }
         let connection =
             Connection::connect(&self.config.amqp_url, ConnectionProperties::default()).await?;

@@ -121,11 +121,13 @@ impl<H: EventHandler> Consumer<H> {
             "x-dead-letter-routing-key".into(),
             AMQPValue::LongString(self.spec.name.as_str().into()),
         );
+        channel.queue_declare(self.spec.retry_queue().as_str().into(), durable, retry_args).await?;
         channel
-            .queue_declare(self.spec.retry_queue().as_str().into(), durable, retry_args)
-            .await?;
-        channel
-            .queue_declare(self.spec.dead_letter_queue().as_str().into(), durable, FieldTable::default())
+            .queue_declare(
+                self.spec.dead_letter_queue().as_str().into(),
+                durable,
+                FieldTable::default(),
+            )
             .await?;
         Ok(())
     }
@@ -219,17 +221,24 @@ impl<H: EventHandler> Consumer<H> {
         Ok(true)
     }
 
-    async fn settle(&self, channel: &Channel, delivery: &Delivery, outcome: Outcome) -> anyhow::Result<()> {
+    async fn settle(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        outcome: Outcome,
+    ) -> anyhow::Result<()> {
         let retries = retries_of(delivery);
         match outcome {
             Outcome::Applied | Outcome::Duplicate => {}
             Outcome::Failed(e) if retries < self.spec.max_retries => {
                 tracing::warn!(consumer = %self.spec.name, retries, error = format!("{e:#}"), "event handler failed; retrying");
-                self.republish(channel, delivery, &self.spec.retry_queue(), retries + 1, &e).await?;
+                self.republish(channel, delivery, &self.spec.retry_queue(), retries + 1, &e)
+                    .await?;
             }
             Outcome::Failed(e) | Outcome::Malformed(e) => {
                 tracing::error!(consumer = %self.spec.name, retries, error = format!("{e:#}"), "event dead-lettered");
-                self.republish(channel, delivery, &self.spec.dead_letter_queue(), retries, &e).await?;
+                self.republish(channel, delivery, &self.spec.dead_letter_queue(), retries, &e)
+                    .await?;
             }
         }
         // Acknowledge only after the retry or dead-letter copy is confirmed:
@@ -252,7 +261,13 @@ impl<H: EventHandler> Consumer<H> {
         headers.insert(ERROR_HEADER.into(), AMQPValue::LongString(reason.as_str().into()));
         let properties = delivery.properties.clone().with_headers(headers).with_delivery_mode(2);
         let confirmation = channel
-            .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), &delivery.data, properties)
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                &delivery.data,
+                properties,
+            )
             .await?
             .await?;
         anyhow::ensure!(confirmation.is_ack(), "broker refused the {queue} copy");

@@ -79,7 +79,10 @@ impl OutboxRelay {
     /// several relays (several instances of a service) never publish the
     /// same row concurrently; they are marked sent only after the broker
     /// confirmed every message, so a failure leaves them for the next try.
-    pub async fn publish_batch(&self, channel: &mut Option<lapin::Channel>) -> anyhow::Result<usize> {
+    pub async fn publish_batch(
+        &self,
+        channel: &mut Option<lapin::Channel>,
+    ) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
             "SELECT seq, routing_key, envelope FROM outbox
@@ -101,10 +104,12 @@ impl OutboxRelay {
                 .ok();
             return Err(e);
         }
-        sqlx::query("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)")
-            .bind(&seqs)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1)",
+        )
+        .bind(&seqs)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(rows.len())
     }
@@ -153,9 +158,7 @@ impl OutboxRelay {
     }
 
     async fn delete_old_rows(&self) {
-        let sql = format!(
-            "DELETE FROM outbox WHERE published_at < now() - interval '{RETENTION}'"
-        );
+        let sql = format!("DELETE FROM outbox WHERE published_at < now() - interval '{RETENTION}'");
         if let Err(e) = sqlx::query(&sql).execute(&self.pool).await {
             tracing::warn!(error = %e, "could not prune the outbox");
         }

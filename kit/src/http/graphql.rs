@@ -1,9 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    ObjectType, Schema, SchemaBuilder, SubscriptionType,
-    extensions::Tracing,
-    http::GraphiQLSource,
+    ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing, http::GraphiQLSource,
     registry::SDLExportOptions,
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -37,7 +35,11 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    builder.enable_federation().extension(Tracing).limit_depth(MAX_DEPTH).limit_complexity(MAX_COMPLEXITY)
+    builder
+        .enable_federation()
+        .extension(Tracing)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
 }
 
 /// The subgraph SDL, as `_service { sdl }` serves it and `schema/` stores it.
@@ -118,7 +120,8 @@ async fn graphiql(headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html {
-        Html(GraphiQLSource::build().endpoint("/graphql").title("Shopgraph").finish()).into_response()
+        Html(GraphiQLSource::build().endpoint("/graphql").title("Shopgraph").finish())
+            .into_response()
     } else {
         (
             StatusCode::METHOD_NOT_ALLOWED,

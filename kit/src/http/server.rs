@@ -75,7 +75,11 @@ impl App {
 
     /// Serves until `shutdown` is cancelled, then drains HTTP connections and
     /// waits for the background tasks to stop.
-    pub async fn serve(self, listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
         let handles: Vec<JoinHandle<()>> =
             self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.child_token()))).collect();
         let result = axum::serve(listener, self.router)
@@ -142,7 +146,10 @@ async fn ready(State(readiness): State<Readiness>) -> impl IntoResponse {
     if failures.is_empty() {
         (StatusCode::OK, Json(json!({ "status": "ready" })))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "failing": failures })))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "failing": failures })),
+        )
     }
 }
 
@@ -177,4 +184,3 @@ pub fn shutdown_on_signal() -> CancellationToken {
     });
     token
 }
-

@@ -1,0 +1,122 @@
+//! Addresses. The "exactly one default" rule: a partial unique index allows
+//! at most one; these functions, always called in one transaction per
+//! change, make sure a user with addresses never has none.
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::NewAddress;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AddressRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: Option<String>,
+    pub is_default: bool,
+}
+
+const COLUMNS: &str =
+    "id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default";
+
+/// Every address of these users, default first, then oldest first.
+pub async fn for_users(
+    db: impl PgExecutor<'_>,
+    user_ids: &[Uuid],
+) -> sqlx::Result<Vec<AddressRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM addresses WHERE user_id = ANY($1)
+         ORDER BY user_id, is_default DESC, created_at, id"
+    ))
+    .bind(user_ids)
+    .fetch_all(db)
+    .await
+}
+
+/// Locks the user's address rows for the rest of the transaction, so two
+/// concurrent changes to the default serialise.
+pub async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Vec<AddressRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM addresses WHERE user_id = $1 ORDER BY created_at DESC, id DESC FOR UPDATE"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn clear_default(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE addresses SET is_default = false WHERE user_id = $1 AND is_default")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_default(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE addresses SET is_default = true WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    address: &NewAddress,
+    is_default: bool,
+) -> sqlx::Result<AddressRow> {
+    sqlx::query_as(&format!(
+        "INSERT INTO addresses (id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(user_id)
+    .bind(&address.name)
+    .bind(&address.line1)
+    .bind(&address.line2)
+    .bind(&address.city)
+    .bind(&address.region)
+    .bind(&address.postal_code)
+    .bind(&address.country)
+    .bind(&address.phone)
+    .bind(is_default)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &NewAddress,
+    is_default: bool,
+) -> sqlx::Result<AddressRow> {
+    sqlx::query_as(&format!(
+        "UPDATE addresses SET name = $2, line1 = $3, line2 = $4, city = $5, region = $6,
+             postal_code = $7, country = $8, phone = $9, is_default = $10
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&address.name)
+    .bind(&address.line1)
+    .bind(&address.line2)
+    .bind(&address.city)
+    .bind(&address.region)
+    .bind(&address.postal_code)
+    .bind(&address.country)
+    .bind(&address.phone)
+    .bind(is_default)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn delete(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM addresses WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}

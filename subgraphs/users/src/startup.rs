@@ -1,0 +1,82 @@
+use axum::{Json, routing::get};
+use kit::{
+    cli::Command,
+    events::{Broker, OutboxRelay},
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use sqlx::{PgPool, migrate::Migrator};
+
+use crate::{
+    accounts::{Accounts, Policy},
+    config::UsersConfig,
+    keys::SigningKeys,
+    schema::{self, build_schema, request_data},
+    seed::seed,
+    tokens::TokenIssuer,
+};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/users");
+
+/// Connects to the database (creating and migrating it as needed), loads
+/// the signing key and assembles the service.
+pub async fn build(config: &UsersConfig) -> anyhow::Result<App> {
+    let pool = kit::db::connect_and_migrate(
+        &config.service.database_url,
+        config.service.database_max_connections,
+        &MIGRATOR,
+    )
+    .await?;
+    let keys = SigningKeys::load(&config.signing_key)?;
+    Ok(build_with_pool(config, pool, keys))
+}
+
+/// Assembles the service on an existing pool; tests use this with a fresh
+/// database per test.
+pub fn build_with_pool(config: &UsersConfig, pool: PgPool, keys: SigningKeys) -> App {
+    let broker = Broker::new(config.service.events.clone());
+    let issuer = TokenIssuer::new(keys.clone(), config.access_token_ttl);
+    let accounts = Accounts::new(pool.clone(), issuer, Policy::from(config));
+    let endpoint = GraphqlEndpoint {
+        service: "users",
+        schema: build_schema(accounts, pool.clone()),
+        verifier: keys.verifier(),
+        request_data: request_data(pool.clone()),
+    };
+    let jwks = keys.jwks.clone();
+    let routes = endpoint
+        .into_router()
+        .route("/.well-known/jwks.json", get(move || std::future::ready(Json(jwks.clone()))));
+    let readiness = Readiness::new().postgres(pool.clone()).broker(broker.clone());
+    App::new(routes, readiness).with_task(move |stop| OutboxRelay::new(pool, broker).run(stop))
+}
+
+/// The SDL `_service { sdl }` serves; needs no database.
+pub fn schema_sdl() -> String {
+    let schema: schema::UsersSchema = kit::http::configure_schema(async_graphql::Schema::build(
+        schema::Query,
+        schema::Mutation,
+        async_graphql::EmptySubscription,
+    ))
+    .finish();
+    kit::http::export_sdl(&schema)
+}
+
+/// What `main` does for each command.
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    if command == Command::Schema {
+        print!("{}", schema_sdl());
+        return Ok(());
+    }
+    let config = UsersConfig::from_env()?;
+    match command {
+        Command::Seed => seed(&config).await,
+        _ => {
+            let app = build(&config).await?;
+            let listener =
+                kit::http::bind((config.service.host, config.service.port).into()).await?;
+            tracing::info!(addr = %listener.local_addr()?, "users subgraph listening");
+            app.serve(listener, kit::http::shutdown_on_signal()).await?;
+            Ok(())
+        }
+    }
+}
