@@ -1,0 +1,158 @@
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use axum::{
+    body::Body,
+    http::{Request, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tower::ServiceExt;
+use users::{UsersConfig, keys::SigningKeys};
+
+/// RSA key generation takes a moment; one key (and one "foreign" key) per
+/// test binary is plenty.
+pub fn signing_keys() -> SigningKeys {
+    static KEYS: OnceLock<SigningKeys> = OnceLock::new();
+    KEYS.get_or_init(|| SigningKeys::generate().expect("generate key")).clone()
+}
+
+pub fn foreign_keys() -> SigningKeys {
+    static KEYS: OnceLock<SigningKeys> = OnceLock::new();
+    KEYS.get_or_init(|| SigningKeys::generate().expect("generate key")).clone()
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub router: axum::Router,
+    pub pool: PgPool,
+}
+
+impl TestApp {
+    pub async fn new(pool: PgPool) -> Self {
+        Self::with_config(pool, |_| {}).await
+    }
+
+    pub async fn with_config(pool: PgPool, tweak: impl FnOnce(&mut UsersConfig)) -> Self {
+        kit::db::migrate(&pool, &users::MIGRATOR).await.expect("migrate");
+        let mut config = UsersConfig::from_env().expect("config");
+        tweak(&mut config);
+        let app = users::build_with_pool(&config, pool.clone(), signing_keys());
+        Self { router: app.router, pool }
+    }
+
+    /// POSTs a GraphQL request through the real router, without a socket.
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let response =
+            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("response");
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        serde_json::from_slice(&bytes).expect("JSON response")
+    }
+
+    pub async fn register(&self, email: &str, name: &str) -> Session {
+        let response = self
+            .graphql(
+                "mutation($input: RegisterInput!) { register(input: $input) {
+                    accessToken refreshToken expiresAt user { id email name role } } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "name": name } }),
+                None,
+            )
+            .await;
+        Session::from_payload(&response, "register")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
+                accessToken refreshToken user { id email } } }",
+            json!({ "e": email, "p": password }),
+            None,
+        )
+        .await
+    }
+
+    pub async fn make_admin(&self, user_id: &str) {
+        sqlx::query("UPDATE users SET role = 'ADMIN' WHERE id = $1::uuid")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .expect("promote");
+    }
+
+    /// The outbox rows of one event type, oldest first.
+    pub async fn outbox(&self, event_type: &str) -> Vec<Value> {
+        sqlx::query_scalar("SELECT envelope FROM outbox WHERE routing_key = $1 ORDER BY seq")
+            .bind(event_type)
+            .fetch_all(&self.pool)
+            .await
+            .expect("outbox")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+}
+
+impl Session {
+    pub fn from_payload(response: &Value, field: &str) -> Self {
+        let payload = &response["data"][field];
+        assert!(payload.is_object(), "{field} failed: {response}");
+        Self {
+            access_token: payload["accessToken"].as_str().expect("accessToken").to_owned(),
+            refresh_token: payload["refreshToken"].as_str().expect("refreshToken").to_owned(),
+            user_id: payload["user"]["id"].as_str().expect("user id").to_owned(),
+        }
+    }
+}
+
+/// The `extensions.code` of the first error, or a panic with the response.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {response}"))
+}
+
+/// Counts the SQL statements sqlx runs on this thread while it is installed.
+/// `#[sqlx::test]` runs each test on a current-thread runtime, so everything
+/// the request does (DataLoader tasks included) is seen, and nothing from
+/// other tests is.
+pub struct QueryCounter {
+    count: Arc<AtomicUsize>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl QueryCounter {
+    pub fn install() -> Self {
+        use tracing_subscriber::{Layer, filter, layer::SubscriberExt};
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        let layer = CountLayer(seen).with_filter(filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE));
+        let subscriber = tracing_subscriber::registry().with(layer);
+        Self { count, _guard: tracing::subscriber::set_default(subscriber) }
+    }
+
+    pub fn take(&self) -> usize {
+        self.count.swap(0, Ordering::SeqCst)
+    }
+}
+
+struct CountLayer(Arc<AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountLayer {
+    fn on_event(&self, _event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+

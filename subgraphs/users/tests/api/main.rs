@@ -1,0 +1,11 @@
+//! One integration-test binary for the users subgraph. Every test gets a
+//! fresh PostgreSQL database from `#[sqlx::test]`.
+
+mod accounts;
+mod addresses;
+mod admin;
+mod bad_input;
+mod entities;
+mod helpers;
+mod password_reset;
+mod schema_file;
