@@ -12,6 +12,7 @@ use super::{Broker, Envelope};
 const WAKE_CHANNEL: &str = "shopgraph_outbox";
 const BATCH_SIZE: i64 = 100;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Published rows are kept this long for debugging, then deleted.
 const RETENTION: &str = "7 days";
 
@@ -95,13 +96,21 @@ impl OutboxRelay {
             return Ok(0);
         }
         let seqs: Vec<i64> = rows.iter().map(|(seq, _, _)| *seq).collect();
-        let result = self.publish_rows(channel, &rows).await;
+        // A broker that accepts the connection but never confirms must not
+        // stall the relay (and hold the row locks) forever.
+        let result = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_rows(channel, &rows))
+            .await
+            .unwrap_or_else(|_| {
+                Err(anyhow::anyhow!("no publisher confirms within {PUBLISH_TIMEOUT:?}"))
+            });
         if let Err(e) = result {
+            // Count the attempt (for operators) in the same transaction that
+            // holds the row locks; the rows stay unpublished.
             sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ANY($1)")
                 .bind(&seqs)
-                .execute(&self.pool)
-                .await
-                .ok();
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             return Err(e);
         }
         sqlx::query(

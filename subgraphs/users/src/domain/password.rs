@@ -84,7 +84,7 @@ pub fn check_password_policy(password: &str, email: &Email, name: &str) -> Resul
             "password is too weak: it appears in lists of breached passwords",
         ));
     }
-    if lowered.chars().all(|c| Some(c) == lowered.chars().next()) {
+    if lowered.chars().all(|c| lowered.starts_with(c)) {
         return Err(AppError::bad_input("password is too weak: it repeats one character"));
     }
     let personal = [email.local_part().to_lowercase(), name.trim().to_lowercase()];

@@ -81,15 +81,17 @@ async fn logout_ends_the_session(pool: PgPool) {
     let session = app.register("ada@example.com", "Ada").await;
 
     let logout = app
-        .graphql("mutation($t: String!) { logout(refreshToken: $t) }", json!({ "t": session.refresh_token }), None)
+        .graphql(
+            "mutation($t: String!) { logout(refreshToken: $t) }",
+            json!({ "t": session.refresh_token }),
+            None,
+        )
         .await;
     assert_eq!(logout["data"]["logout"], true, "{logout}");
 
     let refreshed = refresh(&app, &session.refresh_token).await;
     assert_eq!(error_code(&refreshed), "UNAUTHENTICATED");
-    let unknown = app
-        .graphql("mutation { logout(refreshToken: \"nope\") }", json!({}), None)
-        .await;
+    let unknown = app.graphql("mutation { logout(refreshToken: \"nope\") }", json!({}), None).await;
     assert_eq!(unknown["data"]["logout"], false, "{unknown}");
 }
 
@@ -100,15 +102,25 @@ async fn changing_the_password_requires_the_current_one_and_signs_out_sessions(p
     let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
 
     let wrong = app
-        .graphql(change, json!({ "c": "not my password", "n": "a brand new secret" }), Some(&session.access_token))
+        .graphql(
+            change,
+            json!({ "c": "not my password", "n": "a brand new secret" }),
+            Some(&session.access_token),
+        )
         .await;
     assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
 
-    let weak = app.graphql(change, json!({ "c": PASSWORD, "n": "short" }), Some(&session.access_token)).await;
+    let weak = app
+        .graphql(change, json!({ "c": PASSWORD, "n": "short" }), Some(&session.access_token))
+        .await;
     assert_eq!(error_code(&weak), "BAD_USER_INPUT");
 
     let ok = app
-        .graphql(change, json!({ "c": PASSWORD, "n": "a brand new secret" }), Some(&session.access_token))
+        .graphql(
+            change,
+            json!({ "c": PASSWORD, "n": "a brand new secret" }),
+            Some(&session.access_token),
+        )
         .await;
     assert_eq!(ok["data"]["changePassword"], true, "{ok}");
 
@@ -122,7 +134,10 @@ async fn repeated_failed_logins_are_throttled_even_with_the_right_password(pool:
     let app = TestApp::with_config(pool, |c| c.login_max_failures = 3).await;
     app.register("ada@example.com", "Ada").await;
     for _ in 0..3 {
-        assert_eq!(error_code(&app.login("ada@example.com", "wrong password!").await), "UNAUTHENTICATED");
+        assert_eq!(
+            error_code(&app.login("ada@example.com", "wrong password!").await),
+            "UNAUTHENTICATED"
+        );
     }
     let throttled = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(error_code(&throttled), "RATE_LIMITED", "{throttled}");
@@ -144,7 +159,11 @@ async fn update_profile_changes_the_name(pool: PgPool) {
         .await;
     assert_eq!(update["data"]["updateProfile"]["name"], "Ada King", "{update}");
     let empty = app
-        .graphql("mutation { updateProfile(input: { name: \" \" }) { name } }", json!({}), Some(&session.access_token))
+        .graphql(
+            "mutation { updateProfile(input: { name: \" \" }) { name } }",
+            json!({}),
+            Some(&session.access_token),
+        )
         .await;
     assert_eq!(error_code(&empty), "BAD_USER_INPUT");
 }

@@ -3,7 +3,8 @@ use sqlx::PgPool;
 
 use crate::helpers::{TestApp, error_code};
 
-const ADD: &str = "mutation($input: AddressInput!) { addAddress(input: $input) { id isDefault country } }";
+const ADD: &str =
+    "mutation($input: AddressInput!) { addAddress(input: $input) { id isDefault country } }";
 const LIST: &str = "{ me { addresses { id isDefault line1 } } }";
 
 fn address(line1: &str, is_default: Option<bool>) -> Value {
@@ -32,7 +33,10 @@ async fn the_first_address_is_default_and_the_default_can_move(pool: PgPool) {
     assert_eq!(first["data"]["addAddress"]["isDefault"], true, "{first}");
     assert_eq!(first["data"]["addAddress"]["country"], "GB");
     app.graphql(ADD, address("2 Second St", Some(false)), Some(&token)).await;
-    assert_eq!(defaults(&app, &token).await, [("1 First St".into(), true), ("2 Second St".into(), false)]);
+    assert_eq!(
+        defaults(&app, &token).await,
+        [("1 First St".into(), true), ("2 Second St".into(), false)]
+    );
 
     app.graphql(ADD, address("3 Third St", Some(true)), Some(&token)).await;
     let now = defaults(&app, &token).await;
@@ -57,7 +61,11 @@ async fn removing_or_unsetting_the_default_promotes_another(pool: PgPool) {
     assert_eq!(defaults(&app, &token).await[0], ("2 Second St".into(), true));
 
     let removed = app
-        .graphql("mutation($id: ID!) { removeAddress(id: $id) }", json!({ "id": second_id }), Some(&token))
+        .graphql(
+            "mutation($id: ID!) { removeAddress(id: $id) }",
+            json!({ "id": second_id }),
+            Some(&token),
+        )
         .await;
     assert_eq!(removed["data"]["removeAddress"], true, "{removed}");
     assert_eq!(defaults(&app, &token).await, [("1 First Street".into(), true)]);
@@ -71,14 +79,22 @@ async fn other_peoples_addresses_are_not_found_and_bad_input_is_refused(pool: Pg
     let added = app.graphql(ADD, address("1 First St", None), Some(&ada)).await;
     let id = added["data"]["addAddress"]["id"].as_str().expect("id").to_owned();
 
-    let stolen = app.graphql("mutation($id: ID!) { removeAddress(id: $id) }", json!({ "id": id }), Some(&eve)).await;
+    let stolen = app
+        .graphql("mutation($id: ID!) { removeAddress(id: $id) }", json!({ "id": id }), Some(&eve))
+        .await;
     assert_eq!(error_code(&stolen), "NOT_FOUND");
     assert_eq!(defaults(&app, &ada).await.len(), 1);
 
     let mut bad_country = address("1 First St", None);
     bad_country["input"]["country"] = json!("Narnia");
     assert_eq!(error_code(&app.graphql(ADD, bad_country, Some(&ada)).await), "BAD_USER_INPUT");
-    assert_eq!(error_code(&app.graphql(ADD, address("   ", None), Some(&ada)).await), "BAD_USER_INPUT");
-    assert_eq!(error_code(&app.graphql(ADD, address("1 First St", None), None).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.graphql(ADD, address("   ", None), Some(&ada)).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        error_code(&app.graphql(ADD, address("1 First St", None), None).await),
+        "UNAUTHENTICATED"
+    );
     assert_eq!(defaults(&app, &ada).await.len(), 1);
 }

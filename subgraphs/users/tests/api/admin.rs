@@ -9,8 +9,11 @@ async fn admins_page_through_users_with_stable_cursors(pool: PgPool) {
     let admin = app.register("admin@example.com", "Admin").await;
     app.make_admin(&admin.user_id).await;
     // Role claims are fixed at issue time: sign in again to get an admin token.
-    let token = Session::from_payload(&app.login("admin@example.com", crate::helpers::PASSWORD).await, "login")
-        .access_token;
+    let token = Session::from_payload(
+        &app.login("admin@example.com", crate::helpers::PASSWORD).await,
+        "login",
+    )
+    .access_token;
     for i in 0..4 {
         app.register(&format!("user{i}@example.com"), &format!("User {i}")).await;
     }
@@ -45,20 +48,31 @@ async fn set_user_role_promotes_and_refuses_to_demote_the_last_admin(pool: PgPoo
     let app = TestApp::new(pool).await;
     let admin = app.register("admin@example.com", "Admin").await;
     app.make_admin(&admin.user_id).await;
-    let token = Session::from_payload(&app.login("admin@example.com", crate::helpers::PASSWORD).await, "login")
-        .access_token;
+    let token = Session::from_payload(
+        &app.login("admin@example.com", crate::helpers::PASSWORD).await,
+        "login",
+    )
+    .access_token;
     let customer = app.register("ada@example.com", "Ada").await;
-    let set = "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
+    let set =
+        "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
 
-    let promoted = app.graphql(set, json!({ "id": customer.user_id, "role": "ADMIN" }), Some(&token)).await;
+    let promoted =
+        app.graphql(set, json!({ "id": customer.user_id, "role": "ADMIN" }), Some(&token)).await;
     assert_eq!(promoted["data"]["setUserRole"]["role"], "ADMIN", "{promoted}");
-    let demoted = app.graphql(set, json!({ "id": admin.user_id, "role": "CUSTOMER" }), Some(&token)).await;
+    let demoted =
+        app.graphql(set, json!({ "id": admin.user_id, "role": "CUSTOMER" }), Some(&token)).await;
     assert_eq!(demoted["data"]["setUserRole"]["role"], "CUSTOMER", "{demoted}");
 
-    let last = app.graphql(set, json!({ "id": customer.user_id, "role": "CUSTOMER" }), Some(&token)).await;
+    let last =
+        app.graphql(set, json!({ "id": customer.user_id, "role": "CUSTOMER" }), Some(&token)).await;
     assert_eq!(error_code(&last), "CONFLICT", "{last}");
     let missing = app
-        .graphql(set, json!({ "id": uuid::Uuid::new_v4().to_string(), "role": "ADMIN" }), Some(&token))
+        .graphql(
+            set,
+            json!({ "id": uuid::Uuid::new_v4().to_string(), "role": "ADMIN" }),
+            Some(&token),
+        )
         .await;
     assert_eq!(error_code(&missing), "NOT_FOUND");
     let malformed = app.graphql(set, json!({ "id": "42", "role": "ADMIN" }), Some(&token)).await;
@@ -70,7 +84,8 @@ async fn private_fields_are_for_the_owner_and_admins_only(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let ada = app.register("ada@example.com", "Ada").await;
     let eve = app.register("eve@example.com", "Eve").await;
-    let query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }";
+    let query =
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email } } }";
     let vars = json!({ "r": [{ "__typename": "User", "id": ada.user_id }] });
 
     let as_eve = app.graphql(query, vars.clone(), Some(&eve.access_token)).await;
@@ -78,7 +93,11 @@ async fn private_fields_are_for_the_owner_and_admins_only(pool: PgPool) {
     assert!(!as_eve.to_string().contains("ada@example.com"), "{as_eve}");
 
     let public = app
-        .graphql("query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }", vars.clone(), None)
+        .graphql(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }",
+            vars.clone(),
+            None,
+        )
         .await;
     assert_eq!(public["data"]["_entities"][0]["name"], "Ada", "{public}");
 

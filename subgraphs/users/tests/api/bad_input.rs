@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::helpers::{PASSWORD, TestApp, error_code, foreign_keys, signing_keys};
 
-const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }";
+const REGISTER: &str =
+    "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }";
 const ME: &str = "{ me { id } }";
 
 fn register_vars(email: &str, password: &str) -> serde_json::Value {
@@ -21,7 +22,8 @@ async fn a_duplicate_email_is_a_conflict_regardless_of_case(pool: PgPool) {
     let again = app.graphql(REGISTER, register_vars("ADA@Example.com", PASSWORD), None).await;
     assert_eq!(error_code(&again), "CONFLICT");
     assert_eq!(again["errors"][0]["message"], "email already exists");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.expect("count");
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.expect("count");
     assert_eq!(count, 1);
 }
 
@@ -29,14 +31,16 @@ async fn a_duplicate_email_is_a_conflict_regardless_of_case(pool: PgPool) {
 async fn weak_passwords_and_malformed_emails_are_bad_input(pool: PgPool) {
     let app = TestApp::new(pool).await;
     for password in ["short", "password123", "aaaaaaaaaaaa"] {
-        let response = app.graphql(REGISTER, register_vars("ada@example.com", password), None).await;
+        let response =
+            app.graphql(REGISTER, register_vars("ada@example.com", password), None).await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "{password}: {response}");
     }
     for email in ["not-an-email", "ada@", "ada@example"] {
         let response = app.graphql(REGISTER, register_vars(email, PASSWORD), None).await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "{email}: {response}");
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.expect("count");
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.pool).await.expect("count");
     assert_eq!(count, 0, "nothing may be created by bad input");
 }
 
@@ -51,7 +55,12 @@ async fn wrong_password_and_unknown_email_get_the_same_error(pool: PgPool) {
     assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
 }
 
-fn token_with(keys: &users::keys::SigningKeys, issued_secs_ago: i64, ttl_secs: i64, user: Uuid) -> String {
+fn token_with(
+    keys: &users::keys::SigningKeys,
+    issued_secs_ago: i64,
+    ttl_secs: i64,
+    user: Uuid,
+) -> String {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         sub: user,
@@ -122,14 +131,18 @@ async fn customers_calling_admin_fields_are_forbidden(pool: PgPool) {
     for query in [
         "{ users { totalCount } }".to_owned(),
         format!("{{ user(id: \"{}\") {{ id }} }}", session.user_id),
-        format!("mutation {{ setUserRole(userId: \"{}\", role: ADMIN) {{ role }} }}", session.user_id),
+        format!(
+            "mutation {{ setUserRole(userId: \"{}\", role: ADMIN) {{ role }} }}",
+            session.user_id
+        ),
     ] {
         let response = app.graphql(&query, json!({}), token).await;
         assert_eq!(error_code(&response), "FORBIDDEN", "{query}: {response}");
     }
     let anonymous = app.graphql("{ users { totalCount } }", json!({}), None).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    let role: String = sqlx::query_scalar("SELECT role FROM users").fetch_one(&app.pool).await.expect("role");
+    let role: String =
+        sqlx::query_scalar("SELECT role FROM users").fetch_one(&app.pool).await.expect("role");
     assert_eq!(role, "CUSTOMER");
 }
 
@@ -139,8 +152,12 @@ async fn internal_failures_are_masked(pool: PgPool) {
     let session = app.register("ada@example.com", "Ada").await;
     // Break the storage under the resolver: the client must see a code and a
     // generic message, never the database's words.
-    sqlx::query("ALTER TABLE addresses RENAME TO addresses_gone").execute(&app.pool).await.expect("rename");
-    let response = app.graphql("{ me { addresses { id } } }", json!({}), Some(&session.access_token)).await;
+    sqlx::query("ALTER TABLE addresses RENAME TO addresses_gone")
+        .execute(&app.pool)
+        .await
+        .expect("rename");
+    let response =
+        app.graphql("{ me { addresses { id } } }", json!({}), Some(&session.access_token)).await;
     assert_eq!(error_code(&response), "INTERNAL_SERVER_ERROR");
     let message = response["errors"][0]["message"].as_str().expect("message");
     assert_eq!(message, "internal server error");

@@ -20,10 +20,12 @@ async fn fifty_user_representations_cost_one_sql_query(pool: PgPool) {
     }
     // Include an unknown id and a malformed one: they resolve to null
     // without extra queries.
-    let mut representations: Vec<_> = ids.iter().map(|id| json!({ "__typename": "User", "id": id })).collect();
+    let mut representations: Vec<_> =
+        ids.iter().map(|id| json!({ "__typename": "User", "id": id })).collect();
     representations.push(json!({ "__typename": "User", "id": uuid::Uuid::nil().to_string() }));
     representations.push(json!({ "__typename": "User", "id": "not-a-uuid" }));
-    let query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }";
+    let query =
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }";
 
     let counter = QueryCounter::install();
     let response = app.graphql(query, json!({ "r": representations }), None).await;

@@ -47,13 +47,18 @@ impl TestApp {
 
     /// POSTs a GraphQL request through the real router, without a socket.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let body = json!({ "query": query, "variables": variables }).to_string();
-        let response =
-            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("response");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("response");
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         serde_json::from_slice(&bytes).expect("JSON response")
     }
@@ -138,7 +143,8 @@ impl QueryCounter {
         use tracing_subscriber::{Layer, filter, layer::SubscriberExt};
         let count = Arc::new(AtomicUsize::new(0));
         let seen = count.clone();
-        let layer = CountLayer(seen).with_filter(filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE));
+        let layer = CountLayer(seen)
+            .with_filter(filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE));
         let subscriber = tracing_subscriber::registry().with(layer);
         Self { count, _guard: tracing::subscriber::set_default(subscriber) }
     }
@@ -151,8 +157,11 @@ impl QueryCounter {
 struct CountLayer(Arc<AtomicUsize>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountLayer {
-    fn on_event(&self, _event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+    fn on_event(
+        &self,
+        _event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
-

@@ -4,7 +4,8 @@ use sqlx::PgPool;
 use crate::helpers::{PASSWORD, Session, TestApp, error_code};
 
 const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
-const RESET: &str = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
+const RESET: &str =
+    "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
 
 async fn reset_token_from_outbox(app: &TestApp) -> String {
     let events = app.outbox("user.password_reset_requested").await;

@@ -1,0 +1,168 @@
+use std::time::Duration;
+
+use kit::events::{
+    Broker, Consumer, ConsumerSpec,
+    consumer::{Outcome, publish_direct},
+};
+use lapin::{
+    options::{BasicGetOptions, QueueDeclareOptions},
+    types::{AMQPValue, FieldTable},
+};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{
+    RABBITMQ, RecordingHandler, create_effects_table, delete_queues, envelope, events_config,
+    unique,
+};
+
+fn spec(broker: &Broker) -> ConsumerSpec {
+    ConsumerSpec::new(unique("test.consumer"), &["widget.*"], broker)
+}
+
+fn queues(spec: &ConsumerSpec) -> Vec<String> {
+    vec![spec.name.clone(), format!("{}.retry", spec.name), spec.dead_letter_queue()]
+}
+
+async fn effects(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM effects").fetch_one(pool).await.expect("count")
+}
+
+async fn depth(channel: &lapin::Channel, queue: &str) -> u32 {
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions { passive: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await
+        .expect("passive declare")
+        .message_count()
+}
+
+async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn a_consumer_that_dies_before_its_ack_gets_the_message_again_and_applies_it_once(
+    pool: PgPool,
+) {
+    create_effects_table(&pool).await;
+    let broker = Broker::new(events_config(RABBITMQ));
+    let spec = spec(&broker);
+    let handler = RecordingHandler::new(false);
+    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
+    let channel = broker.channel().await.expect("channel");
+    consumer.declare(&channel).await.expect("declare");
+    publish_direct(&broker, &envelope("widget.created", 7)).await.expect("publish");
+
+    // First life: take the message, apply it, and die before acking.
+    let doomed = broker.channel().await.expect("channel");
+    let message = wait_for_message(&doomed, &spec.name).await;
+    assert!(matches!(consumer.process(&message.delivery.data).await, Outcome::Applied));
+    doomed.close(200, "crash".into()).await.expect("close without ack");
+    assert_eq!(effects(&pool).await, 1);
+
+    // Second life: the broker redelivers; the effect is not repeated.
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone()));
+    let settled = wait_until(Duration::from_secs(10), async || {
+        handler.calls() == 1 && depth(&channel, &spec.name).await == 0
+    })
+    .await;
+    stop.cancel();
+    running.await.expect("consumer stops");
+
+    assert!(settled, "the redelivered message was not acknowledged");
+    assert_eq!(effects(&pool).await, 1, "the effect must happen once");
+    assert_eq!(handler.calls(), 1, "the handler must not run for a duplicate");
+    delete_queues(&channel, &queues(&spec)).await;
+}
+
+async fn wait_for_message(
+    channel: &lapin::Channel,
+    queue: &str,
+) -> lapin::message::BasicGetMessage {
+    for _ in 0..200 {
+        if let Some(message) = channel
+            .basic_get(queue.into(), BasicGetOptions { no_ack: false })
+            .await
+            .expect("basic_get")
+        {
+            return message;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no message arrived in {queue}");
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn a_message_that_always_fails_is_retried_then_dead_lettered(pool: PgPool) {
+    create_effects_table(&pool).await;
+    let broker = Broker::new(events_config(RABBITMQ));
+    let spec = spec(&broker);
+    let handler = RecordingHandler::new(true);
+    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
+    let channel = broker.channel().await.expect("channel");
+    consumer.declare(&channel).await.expect("declare");
+
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone()));
+    publish_direct(&broker, &envelope("widget.created", 1)).await.expect("publish");
+    let dead = wait_for_message(&channel, &spec.dead_letter_queue()).await;
+    stop.cancel();
+    running.await.expect("consumer stops");
+
+    // One first attempt plus `max_retries` (2) retries.
+    assert_eq!(handler.calls(), 3);
+    let headers = dead.delivery.properties.headers().clone().expect("headers");
+    assert_eq!(headers.inner().get("x-shopgraph-retries"), Some(&AMQPValue::LongUInt(2)));
+    let body: serde_json::Value = serde_json::from_slice(&dead.delivery.data).expect("json");
+    assert_eq!(body["data"]["n"], 1);
+    assert_eq!(effects(&pool).await, 0);
+    let processed: i64 = sqlx::query_scalar("SELECT count(*) FROM processed_events")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(processed, 0, "a failed event must not be marked processed");
+    delete_queues(&channel, &queues(&spec)).await;
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn a_malformed_message_goes_straight_to_the_dead_letter_queue(pool: PgPool) {
+    create_effects_table(&pool).await;
+    let broker = Broker::new(events_config(RABBITMQ));
+    let spec = spec(&broker);
+    let handler = RecordingHandler::new(false);
+    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
+    let channel = broker.channel().await.expect("channel");
+    consumer.declare(&channel).await.expect("declare");
+
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone()));
+    channel
+        .basic_publish(
+            broker.exchange().into(),
+            "widget.created".into(),
+            Default::default(),
+            b"not json",
+            Default::default(),
+        )
+        .await
+        .expect("publish");
+    let dead = wait_for_message(&channel, &spec.dead_letter_queue()).await;
+    stop.cancel();
+    running.await.expect("consumer stops");
+
+    assert_eq!(dead.delivery.data, b"not json");
+    assert_eq!(handler.calls(), 0);
+    delete_queues(&channel, &queues(&spec)).await;
+}
