@@ -21,7 +21,9 @@ use crate::{config::AuthConfig, error::AppError};
 
 /// Issuer written into and required from every access token.
 pub const ISSUER: &str = "shopgraph";
-const JWKS_MIN_REFRESH: Duration = Duration::from_secs(10);
+/// Unknown `kid`s trigger a refetch at most this often, so garbage tokens
+/// cannot make us hammer the users service.
+pub const JWKS_MIN_REFRESH: Duration = Duration::from_secs(10);
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, sqlx::Type,
@@ -81,10 +83,7 @@ pub enum TokenError {
 enum KeySource {
     /// Keys known up front (a PEM file, or the users service's own keys).
     Fixed(HashMap<Option<String>, DecodingKey>),
-    Jwks {
-        url: String,
-        http: reqwest::Client,
-    },
+    Jwks { url: String, http: reqwest::Client, min_refresh: Duration },
 }
 
 struct Cache {
@@ -106,10 +105,12 @@ impl JwtVerifier {
         Self::new(KeySource::Fixed(keys))
     }
 
-    pub fn with_jwks_url(url: impl Into<String>) -> Self {
+    /// Fetches keys from a JWKS endpoint, refetching on an unknown `kid` at
+    /// most once per `min_refresh` (normally [`JWKS_MIN_REFRESH`]).
+    pub fn with_jwks_url(url: impl Into<String>, min_refresh: Duration) -> Self {
         let http =
             reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
-        Self::new(KeySource::Jwks { url: url.into(), http })
+        Self::new(KeySource::Jwks { url: url.into(), http, min_refresh })
     }
 
     pub fn from_config(config: &AuthConfig) -> anyhow::Result<Self> {
@@ -121,7 +122,7 @@ impl JwtVerifier {
                     .map_err(|e| anyhow::anyhow!("JWT_PUBLIC_KEY_FILE={path}: {e}"))?;
                 Ok(Self::with_keys(HashMap::from([(None, key)])))
             }
-            None => Ok(Self::with_jwks_url(&config.jwks_url)),
+            None => Ok(Self::with_jwks_url(&config.jwks_url, JWKS_MIN_REFRESH)),
         }
     }
 
@@ -151,7 +152,7 @@ impl JwtVerifier {
     }
 
     async fn key_for(&self, kid: Option<String>) -> Result<DecodingKey, TokenError> {
-        let (url, http) = match self.source.as_ref() {
+        let (url, http, min_refresh) = match self.source.as_ref() {
             KeySource::Fixed(keys) => {
                 return keys
                     .get(&kid)
@@ -159,7 +160,7 @@ impl JwtVerifier {
                     .cloned()
                     .ok_or(TokenError::UnknownKey);
             }
-            KeySource::Jwks { url, http } => (url, http),
+            KeySource::Jwks { url, http, min_refresh } => (url, http, *min_refresh),
         };
         if let Some(key) = self.cache.read().await.keys.get(&kid) {
             return Ok(key.clone());
@@ -168,7 +169,7 @@ impl JwtVerifier {
         if let Some(key) = cache.keys.get(&kid) {
             return Ok(key.clone());
         }
-        let recently = cache.fetched_at.is_some_and(|at| at.elapsed() < JWKS_MIN_REFRESH);
+        let recently = cache.fetched_at.is_some_and(|at| at.elapsed() < min_refresh);
         if !recently {
             match fetch_jwks(http, url).await {
                 Ok(keys) => cache.keys = keys,

@@ -1,1 +1,5 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    kit::telemetry::init();
+    shopgraph::run().await
+}

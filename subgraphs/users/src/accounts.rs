@@ -62,7 +62,7 @@ impl Accounts {
         Self { pool, issuer, policy: Arc::new(policy) }
     }
 
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn register(
         &self,
         email: &str,
@@ -85,7 +85,7 @@ impl Accounts {
         Ok(session)
     }
 
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn login(&self, email: &str, password: &str) -> AppResult<Session> {
         let Ok(email) = Email::parse(email) else {
             return Err(AppError::unauthenticated(BAD_CREDENTIALS));
@@ -122,7 +122,7 @@ impl Accounts {
     /// Rotates a refresh token. Presenting a token that was already rotated
     /// revokes its whole family: either the client or an attacker holds a
     /// stolen copy, and both must sign in again.
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn refresh(&self, refresh_token: &str) -> AppResult<Session> {
         let invalid = || AppError::unauthenticated("refresh token is invalid or expired");
         let mut tx = self.pool.begin().await?;
@@ -162,7 +162,7 @@ impl Accounts {
     }
 
     /// Changes the password and ends every other session.
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn change_password(&self, user_id: Uuid, current: &str, new: &str) -> AppResult<()> {
         let user = users::find_by_id(&self.pool, user_id)
             .await?
@@ -181,7 +181,7 @@ impl Accounts {
 
     /// Always succeeds from the caller's point of view, so it cannot be used
     /// to find out who has an account.
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -201,7 +201,7 @@ impl Accounts {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, err(Debug))]
+    #[tracing::instrument(skip_all, err(level = "info", Debug))]
     pub async fn reset_password(&self, token: &str, new: &str) -> AppResult<()> {
         let invalid = || AppError::bad_input("reset token is invalid or has expired");
         let mut tx = self.pool.begin().await?;

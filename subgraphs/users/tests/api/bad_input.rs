@@ -55,7 +55,7 @@ async fn wrong_password_and_unknown_email_get_the_same_error(pool: PgPool) {
     assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
 }
 
-fn token_with(
+pub fn token_with(
     keys: &users::keys::SigningKeys,
     issued_secs_ago: i64,
     ttl_secs: i64,

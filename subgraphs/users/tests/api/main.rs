@@ -7,5 +7,6 @@ mod admin;
 mod bad_input;
 mod entities;
 mod helpers;
+mod jwks;
 mod password_reset;
 mod schema_file;

@@ -1,6 +1,0 @@
-//! The event backbone against real PostgreSQL and RabbitMQ. Every test uses
-//! its own database, exchange and queue names, so tests run in parallel.
-
-mod consumer;
-mod helpers;
-mod outbox;

@@ -1,0 +1,7 @@
+//! The kit against real PostgreSQL and RabbitMQ. Every test uses its own
+//! database, exchange and queue names, so tests run in parallel.
+
+mod consumer;
+mod helpers;
+mod outbox;
+mod scaffold;

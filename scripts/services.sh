@@ -1,0 +1,66 @@
+# Sourced by scripts/test and .ci/run: makes sure the local backing services
+# answer on their standard loopback ports, starting them when they are
+# installed but stopped. With Docker, `docker compose up -d postgres redis
+# rabbitmq` provides the same services instead.
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+wait_for_port() { # name port seconds
+  local i
+  for ((i = 0; i < $3 * 4; i++)); do
+    port_open "$2" && return 0
+    sleep 0.25
+  done
+  echo "error: $1 did not come up on 127.0.0.1:$2 within $3s" >&2
+  return 1
+}
+
+ensure_postgres() {
+  port_open 5432 && return 0
+  if command -v pg_ctlcluster >/dev/null; then
+    echo "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  else
+    echo "error: PostgreSQL is not running on 5432 and pg_ctlcluster is not installed" >&2
+    return 1
+  fi
+  wait_for_port PostgreSQL 5432 30
+}
+
+ensure_redis() {
+  port_open 6379 && return 0
+  if command -v redis-server >/dev/null; then
+    echo "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  else
+    echo "error: Redis is not running on 6379 and redis-server is not installed" >&2
+    return 1
+  fi
+  wait_for_port Redis 6379 15
+}
+
+ensure_rabbitmq() {
+  if ! port_open 5672; then
+    if command -v rabbitmq-server >/dev/null; then
+      echo "starting RabbitMQ"
+      rabbitmq-server -detached
+    else
+      echo "error: RabbitMQ is not running on 5672 and rabbitmq-server is not installed" >&2
+      return 1
+    fi
+  fi
+  wait_for_port RabbitMQ 5672 120
+  if command -v rabbitmqctl >/dev/null; then
+    rabbitmqctl await_startup --timeout 120 >/dev/null
+  fi
+}
+
+ensure_services() {
+  ensure_postgres
+  ensure_redis
+  ensure_rabbitmq
+}

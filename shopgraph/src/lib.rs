@@ -1,0 +1,59 @@
+//! `shopgraph dev`: every service in one process, each on its own port and
+//! database, with demo data applied. For development and demos; production
+//! runs each service's own binary.
+
+use anyhow::Context;
+use kit::http::{App, bind, shutdown_on_signal};
+use tokio::task::JoinSet;
+
+/// What `main` does.
+pub async fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("dev") => dev().await,
+        _ => anyhow::bail!("usage: shopgraph dev"),
+    }
+}
+
+async fn dev() -> anyhow::Result<()> {
+    let shutdown = shutdown_on_signal();
+    let mut services = JoinSet::new();
+
+    let users_config = users::UsersConfig::from_env()?;
+    users::seed(&users_config).await.context("seeding users")?;
+    let users_app = users::build(&users_config).await.context("starting users")?;
+    spawn(&mut services, "users", users_app, (users_config.service.host, users_config.service.port).into(), &shutdown)
+        .await?;
+
+    tracing::info!(
+        "Shopgraph is running. users: http://{}:{}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD)",
+        users_config.service.host,
+        users_config.service.port,
+        users::ADMIN_EMAIL,
+    );
+    // If any service stops, stop them all: a half-running platform is
+    // more confusing than a stopped one.
+    if let Some(result) = services.join_next().await {
+        shutdown.cancel();
+        result??;
+    }
+    while let Some(result) = services.join_next().await {
+        result??;
+    }
+    Ok(())
+}
+
+async fn spawn(
+    services: &mut JoinSet<anyhow::Result<()>>,
+    name: &'static str,
+    app: App,
+    addr: std::net::SocketAddr,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let listener = bind(addr).await.with_context(|| format!("starting {name}"))?;
+    let token = shutdown.clone();
+    services.spawn(async move {
+        app.serve(listener, token).await.with_context(|| format!("{name} stopped"))
+    });
+    Ok(())
+}
