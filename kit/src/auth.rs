@@ -83,7 +83,11 @@ pub enum TokenError {
 enum KeySource {
     /// Keys known up front (a PEM file, or the users service's own keys).
     Fixed(HashMap<Option<String>, DecodingKey>),
-    Jwks { url: String, http: reqwest::Client, min_refresh: Duration },
+    Jwks {
+        url: String,
+        http: reqwest::Client,
+        min_refresh: Duration,
+    },
 }
 
 struct Cache {

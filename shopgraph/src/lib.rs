@@ -22,8 +22,14 @@ async fn dev() -> anyhow::Result<()> {
     let users_config = users::UsersConfig::from_env()?;
     users::seed(&users_config).await.context("seeding users")?;
     let users_app = users::build(&users_config).await.context("starting users")?;
-    spawn(&mut services, "users", users_app, (users_config.service.host, users_config.service.port).into(), &shutdown)
-        .await?;
+    spawn(
+        &mut services,
+        "users",
+        users_app,
+        (users_config.service.host, users_config.service.port).into(),
+        &shutdown,
+    )
+    .await?;
 
     tracing::info!(
         "Shopgraph is running. users: http://{}:{}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD)",

@@ -18,7 +18,8 @@ async fn tokens_verify_against_the_served_jwks_and_foreign_ones_do_not(pool: PgP
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
 
-    let verifier = JwtVerifier::with_jwks_url(format!("http://{addr}/.well-known/jwks.json"), Duration::ZERO);
+    let verifier =
+        JwtVerifier::with_jwks_url(format!("http://{addr}/.well-known/jwks.json"), Duration::ZERO);
     let claims = verifier.verify(&session.access_token).await.expect("valid token");
     assert_eq!(claims.sub.to_string(), session.user_id);
 
