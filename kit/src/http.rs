@@ -8,5 +8,7 @@
 mod graphql;
 mod server;
 
-pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl};
+pub use graphql::{
+    GraphqlEndpoint, RequestData, configure_schema, export_sdl, graphiql_page, wants_html,
+};
 pub use server::{App, BackgroundTask, Readiness, RunningApp, bind, shutdown_on_signal};

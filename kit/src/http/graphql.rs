@@ -113,15 +113,29 @@ where
     endpoint.schema.execute(request).instrument(span).await.into()
 }
 
-/// GraphiQL for browsers; anything else must POST.
-async fn graphiql(headers: HeaderMap) -> Response {
-    let wants_html = headers
+/// The GraphiQL page, pointed at `/graphql` (and at `subscriptions` for
+/// WebSocket subscriptions when given).
+pub fn graphiql_page(subscriptions: Option<&str>) -> Html<String> {
+    let source = GraphiQLSource::build().endpoint("/graphql").title("Shopgraph");
+    let source = match subscriptions {
+        Some(endpoint) => source.subscription_endpoint(endpoint),
+        None => source,
+    };
+    Html(source.finish())
+}
+
+/// Whether a request comes from a browser that wants a page.
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html {
-        Html(GraphiQLSource::build().endpoint("/graphql").title("Shopgraph").finish())
-            .into_response()
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// GraphiQL for browsers; anything else must POST.
+async fn graphiql(headers: HeaderMap) -> Response {
+    if wants_html(&headers) {
+        graphiql_page(None).into_response()
     } else {
         (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -54,7 +54,7 @@ impl Mutation {
         }
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::unauthenticated("account no longer exists"))?;
-        Ok(User(row))
+        Ok(User::from(row))
     }
 
     /// Also signs out every session of the account.
@@ -130,7 +130,7 @@ impl Mutation {
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("user not found"))?;
         tx.commit().await.map_err(AppError::from)?;
-        Ok(User(row))
+        Ok(User::from(row))
     }
 }
 

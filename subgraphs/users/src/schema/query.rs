@@ -44,9 +44,9 @@ impl Query {
         let pool = ctx.data_unchecked::<PgPool>();
         let rows = users::page(pool, after, page.fetch_limit()).await.map_err(AppError::from)?;
         let total = users::count(pool).await.map_err(AppError::from)?;
-        let rows = rows.into_iter().map(User).collect();
+        let rows = rows.into_iter().map(User::from).collect();
         Ok(UserConnection::new(rows, &page, total, |u| {
-            format!("{}|{}", u.0.created_at.to_rfc3339(), u.0.id)
+            format!("{}|{}", u.row.created_at.to_rfc3339(), u.row.id)
         }))
     }
 
@@ -63,7 +63,7 @@ impl Query {
 
 async fn load_user(ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
     let loader = ctx.data_unchecked::<DataLoader<UserLoader>>();
-    Ok(loader.load_one(id).await?.map(User))
+    Ok(loader.load_one(id).await?.map(User::from))
 }
 
 fn parse_user_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {

@@ -13,6 +13,10 @@ async fn register_then_login_then_me_returns_the_normalised_email(pool: PgPool) 
     let login = app.login("ada@example.com", PASSWORD).await;
     let session = Session::from_payload(&login, "login");
     assert_eq!(session.user_id, registered.user_id);
+    // The payload shows the caller their own account, though the request
+    // itself carried no token.
+    assert_eq!(login["data"]["login"]["user"]["email"], "ada@example.com", "{login}");
+    assert!(login.get("errors").is_none(), "{login}");
 
     let me = app.graphql(ME, json!({}), Some(&session.access_token)).await;
     assert_eq!(me["data"]["me"]["email"], "ada@example.com", "{me}");

@@ -1,0 +1,151 @@
+//! `router compose`: subgraph SDL in, Apollo Federation 2 supergraph out.
+//!
+//! The output is the standard supergraph format (`@link`, join v0.3), so any
+//! federation router can load it: every type carries `@join__type` for each
+//! subgraph that defines it (root types included), fields carry
+//! `@join__field` wherever more than one subgraph is involved, and
+//! implementations, union members and enum values say which subgraph knows
+//! them. Validation covers what breaks planning in practice: kind clashes,
+//! incompatible field types, unshared fields resolved twice, unknown types.
+
+mod config;
+mod merge;
+mod subgraph;
+
+use std::fmt;
+
+use graphql_tools::parser::schema::{Definition, Document};
+
+pub use config::{SupergraphConfig, compose_from_config};
+pub use subgraph::Subgraph;
+
+/// A composition failure, naming the subgraphs and fields involved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositionError(pub String);
+
+impl CompositionError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for CompositionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One subgraph to compose.
+#[derive(Debug, Clone)]
+pub struct SubgraphSource {
+    pub name: String,
+    pub routing_url: String,
+    pub sdl: String,
+}
+
+const HEADER: &str = r#"schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
+  @link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)
+{
+ROOTS}
+
+directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+
+directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
+
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+
+directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
+
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+
+scalar join__FieldSet
+
+enum join__Graph {
+GRAPHS}
+
+scalar link__Import
+
+enum link__Purpose {
+  """
+  `SECURITY` features provide metadata necessary to securely resolve fields.
+  """
+  SECURITY
+
+  """
+  `EXECUTION` features provide metadata necessary for operation execution.
+  """
+  EXECUTION
+}
+"#;
+
+/// Composes subgraphs into supergraph SDL, or every error found.
+pub fn compose(sources: &[SubgraphSource]) -> Result<String, Vec<CompositionError>> {
+    if sources.is_empty() {
+        return Err(vec![CompositionError::new("no subgraphs to compose")]);
+    }
+    let mut errors = Vec::new();
+    let mut subgraphs = Vec::new();
+    for source in sources {
+        match Subgraph::parse(&source.name, &source.routing_url, &source.sdl) {
+            Ok(s) => subgraphs.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for s in &subgraphs {
+        if let Some(other) = seen.insert(s.graph_enum(), s.name.clone()) {
+            errors.push(CompositionError::new(format!(
+                "subgraph names `{other}` and `{}` collide as join__Graph value {}",
+                s.name,
+                s.graph_enum()
+            )));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let definitions = merge::merge_types(&subgraphs)?;
+    let reference_errors = merge::check_references(&definitions);
+    if !reference_errors.is_empty() {
+        return Err(reference_errors);
+    }
+    let has = |root: &str| {
+        definitions
+            .iter()
+            .any(|d| matches!(d, Definition::TypeDefinition(t) if merge::type_name(t) == root))
+    };
+    if !has("Query") {
+        return Err(vec![CompositionError::new("no subgraph defines a Query field")]);
+    }
+    let roots: String = ["query", "mutation", "subscription"]
+        .iter()
+        .zip(["Query", "Mutation", "Subscription"])
+        .filter(|(_, t)| has(t))
+        .map(|(op, t)| format!("  {op}: {t}\n"))
+        .collect();
+    let graphs: String = subgraphs
+        .iter()
+        .map(|s| {
+            format!(
+                "  {} @join__graph(name: {}, url: {})\n",
+                s.graph_enum(),
+                graphql_string(&s.name),
+                graphql_string(&s.url)
+            )
+        })
+        .collect();
+    let body = Document::<'static, String> { definitions }.to_string();
+    Ok(format!("{}\n{}", HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs), body))
+}
+
+fn graphql_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}

@@ -1,0 +1,120 @@
+//! The router's typed configuration: an optional YAML file
+//! (`--config FILE` or `ROUTER_CONFIG`), then environment overrides.
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
+
+use kit::config::{ConfigError, var_opt};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// Where to listen. `ROUTER_LISTEN`, default 127.0.0.1:4000.
+    pub listen: SocketAddr,
+    /// The supergraph SDL to serve; reloaded when the file changes.
+    /// `SUPERGRAPH_PATH`, default `schema/supergraph.graphql`.
+    pub supergraph_path: PathBuf,
+    /// Per-subgraph URL overrides, by subgraph name. Env:
+    /// `ROUTER_SUBGRAPH_URL_<NAME>` (name upper-cased).
+    pub subgraph_urls: HashMap<String, String>,
+    /// Client headers forwarded to every subgraph. `ROUTER_FORWARD_HEADERS`
+    /// (comma-separated), default `authorization,traceparent`.
+    pub forward_headers: Vec<String>,
+    /// Subgraph request timeout. `ROUTER_SUBGRAPH_TIMEOUT_MS`, default 10000.
+    pub subgraph_timeout_ms: u64,
+    /// Per-subgraph timeouts overriding the default, by subgraph name.
+    pub subgraph_timeouts_ms: HashMap<String, u64>,
+    pub limits: LimitsConfig,
+    /// Cached query plans. `ROUTER_PLAN_CACHE_SIZE`, default 1000.
+    pub plan_cache_size: usize,
+    /// How often the supergraph file is checked for changes.
+    pub reload_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body. `ROUTER_MAX_BODY_BYTES`, default 1 MiB.
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting. `ROUTER_MAX_DEPTH`, default 64.
+    pub max_depth: usize,
+    /// Most lexical tokens in a document. `ROUTER_MAX_TOKENS`, default 15000.
+    pub max_tokens: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, max_depth: 64, max_tokens: 15_000 }
+    }
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            supergraph_path: PathBuf::from("schema/supergraph.graphql"),
+            subgraph_urls: HashMap::new(),
+            forward_headers: vec!["authorization".into(), "traceparent".into()],
+            subgraph_timeout_ms: 10_000,
+            subgraph_timeouts_ms: HashMap::new(),
+            limits: LimitsConfig::default(),
+            plan_cache_size: 1000,
+            reload_interval_ms: 1000,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Reads `file` (if any), then applies environment overrides.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let file = file.map(PathBuf::from).or(var_opt::<PathBuf>("ROUTER_CONFIG")?);
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("router config {}: {e}", path.display()))?;
+                serde_yaml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("router config {}: {e}", path.display()))?
+            }
+            None => Self::default(),
+        };
+        config.apply_env()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Some(v) = var_opt("ROUTER_LISTEN")? {
+            self.listen = v;
+        }
+        if let Some(v) = var_opt("SUPERGRAPH_PATH")? {
+            self.supergraph_path = v;
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_FORWARD_HEADERS")? {
+            self.forward_headers = v
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+        }
+        if let Some(v) = var_opt("ROUTER_SUBGRAPH_TIMEOUT_MS")? {
+            self.subgraph_timeout_ms = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_BODY_BYTES")? {
+            self.limits.max_body_bytes = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_DEPTH")? {
+            self.limits.max_depth = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_TOKENS")? {
+            self.limits.max_tokens = v;
+        }
+        if let Some(v) = var_opt("ROUTER_PLAN_CACHE_SIZE")? {
+            self.plan_cache_size = v;
+        }
+        for (key, value) in std::env::vars() {
+            if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {
+                self.subgraph_urls.insert(name.to_ascii_lowercase(), value);
+            }
+        }
+        Ok(())
+    }
+}

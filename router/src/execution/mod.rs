@@ -1,0 +1,337 @@
+//! Our executor: walks the query plan, calls subgraphs, merges their data
+//! into one tree, then shapes the response to the client's selection.
+
+mod introspection;
+mod paths;
+mod representations;
+mod response;
+pub mod subgraphs;
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Mutex,
+};
+
+use axum::http::HeaderMap;
+use futures::{FutureExt, future::BoxFuture};
+use serde_json::{Map, Value};
+
+pub use introspection::Introspection;
+use paths::{Address, address_to_path, deep_merge};
+use subgraphs::{FetchError, SubgraphResponse, Subgraphs};
+
+use crate::{
+    error::{GraphqlError, SUBREQUEST_FAILED},
+    planning::{
+        PreparedOperation, SelectionSet,
+        plan_nodes::{BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePathSegment, PlanNode},
+    },
+    schema::SchemaIndex,
+};
+
+/// The result of one operation.
+#[derive(Debug, Default)]
+pub struct ExecutionResult {
+    pub data: Option<Value>,
+    pub errors: Vec<GraphqlError>,
+}
+
+pub struct Execution<'a> {
+    pub operation: &'a PreparedOperation,
+    pub variables: &'a Map<String, Value>,
+    pub headers: &'a HeaderMap,
+    pub subgraphs: &'a Subgraphs,
+    pub schema: &'a SchemaIndex,
+    pub introspection: &'a Introspection,
+}
+
+struct Run<'a> {
+    exec: &'a Execution<'a>,
+    data: Mutex<Value>,
+    errors: Mutex<Vec<GraphqlError>>,
+}
+
+/// One `_entities` call's worth of work: which entities, what to send.
+struct EntityJob<'p> {
+    response_key: &'p str,
+    representations_variable: &'p str,
+    paths: Vec<&'p [FlattenNodePathSegment]>,
+    requires: &'p SelectionSet,
+    input_rewrites: Option<&'p Vec<FetchRewrite>>,
+    output_rewrites: Option<&'p Vec<FetchRewrite>>,
+}
+
+impl Execution<'_> {
+    pub async fn run(&self) -> ExecutionResult {
+        let run = Run {
+            exec: self,
+            data: Mutex::new(paths::empty_object()),
+            errors: Mutex::new(Vec::new()),
+        };
+        if let Some(node) = &self.operation.plan.node {
+            run.node(node).await;
+        }
+        let mut data = run.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut errors = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.introspection.resolve_root(
+            &self.operation.operation.selection_set,
+            self.variables,
+            &mut data,
+        );
+        let data = response::shape(self, data, &mut errors);
+        ExecutionResult { data: Some(data), errors }
+    }
+}
+
+impl Run<'_> {
+    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+        async move {
+            match node {
+                PlanNode::Sequence(sequence) => {
+                    for child in &sequence.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(parallel) => {
+                    futures::future::join_all(parallel.nodes.iter().map(|n| self.node(n))).await;
+                }
+                PlanNode::Fetch(fetch) => match &fetch.requires {
+                    Some(_) => self.entities_from_fetch(&[], fetch).await,
+                    None => self.root_fetch(fetch).await,
+                },
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => {
+                        self.entities_from_fetch(flatten.path.as_slice(), fetch).await
+                    }
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Condition(condition) => {
+                    let on = self
+                        .exec
+                        .variables
+                        .get(&condition.condition)
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
+                    let branch = if on { &condition.if_clause } else { &condition.else_clause };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                    self.error(GraphqlError::new(
+                        "subscriptions and @defer are not supported over this transport",
+                        "OPERATION_NOT_SUPPORTED",
+                    ));
+                }
+            }
+        }
+        .boxed()
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode) {
+        let variables = self.variables_for(fetch.variable_usages.as_ref());
+        let Some(response) =
+            self.call(&fetch.service_name, &fetch.operation.document_str, variables).await
+        else {
+            return;
+        };
+        for error in response.errors {
+            self.error(subgraph_error(error, &fetch.service_name, |path| Some(path.to_vec())));
+        }
+        if let Some(mut data) = response.data.filter(Value::is_object) {
+            if let Some(rewrites) = &fetch.output_rewrites {
+                paths::apply_rewrites(&mut data, rewrites, &self.matcher());
+            }
+            deep_merge(&mut self.lock_data(), data);
+        }
+    }
+
+    async fn entities_from_fetch(&self, path: &[FlattenNodePathSegment], fetch: &FetchNode) {
+        let Some(requires) = &fetch.requires else { return };
+        let job = EntityJob {
+            response_key: "_entities",
+            representations_variable: "representations",
+            paths: vec![path],
+            requires,
+            input_rewrites: fetch.input_rewrites.as_ref(),
+            output_rewrites: fetch.output_rewrites.as_ref(),
+        };
+        self.entity_fetch(
+            &fetch.service_name,
+            &fetch.operation.document_str,
+            fetch.variable_usages.as_ref(),
+            vec![job],
+        )
+        .await;
+    }
+
+    async fn batch_fetch(&self, batch: &BatchFetchNode) {
+        let jobs = batch
+            .entity_batch
+            .aliases
+            .iter()
+            .map(|alias| EntityJob {
+                response_key: &alias.alias,
+                representations_variable: &alias.representations_variable_name,
+                paths: alias.merge_paths.iter().map(|p| p.as_slice()).collect(),
+                requires: &alias.requires,
+                input_rewrites: alias.input_rewrites.as_ref(),
+                output_rewrites: alias.output_rewrites.as_ref(),
+            })
+            .collect();
+        self.entity_fetch(
+            &batch.service_name,
+            &batch.operation.document_str,
+            batch.variable_usages.as_ref(),
+            jobs,
+        )
+        .await;
+    }
+
+    /// One request to `service` resolving every job's entities, with each
+    /// representation sent once however often it occurs in the response.
+    async fn entity_fetch(
+        &self,
+        service: &str,
+        query: &str,
+        usages: Option<&BTreeSet<String>>,
+        jobs: Vec<EntityJob<'_>>,
+    ) {
+        let matcher = self.matcher();
+        let mut variables = self.variables_for(usages);
+        // For each job: the entity addresses and which representation each uses.
+        let mut targets: Vec<Vec<(Address, usize)>> = Vec::with_capacity(jobs.len());
+        {
+            let data = self.lock_data();
+            for job in &jobs {
+                let mut representations: Vec<Value> = Vec::new();
+                let mut seen: HashMap<String, usize> = HashMap::new();
+                let mut job_targets = Vec::new();
+                for path in &job.paths {
+                    for address in paths::collect(&data, path, &matcher) {
+                        let Some(entity) = paths::get(&data, &address) else { continue };
+                        let Some(mut representation) =
+                            representations::project(entity, job.requires, self.exec.schema)
+                        else {
+                            continue;
+                        };
+                        if let Some(rewrites) = job.input_rewrites {
+                            paths::apply_rewrites(&mut representation, rewrites, &matcher);
+                        }
+                        let text = representation.to_string();
+                        let index = *seen.entry(text).or_insert_with(|| {
+                            representations.push(representation);
+                            representations.len() - 1
+                        });
+                        job_targets.push((address, index));
+                    }
+                }
+                variables
+                    .insert(job.representations_variable.to_owned(), Value::Array(representations));
+                targets.push(job_targets);
+            }
+        }
+        if targets.iter().all(Vec::is_empty) {
+            return;
+        }
+        let Some(response) = self.call(service, query, variables).await else { return };
+        for error in response.errors {
+            let error =
+                subgraph_error(error, service, |path| remap_entity_path(path, &jobs, &targets));
+            self.error(error);
+        }
+        let Some(Value::Object(mut data)) = response.data else { return };
+        let mut tree = self.lock_data();
+        for (job, job_targets) in jobs.iter().zip(&targets) {
+            let Some(Value::Array(results)) = data.remove(job.response_key) else { continue };
+            for (address, index) in job_targets {
+                let Some(result) = results.get(*index).filter(|r| r.is_object()) else { continue };
+                let mut result = result.clone();
+                if let Some(rewrites) = job.output_rewrites {
+                    paths::apply_rewrites(&mut result, rewrites, &matcher);
+                }
+                if let Some(entity) = paths::get_mut(&mut tree, address) {
+                    deep_merge(entity, result);
+                }
+            }
+        }
+    }
+
+    async fn call(
+        &self,
+        service: &str,
+        query: &str,
+        variables: Map<String, Value>,
+    ) -> Option<SubgraphResponse> {
+        let span = tracing::debug_span!("subgraph", service);
+        let _ = span.enter();
+        match self.exec.subgraphs.fetch(service, query, variables, self.exec.headers).await {
+            Ok(response) => Some(response),
+            Err(e) => {
+                tracing::warn!(service, error = %e, "subgraph request failed");
+                let message = match e {
+                    FetchError::Timeout => format!("subgraph `{service}` did not answer in time"),
+                    _ => format!("subgraph `{service}` is unavailable"),
+                };
+                let mut error = GraphqlError::new(message, SUBREQUEST_FAILED);
+                error.extensions.insert("serviceName".into(), Value::from(service));
+                self.error(error);
+                None
+            }
+        }
+    }
+
+    fn variables_for(&self, usages: Option<&BTreeSet<String>>) -> Map<String, Value> {
+        usages
+            .into_iter()
+            .flatten()
+            .filter_map(|name| self.exec.variables.get(name).map(|v| (name.clone(), v.clone())))
+            .collect()
+    }
+
+    fn matcher(&self) -> impl Fn(&str, &BTreeSet<String>) -> bool + '_ {
+        |typename: &str, types: &BTreeSet<String>| {
+            types.iter().any(|t| self.exec.schema.type_matches(typename, t))
+        }
+    }
+
+    fn lock_data(&self) -> std::sync::MutexGuard<'_, Value> {
+        self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn error(&self, error: GraphqlError) {
+        self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(error);
+    }
+}
+
+/// A subgraph's error, with its path translated to the client's response
+/// and `extensions.serviceName` added.
+fn subgraph_error(
+    raw: Map<String, Value>,
+    service: &str,
+    remap: impl Fn(&[Value]) -> Option<Vec<Value>>,
+) -> GraphqlError {
+    let message = raw.get("message").and_then(Value::as_str).unwrap_or("subgraph error").to_owned();
+    let mut extensions =
+        raw.get("extensions").and_then(Value::as_object).cloned().unwrap_or_default();
+    extensions.insert("serviceName".into(), Value::from(service));
+    let path = raw.get("path").and_then(Value::as_array).and_then(|p| remap(p));
+    GraphqlError { message, locations: Vec::new(), path, extensions }
+}
+
+/// `["_entities", 3, "name"]` -> the path of the (first) entity that used
+/// representation 3, followed by `name`.
+fn remap_entity_path(
+    path: &[Value],
+    jobs: &[EntityJob<'_>],
+    targets: &[Vec<(Address, usize)>],
+) -> Option<Vec<Value>> {
+    let key = path.first()?.as_str()?;
+    let index = usize::try_from(path.get(1)?.as_u64()?).ok()?;
+    let job = jobs.iter().position(|j| j.response_key == key)?;
+    let (address, _) = targets[job].iter().find(|(_, i)| *i == index)?;
+    let mut client = address_to_path(address);
+    client.extend(path.iter().skip(2).cloned());
+    Some(client)
+}

@@ -1,0 +1,212 @@
+//! Addressing inside the response tree: finding entities along a plan path,
+//! reading them back, and the rewrites the planner asks for.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::planning::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
+
+/// A concrete position in the response: object keys and list indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+pub type Address = Vec<Step>;
+
+pub fn address_to_path(address: &[Step]) -> Vec<Value> {
+    address
+        .iter()
+        .map(|s| match s {
+            Step::Key(k) => Value::from(k.as_str()),
+            Step::Index(i) => Value::from(*i),
+        })
+        .collect()
+}
+
+/// Every object reached by following `path` from `root`.
+pub fn collect(
+    root: &Value,
+    path: &[FlattenNodePathSegment],
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) -> Vec<Address> {
+    let mut found = Vec::new();
+    walk(root, path, &mut Vec::new(), &mut found, matches);
+    found
+}
+
+fn walk(
+    value: &Value,
+    path: &[FlattenNodePathSegment],
+    at: &mut Address,
+    found: &mut Vec<Address>,
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) {
+    // Lists are traversed wherever they occur, whether or not the path
+    // spells the `@`.
+    if let Value::Array(items) = value {
+        let rest = match path.first() {
+            Some(FlattenNodePathSegment::List) => &path[1..],
+            _ => path,
+        };
+        for (i, item) in items.iter().enumerate() {
+            at.push(Step::Index(i));
+            walk(item, rest, at, found, matches);
+            at.pop();
+        }
+        return;
+    }
+    let Value::Object(object) = value else { return };
+    match path.first() {
+        None => found.push(at.clone()),
+        Some(FlattenNodePathSegment::Field(key)) => {
+            if let Some(child) = object.get(key) {
+                at.push(Step::Key(key.clone()));
+                walk(child, &path[1..], at, found, matches);
+                at.pop();
+            }
+        }
+        Some(FlattenNodePathSegment::TypeCondition(types)) => {
+            let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
+            if matches(typename, types) {
+                walk(value, &path[1..], at, found, matches);
+            }
+        }
+        Some(FlattenNodePathSegment::List) => {}
+    }
+}
+
+pub fn get<'a>(root: &'a Value, address: &[Step]) -> Option<&'a Value> {
+    address.iter().try_fold(root, |value, step| match step {
+        Step::Key(k) => value.get(k),
+        Step::Index(i) => value.get(i),
+    })
+}
+
+pub fn get_mut<'a>(root: &'a mut Value, address: &[Step]) -> Option<&'a mut Value> {
+    address.iter().try_fold(root, |value, step| match step {
+        Step::Key(k) => value.get_mut(k),
+        Step::Index(i) => value.get_mut(i),
+    })
+}
+
+/// Deep-merges `source` into `target`: objects field by field, lists of the
+/// same length item by item, anything else replaced.
+pub fn deep_merge(target: &mut Value, source: Value) {
+    match (target, source) {
+        (Value::Object(t), Value::Object(s)) => {
+            for (key, value) in s {
+                match t.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        t.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(s)) if t.len() == s.len() => {
+            for (t, s) in t.iter_mut().zip(s) {
+                deep_merge(t, s);
+            }
+        }
+        (target, source) => *target = source,
+    }
+}
+
+/// Applies the planner's rewrites (type-name setters for interface objects,
+/// key renames for internal aliases) to a representation or a result.
+pub fn apply_rewrites(
+    value: &mut Value,
+    rewrites: &[FetchRewrite],
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) {
+    for rewrite in rewrites {
+        match rewrite {
+            FetchRewrite::ValueSetter(setter) => {
+                set_value(value, &setter.path, &setter.set_value_to, matches);
+            }
+            FetchRewrite::KeyRenamer(renamer) => {
+                rename_key(value, &renamer.path, &renamer.rename_key_to, matches);
+            }
+        }
+    }
+}
+
+fn set_value(
+    value: &mut Value,
+    path: &[FetchNodePathSegment],
+    to: &str,
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) {
+    if let Value::Array(items) = value {
+        for item in items {
+            set_value(item, path, to, matches);
+        }
+        return;
+    }
+    match path.split_first() {
+        None => *value = Value::from(to),
+        Some((FetchNodePathSegment::TypenameEquals(types), rest))
+            if typename_matches(value, types, matches) =>
+        {
+            set_value(value, rest, to, matches);
+        }
+        Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
+        Some((FetchNodePathSegment::Key(key), rest)) => {
+            let Value::Object(object) = value else { return };
+            if rest.is_empty() {
+                object.insert(key.clone(), Value::from(to));
+            } else if let Some(child) = object.get_mut(key) {
+                set_value(child, rest, to, matches);
+            }
+        }
+    }
+}
+
+fn rename_key(
+    value: &mut Value,
+    path: &[FetchNodePathSegment],
+    to: &str,
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) {
+    if let Value::Array(items) = value {
+        for item in items {
+            rename_key(item, path, to, matches);
+        }
+        return;
+    }
+    match path.split_first() {
+        None => {}
+        Some((FetchNodePathSegment::TypenameEquals(types), rest))
+            if typename_matches(value, types, matches) =>
+        {
+            rename_key(value, rest, to, matches);
+        }
+        Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
+        Some((FetchNodePathSegment::Key(key), rest)) => {
+            let Value::Object(object) = value else { return };
+            if rest.is_empty() {
+                if let Some(moved) = object.shift_remove(key) {
+                    object.insert(to.to_owned(), moved);
+                }
+            } else if let Some(child) = object.get_mut(key) {
+                rename_key(child, rest, to, matches);
+            }
+        }
+    }
+}
+
+fn typename_matches(
+    value: &Value,
+    types: &BTreeSet<String>,
+    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+) -> bool {
+    value.get("__typename").and_then(Value::as_str).is_some_and(|t| matches(t, types))
+}
+
+/// An empty JSON object.
+pub fn empty_object() -> Value {
+    Value::Object(Map::new())
+}

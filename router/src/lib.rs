@@ -1,0 +1,18 @@
+//! The Shopgraph federation router: composes subgraph SDL into an Apollo
+//! Federation 2 supergraph, plans operations with the Hive planner, and
+//! executes the plans with our own executor.
+
+pub mod compose;
+pub mod config;
+pub mod error;
+pub mod execution;
+mod http;
+pub mod planning;
+pub mod schema;
+mod startup;
+mod state;
+pub mod supergraph;
+mod variables;
+
+pub use config::RouterConfig;
+pub use startup::{build, build_from_sdl, run};

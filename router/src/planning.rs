@@ -1,0 +1,271 @@
+//! The one boundary to the query planner (`hive-router-query-planner`).
+//! Everything else in the router sees `PreparedOperation`; replacing the
+//! planner means rewriting this file.
+
+use std::{
+    hash::{DefaultHasher, Hash, Hasher},
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+};
+
+use graphql_tools::{
+    parser::query::{Definition, OperationDefinition as AstOperation},
+    static_graphql::{query::Document as QueryDocument, schema::Document as SchemaDocument},
+    validation::{
+        rules::default_rules_validation_plan, validate::ValidationPlan, validate::validate,
+    },
+};
+use hive_router_query_planner::{
+    ast::{normalization::normalize_operation, operation::OperationDefinition},
+    graph::PlannerOverrideContext,
+    planner::{Planner, QueryPlannerOptions, plan_nodes::QueryPlan},
+    utils::cancellation::CancellationToken,
+};
+use lru::LruCache;
+
+use crate::error::{GraphqlError, PARSE_FAILED, RequestError, RequestFailure, VALIDATION_FAILED};
+
+pub use hive_router_query_planner::ast::{
+    selection_item::SelectionItem, selection_set::SelectionSet,
+};
+pub use hive_router_query_planner::planner::plan_nodes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Query,
+    Mutation,
+    Subscription,
+}
+
+/// An operation ready to execute: validated, normalized and planned.
+#[derive(Debug)]
+pub struct PreparedOperation {
+    pub kind: Kind,
+    /// The normalized operation: fragments inlined, abstract types
+    /// expanded. The response is shaped by it.
+    pub operation: OperationDefinition,
+    /// The client's variable definitions, for coercion.
+    pub variables: Vec<graphql_tools::static_graphql::query::VariableDefinition>,
+    pub plan: Arc<QueryPlan>,
+}
+
+pub struct QueryPlanner {
+    planner: Planner,
+    validation: ValidationPlan,
+    /// Keyed by the request text and operation name: a hit skips parsing,
+    /// validation and normalization as well as planning.
+    by_text: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
+    /// Keyed by the normalized operation's hash: differently written but
+    /// equivalent documents share one plan.
+    by_normalized: Mutex<LruCache<u64, Arc<QueryPlan>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_tokens: usize,
+}
+
+impl QueryPlanner {
+    pub fn new(supergraph: &SchemaDocument, cache_size: usize) -> Result<Self, String> {
+        let planner = Planner::new_from_supergraph(supergraph, QueryPlannerOptions::default())
+            .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
+        let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
+        Ok(Self {
+            planner,
+            validation: default_rules_validation_plan(),
+            by_text: Mutex::new(LruCache::new(size)),
+            by_normalized: Mutex::new(LruCache::new(size)),
+        })
+    }
+
+    /// The API schema: what clients see and are validated against.
+    pub fn api_schema(&self) -> &SchemaDocument {
+        &self.planner.consumer_schema.document
+    }
+
+    pub fn prepare(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+        limits: Limits,
+    ) -> Result<Arc<PreparedOperation>, RequestError> {
+        let text_key = hash_of(&(query, operation_name));
+        if let Some(hit) = lock(&self.by_text).get(&text_key) {
+            return Ok(hit.clone());
+        }
+        let depth = nesting_depth(query);
+        if depth > limits.max_depth {
+            return Err(invalid(format!(
+                "the query is nested {depth} levels deep; the limit is {}",
+                limits.max_depth
+            )));
+        }
+        let document: QueryDocument =
+            graphql_tools::parser::parse_query_with_token_limit::<String>(query, limits.max_tokens)
+                .map_err(|e| RequestError {
+                    failure: RequestFailure::Invalid,
+                    errors: vec![GraphqlError::new(format!("syntax error: {e}"), PARSE_FAILED)],
+                })?
+                .into_static();
+        let (kind, variables) = select_operation(&document, operation_name)?;
+        let errors = validate(self.api_schema(), &document, &self.validation);
+        if !errors.is_empty() {
+            return Err(RequestError {
+                failure: RequestFailure::Invalid,
+                errors: errors
+                    .into_iter()
+                    .map(|e| {
+                        let mut error = GraphqlError::new(e.message, VALIDATION_FAILED);
+                        for pos in e.locations {
+                            error = error.with_location(pos.line, pos.column);
+                        }
+                        error
+                    })
+                    .collect(),
+            });
+        }
+        let normalized = normalize_operation(&self.planner.supergraph, &document, operation_name)
+            .map_err(|e| invalid(format!("cannot normalize the operation: {e}")))?;
+        let operation = normalized.operation;
+        let plan_key = hash_of(&(operation.hash(), operation_name));
+        let cached = lock(&self.by_normalized).get(&plan_key).cloned();
+        let plan = match cached {
+            Some(plan) => plan,
+            None => {
+                // Introspection is answered by the router, not planned.
+                let mut plannable = operation.clone();
+                plannable.selection_set.items.retain(
+                    |item| !matches!(item, SelectionItem::Field(f) if f.name.starts_with("__")),
+                );
+                let plan = if plannable.selection_set.items.is_empty() {
+                    QueryPlan { kind: "QueryPlan", node: None }
+                } else {
+                    self.plan(&plannable)?
+                };
+                let plan = Arc::new(plan);
+                lock(&self.by_normalized).put(plan_key, plan.clone());
+                plan
+            }
+        };
+        let prepared = Arc::new(PreparedOperation { kind, operation, variables, plan });
+        lock(&self.by_text).put(text_key, prepared.clone());
+        Ok(prepared)
+    }
+
+    fn plan(&self, operation: &OperationDefinition) -> Result<QueryPlan, RequestError> {
+        self.planner
+            .plan_from_normalized_operation(
+                operation,
+                PlannerOverrideContext::default(),
+                &CancellationToken::new(),
+            )
+            .map_err(|e| {
+                tracing::error!(error = %e, "query planning failed");
+                invalid("the operation cannot be planned over the current supergraph")
+            })
+    }
+}
+
+fn invalid(message: impl Into<String>) -> RequestError {
+    RequestError::new(RequestFailure::Invalid, message, VALIDATION_FAILED)
+}
+
+type Selected = (Kind, Vec<graphql_tools::static_graphql::query::VariableDefinition>);
+
+/// Picks the operation to run as the spec says: by name, or the only one.
+fn select_operation(
+    document: &QueryDocument,
+    name: Option<&str>,
+) -> Result<Selected, RequestError> {
+    let operations: Vec<&AstOperation<'static, String>> = document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Operation(op) => Some(op),
+            Definition::Fragment(_) => None,
+        })
+        .collect();
+    let name_of = |op: &AstOperation<'static, String>| match op {
+        AstOperation::Query(q) => q.name.clone(),
+        AstOperation::Mutation(m) => m.name.clone(),
+        AstOperation::Subscription(s) => s.name.clone(),
+        AstOperation::SelectionSet(_) => None,
+    };
+    let chosen = match name {
+        Some(name) => operations
+            .iter()
+            .find(|op| name_of(op).as_deref() == Some(name))
+            .ok_or_else(|| invalid(format!("unknown operation named `{name}`")))?,
+        None if operations.len() == 1 => &operations[0],
+        None if operations.is_empty() => return Err(invalid("the document contains no operation")),
+        None => {
+            return Err(invalid(
+                "operationName is required when the document has several operations",
+            ));
+        }
+    };
+    Ok(match chosen {
+        AstOperation::Query(q) => (Kind::Query, q.variable_definitions.clone()),
+        AstOperation::SelectionSet(_) => (Kind::Query, Vec::new()),
+        AstOperation::Mutation(m) => (Kind::Mutation, m.variable_definitions.clone()),
+        AstOperation::Subscription(s) => (Kind::Subscription, s.variable_definitions.clone()),
+    })
+}
+
+/// The deepest `{` nesting outside strings and comments, measured before
+/// parsing so that hostile nesting never reaches the recursive parser.
+pub fn nesting_depth(query: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = query.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match (escaped, c) {
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_depth;
+
+    #[test]
+    fn nesting_ignores_braces_in_strings_and_comments() {
+        assert_eq!(nesting_depth("{ a { b } }"), 2);
+        assert_eq!(nesting_depth("{ a(s: \"{{{{\") # {{{{\n { b } }"), 2);
+        assert_eq!(nesting_depth(&"{ a ".repeat(500)), 500);
+    }
+}

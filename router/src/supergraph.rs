@@ -1,0 +1,76 @@
+//! A loaded supergraph: planner, API schema, introspection and subgraph
+//! endpoints, swapped as one unit on reload.
+
+use std::{collections::HashMap, time::Duration};
+
+use graphql_tools::{parser::schema::parse_schema, static_graphql::schema::Document};
+
+use crate::{
+    config::RouterConfig,
+    execution::{
+        Introspection,
+        subgraphs::{SubgraphEndpoint, Subgraphs},
+    },
+    planning::QueryPlanner,
+    schema::SchemaIndex,
+};
+
+pub struct Supergraph {
+    pub planner: QueryPlanner,
+    pub schema: SchemaIndex,
+    pub introspection: Introspection,
+    pub subgraphs: Subgraphs,
+}
+
+impl Supergraph {
+    pub fn load(sdl: &str, config: &RouterConfig) -> anyhow::Result<Self> {
+        let document: Document = parse_schema::<String>(sdl)
+            .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
+            .into_static();
+        let planner =
+            QueryPlanner::new(&document, config.plan_cache_size).map_err(anyhow::Error::msg)?;
+        let schema = SchemaIndex::new(planner.api_schema().clone());
+        let introspection = Introspection::new(&schema);
+        let endpoints = join_graphs(&document)
+            .into_iter()
+            .map(|(name, url)| {
+                let url = config.subgraph_urls.get(&name).cloned().unwrap_or(url);
+                let timeout = config
+                    .subgraph_timeouts_ms
+                    .get(&name)
+                    .copied()
+                    .unwrap_or(config.subgraph_timeout_ms);
+                (name, SubgraphEndpoint { url, timeout: Duration::from_millis(timeout) })
+            })
+            .collect();
+        Ok(Self { planner, schema, introspection, subgraphs: Subgraphs::new(endpoints) })
+    }
+}
+
+/// `enum join__Graph { USERS @join__graph(name: "users", url: "...") }`
+/// -> {"users": "..."}.
+fn join_graphs(document: &Document) -> HashMap<String, String> {
+    use graphql_tools::static_graphql::schema::{Definition, TypeDefinition, Value};
+    let mut graphs = HashMap::new();
+    for definition in &document.definitions {
+        let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition else { continue };
+        if e.name != "join__Graph" {
+            continue;
+        }
+        for value in &e.values {
+            let Some(directive) = value.directives.iter().find(|d| d.name == "join__graph") else {
+                continue;
+            };
+            let arg = |n: &str| {
+                directive.arguments.iter().find(|(k, _)| k == n).and_then(|(_, v)| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+            };
+            if let (Some(name), Some(url)) = (arg("name"), arg("url")) {
+                graphs.insert(name, url);
+            }
+        }
+    }
+    graphs
+}
