@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Query, State},
+    extract::{DefaultBodyLimit, Query, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -47,28 +47,29 @@ struct GetParams {
 }
 
 pub fn routes(state: Arc<RouterState>) -> Router {
-    Router::new().route("/graphql", get(get_graphql).post(post_graphql)).with_state(state)
+    let limit = state.config.limits.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
 }
 
 async fn post_graphql(
     State(state): State<Arc<RouterState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let media = response_media_type(&headers);
-    if body.len() > state.config.limits.max_body_bytes {
-        return failure(
-            media,
-            RequestError::new(
-                RequestFailure::TooLarge,
-                format!(
-                    "the request body is larger than {} bytes",
-                    state.config.limits.max_body_bytes
-                ),
-                "PAYLOAD_TOO_LARGE",
-            ),
-        );
-    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = state.config.limits.max_body_bytes;
+            let message = format!("the request body is larger than {limit} bytes");
+            let error = RequestError::new(RequestFailure::TooLarge, message, "PAYLOAD_TOO_LARGE");
+            return failure(media, error);
+        }
+        Err(rejection) => return failure(media, bad_request(rejection.body_text())),
+    };
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with(JSON) {

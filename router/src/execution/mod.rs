@@ -236,12 +236,15 @@ impl Run<'_> {
             return;
         }
         let Some(response) = self.call(service, query, variables).await else { return };
+        let mut data = match response.data {
+            Some(Value::Object(data)) => data,
+            _ => Map::new(),
+        };
         for error in response.errors {
-            let error =
-                subgraph_error(error, service, |path| remap_entity_path(path, &jobs, &targets));
-            self.error(error);
+            for error in remap_entity_error(error, service, &jobs, &targets, &data) {
+                self.error(error);
+            }
         }
-        let Some(Value::Object(mut data)) = response.data else { return };
         let mut tree = self.lock_data();
         for (job, job_targets) in jobs.iter().zip(&targets) {
             let Some(Value::Array(results)) = data.remove(job.response_key) else { continue };
@@ -320,18 +323,64 @@ fn subgraph_error(
     GraphqlError { message, locations: Vec::new(), path, extensions }
 }
 
-/// `["_entities", 3, "name"]` -> the path of the (first) entity that used
-/// representation 3, followed by `name`.
-fn remap_entity_path(
-    path: &[Value],
+/// Translates an `_entities` error to the client's paths:
+/// `["_entities", 3, "name"]` becomes the path of each entity that used
+/// representation 3, followed by `name`. Some subgraphs leave the index out
+/// (`["_entities", "name"]`); the error then belongs to the entities whose
+/// result is null at that field.
+fn remap_entity_error(
+    raw: Map<String, Value>,
+    service: &str,
     jobs: &[EntityJob<'_>],
     targets: &[Vec<(Address, usize)>],
-) -> Option<Vec<Value>> {
-    let key = path.first()?.as_str()?;
-    let index = usize::try_from(path.get(1)?.as_u64()?).ok()?;
-    let job = jobs.iter().position(|j| j.response_key == key)?;
-    let (address, _) = targets[job].iter().find(|(_, i)| *i == index)?;
-    let mut client = address_to_path(address);
-    client.extend(path.iter().skip(2).cloned());
-    Some(client)
+    data: &Map<String, Value>,
+) -> Vec<GraphqlError> {
+    let path: Vec<Value> = raw.get("path").and_then(Value::as_array).cloned().unwrap_or_default();
+    let located = path.first().and_then(Value::as_str).and_then(|key| {
+        let job = jobs.iter().position(|j| j.response_key == key)?;
+        let results = data.get(key).and_then(Value::as_array);
+        let (indexes, rest): (Vec<usize>, &[Value]) = match path.get(1).and_then(Value::as_u64) {
+            Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
+            None => {
+                let rest = &path[1..];
+                let nulls = results
+                    .map(|r| (0..r.len()).filter(|i| is_null_at(&r[*i], rest)).collect())
+                    .unwrap_or_default();
+                (nulls, rest)
+            }
+        };
+        let paths: Vec<Vec<Value>> = targets[job]
+            .iter()
+            .filter(|(_, i)| indexes.contains(i))
+            .map(|(address, _)| {
+                let mut client = address_to_path(address);
+                client.extend(rest.iter().cloned());
+                client
+            })
+            .collect();
+        (!paths.is_empty()).then_some(paths)
+    });
+    match located {
+        Some(paths) => paths
+            .into_iter()
+            .map(|p| subgraph_error(raw.clone(), service, |_| Some(p.clone())))
+            .collect(),
+        None => vec![subgraph_error(raw, service, |_| None)],
+    }
+}
+
+fn is_null_at(value: &Value, path: &[Value]) -> bool {
+    let mut current = value;
+    for segment in path {
+        let next = match segment {
+            Value::String(key) => current.get(key),
+            Value::Number(n) => n.as_u64().and_then(|i| current.get(usize::try_from(i).ok()?)),
+            _ => None,
+        };
+        match next {
+            Some(v) => current = v,
+            None => return current.is_null(),
+        }
+    }
+    current.is_null()
 }

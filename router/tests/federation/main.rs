@@ -1,0 +1,13 @@
+//! The router against real subgraphs (async-graphql on port 0), composed by
+//! `router compose`'s own code at test time. Expected responses are written
+//! by hand from the GraphQL and Federation specs.
+
+mod abstract_types;
+mod composition;
+mod entities;
+mod failures;
+mod fixtures;
+mod helpers;
+mod http;
+mod loading;
+mod operations;
