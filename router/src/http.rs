@@ -12,8 +12,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
+use kit::telemetry::TraceParent;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use crate::{
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
@@ -166,7 +168,26 @@ async fn handle(
             return failure(media, RequestError { failure: RequestFailure::Invalid, errors });
         }
     };
-    let forwarded = forwarded_headers(headers, &state.forward_headers);
+    let mut forwarded = forwarded_headers(headers, &state.forward_headers);
+    // Start a trace when the client did not: subgraph logs and the events
+    // they emit then share one trace id.
+    let trace = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse)
+        .unwrap_or_else(TraceParent::new_root);
+    let forwards_trace = state.forward_headers.iter().any(|h| h == "traceparent");
+    if forwards_trace
+        && !forwarded.contains_key("traceparent")
+        && let Ok(value) = HeaderValue::from_str(&trace.child().to_string())
+    {
+        forwarded.insert("traceparent", value);
+    }
+    let span = tracing::info_span!(
+        "graphql",
+        operation = request.operation_name.as_deref().unwrap_or_default(),
+        trace_id = %trace.trace_id_hex(),
+    );
     let execution = Execution {
         operation: &prepared,
         variables: &variables,
@@ -175,7 +196,7 @@ async fn handle(
         schema: &supergraph.schema,
         introspection: &supergraph.introspection,
     };
-    let result = execution.run().await;
+    let result = execution.run().instrument(span).await;
     let mut body = Map::new();
     if !result.errors.is_empty() {
         body.insert("errors".into(), serde_json::to_value(&result.errors).unwrap_or_default());

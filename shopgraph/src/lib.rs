@@ -31,10 +31,15 @@ async fn dev() -> anyhow::Result<()> {
     )
     .await?;
 
+    // The router last: it serves the checked-in supergraph, whose subgraph
+    // URLs point at the services started above.
+    let router_config = router::RouterConfig::load(None)?;
+    let router_addr = router_config.listen;
+    let router_app = router::build(router_config).context("starting the router")?;
+    spawn(&mut services, "router", router_app, router_addr, &shutdown).await?;
+
     tracing::info!(
-        "Shopgraph is running. users: http://{}:{}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD)",
-        users_config.service.host,
-        users_config.service.port,
+        "Shopgraph is running. GraphQL and GraphiQL: http://{router_addr}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD)",
         users::ADMIN_EMAIL,
     );
     // If any service stops, stop them all: a half-running platform is

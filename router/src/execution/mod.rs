@@ -15,6 +15,7 @@ use std::{
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 pub use introspection::Introspection;
 use paths::{Address, address_to_path, deep_merge};
@@ -267,9 +268,8 @@ impl Run<'_> {
         query: &str,
         variables: Map<String, Value>,
     ) -> Option<SubgraphResponse> {
-        let span = tracing::debug_span!("subgraph", service);
-        let _ = span.enter();
-        match self.exec.subgraphs.fetch(service, query, variables, self.exec.headers).await {
+        let fetch = self.exec.subgraphs.fetch(service, query, variables, self.exec.headers);
+        match fetch.instrument(tracing::debug_span!("subgraph", service)).await {
             Ok(response) => Some(response),
             Err(e) => {
                 tracing::warn!(service, error = %e, "subgraph request failed");

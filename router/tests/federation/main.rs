@@ -11,3 +11,4 @@ mod helpers;
 mod http;
 mod loading;
 mod operations;
+mod whole_system;
