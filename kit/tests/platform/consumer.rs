@@ -16,6 +16,28 @@ use crate::helpers::{
     unique,
 };
 
+/// A consumer with its own queues on a fresh exchange, declared.
+struct Setup {
+    broker: Broker,
+    spec: ConsumerSpec,
+    handler: RecordingHandler,
+    consumer: Consumer<RecordingHandler>,
+    channel: lapin::Channel,
+}
+
+impl Setup {
+    async fn new(pool: &PgPool, failing: bool) -> Self {
+        create_effects_table(pool).await;
+        let broker = Broker::new(events_config(RABBITMQ));
+        let spec = spec(&broker);
+        let handler = RecordingHandler::new(failing);
+        let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
+        let channel = broker.channel().await.expect("channel");
+        consumer.declare(&channel).await.expect("declare");
+        Self { broker, spec, handler, consumer, channel }
+    }
+}
+
 fn spec(broker: &Broker) -> ConsumerSpec {
     ConsumerSpec::new(unique("test.consumer"), &["widget.*"], broker)
 }
@@ -55,13 +77,7 @@ async fn wait_until(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> 
 async fn a_consumer_that_dies_before_its_ack_gets_the_message_again_and_applies_it_once(
     pool: PgPool,
 ) {
-    create_effects_table(&pool).await;
-    let broker = Broker::new(events_config(RABBITMQ));
-    let spec = spec(&broker);
-    let handler = RecordingHandler::new(false);
-    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
-    let channel = broker.channel().await.expect("channel");
-    consumer.declare(&channel).await.expect("declare");
+    let Setup { broker, spec, handler, consumer, channel } = Setup::new(&pool, false).await;
     publish_direct(&broker, &envelope("widget.created", 7)).await.expect("publish");
 
     // First life: take the message, apply it, and die before acking.
@@ -106,13 +122,7 @@ async fn wait_for_message(
 
 #[sqlx::test(migrations = "../migrations/kit")]
 async fn a_message_that_always_fails_is_retried_then_dead_lettered(pool: PgPool) {
-    create_effects_table(&pool).await;
-    let broker = Broker::new(events_config(RABBITMQ));
-    let spec = spec(&broker);
-    let handler = RecordingHandler::new(true);
-    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
-    let channel = broker.channel().await.expect("channel");
-    consumer.declare(&channel).await.expect("declare");
+    let Setup { broker, spec, handler, consumer, channel } = Setup::new(&pool, true).await;
 
     let stop = CancellationToken::new();
     let running = tokio::spawn(consumer.run(stop.clone()));
@@ -138,13 +148,7 @@ async fn a_message_that_always_fails_is_retried_then_dead_lettered(pool: PgPool)
 
 #[sqlx::test(migrations = "../migrations/kit")]
 async fn a_malformed_message_goes_straight_to_the_dead_letter_queue(pool: PgPool) {
-    create_effects_table(&pool).await;
-    let broker = Broker::new(events_config(RABBITMQ));
-    let spec = spec(&broker);
-    let handler = RecordingHandler::new(false);
-    let consumer = Consumer::new(spec.clone(), pool.clone(), broker.clone(), handler.clone());
-    let channel = broker.channel().await.expect("channel");
-    consumer.declare(&channel).await.expect("declare");
+    let Setup { broker, spec, handler, consumer, channel } = Setup::new(&pool, false).await;
 
     let stop = CancellationToken::new();
     let running = tokio::spawn(consumer.run(stop.clone()));

@@ -125,76 +125,52 @@ pub fn apply_rewrites(
     for rewrite in rewrites {
         match rewrite {
             FetchRewrite::ValueSetter(setter) => {
-                set_value(value, &setter.path, &setter.set_value_to, matches);
+                let to = Value::from(setter.set_value_to.as_str());
+                at_last_key(value, &setter.path, matches, &mut |object, key| {
+                    object.insert(key.to_owned(), to.clone());
+                });
             }
             FetchRewrite::KeyRenamer(renamer) => {
-                rename_key(value, &renamer.path, &renamer.rename_key_to, matches);
+                at_last_key(value, &renamer.path, matches, &mut |object, key| {
+                    if let Some(moved) = object.shift_remove(key) {
+                        object.insert(renamer.rename_key_to.clone(), moved);
+                    }
+                });
             }
         }
     }
 }
 
-fn set_value(
+/// Follows `path` (through lists, and only into objects whose `__typename`
+/// matches type conditions) and calls `apply` with the object holding the
+/// final key.
+fn at_last_key(
     value: &mut Value,
     path: &[FetchNodePathSegment],
-    to: &str,
     matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+    apply: &mut dyn FnMut(&mut Map<String, Value>, &str),
 ) {
     if let Value::Array(items) = value {
         for item in items {
-            set_value(item, path, to, matches);
+            at_last_key(item, path, matches, apply);
         }
         return;
     }
     match path.split_first() {
-        None => *value = Value::from(to),
         Some((FetchNodePathSegment::TypenameEquals(types), rest))
             if typename_matches(value, types, matches) =>
         {
-            set_value(value, rest, to, matches);
+            at_last_key(value, rest, matches, apply);
         }
-        Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
         Some((FetchNodePathSegment::Key(key), rest)) => {
             let Value::Object(object) = value else { return };
             if rest.is_empty() {
-                object.insert(key.clone(), Value::from(to));
+                apply(object, key);
             } else if let Some(child) = object.get_mut(key) {
-                set_value(child, rest, to, matches);
+                at_last_key(child, rest, matches, apply);
             }
         }
-    }
-}
-
-fn rename_key(
-    value: &mut Value,
-    path: &[FetchNodePathSegment],
-    to: &str,
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
-) {
-    if let Value::Array(items) = value {
-        for item in items {
-            rename_key(item, path, to, matches);
-        }
-        return;
-    }
-    match path.split_first() {
-        None => {}
-        Some((FetchNodePathSegment::TypenameEquals(types), rest))
-            if typename_matches(value, types, matches) =>
-        {
-            rename_key(value, rest, to, matches);
-        }
-        Some((FetchNodePathSegment::TypenameEquals(_), _)) => {}
-        Some((FetchNodePathSegment::Key(key), rest)) => {
-            let Value::Object(object) = value else { return };
-            if rest.is_empty() {
-                if let Some(moved) = object.shift_remove(key) {
-                    object.insert(to.to_owned(), moved);
-                }
-            } else if let Some(child) = object.get_mut(key) {
-                rename_key(child, rest, to, matches);
-            }
-        }
+        _ => {}
     }
 }
 

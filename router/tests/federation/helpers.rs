@@ -113,6 +113,19 @@ pub async fn start_router(supergraph: &str, config: RouterConfig) -> RunningApp 
     app.spawn(listener)
 }
 
+/// POSTs `query` to `url` and returns the JSON body.
+pub async fn post_query(url: &str, query: &str) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("response")
+        .json()
+        .await
+        .expect("JSON body")
+}
+
 /// `errors[*].extensions.code`.
 pub fn codes(response: &Value) -> Vec<String> {
     response["errors"]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use router::RouterConfig;
 use serde_json::json;
 
-use crate::helpers::{Federation, codes, start_router};
+use crate::helpers::{Federation, codes, post_query, start_router};
 
 /// A supergraph as Apollo's composition writes it (link imports, tag spec,
 /// `join__enumValue`, `@join__field` with `type:`), for two of our
@@ -71,15 +71,11 @@ async fn a_supergraph_in_apollos_format_loads_and_answers() {
         .replace("PRODUCTS_URL", &federation.subgraph("products").url)
         .replace("INVENTORY_URL", &federation.subgraph("inventory").url);
     let router = start_router(&sdl, RouterConfig::default()).await;
-    let response = reqwest::Client::new()
-        .post(router.url("/graphql"))
-        .json(&json!({ "query": "{ byCategory(category: SEATING) { name category inStock } }" }))
-        .send()
-        .await
-        .expect("response")
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
+    let response = post_query(
+        &router.url("/graphql"),
+        "{ byCategory(category: SEATING) { name category inStock } }",
+    )
+    .await;
     assert_eq!(
         response,
         json!({ "data": { "byCategory": [{ "name": "Chair", "category": "SEATING", "inStock": true }] } })
@@ -96,15 +92,7 @@ async fn subgraph_urls_can_be_overridden_per_environment() {
     let mut config = RouterConfig::default();
     config.subgraph_urls.insert("products".into(), federation.subgraph("products").url.clone());
     let router = start_router(&wrong, config).await;
-    let response: serde_json::Value = reqwest::Client::new()
-        .post(router.url("/graphql"))
-        .json(&json!({ "query": "{ product(upc: \"1\") { name } }" }))
-        .send()
-        .await
-        .expect("response")
-        .json()
-        .await
-        .expect("json");
+    let response = post_query(&router.url("/graphql"), "{ product(upc: \"1\") { name } }").await;
     assert_eq!(response, json!({ "data": { "product": { "name": "Table" } } }));
 }
 
@@ -115,15 +103,7 @@ async fn a_slow_subgraph_times_out_into_an_error_instead_of_a_hang() {
     config.subgraph_timeouts_ms.insert("accounts".into(), 200);
     let router = start_router(&federation.supergraph, config).await;
     let started = std::time::Instant::now();
-    let response: serde_json::Value = reqwest::Client::new()
-        .post(router.url("/graphql"))
-        .json(&json!({ "query": "{ slow }" }))
-        .send()
-        .await
-        .expect("response")
-        .json()
-        .await
-        .expect("json");
+    let response = post_query(&router.url("/graphql"), "{ slow }").await;
     assert!(started.elapsed() < Duration::from_millis(1500), "took {:?}", started.elapsed());
     assert_eq!(response["data"], json!(null));
     assert_eq!(codes(&response), ["SUBREQUEST_HTTP_ERROR"]);

@@ -72,23 +72,15 @@ pub async fn insert(
     address: &NewAddress,
     is_default: bool,
 ) -> sqlx::Result<AddressRow> {
-    sqlx::query_as(&format!(
-        "INSERT INTO addresses (id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default)
+    let sql = format!(
+        "INSERT INTO addresses (name, line1, line2, city, region, postal_code, country, phone, is_default, id, user_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(user_id)
-    .bind(&address.name)
-    .bind(&address.line1)
-    .bind(&address.line2)
-    .bind(&address.city)
-    .bind(&address.region)
-    .bind(&address.postal_code)
-    .bind(&address.country)
-    .bind(&address.phone)
-    .bind(is_default)
-    .fetch_one(conn)
-    .await
+    );
+    bind_address(sqlx::query_as(&sql), address, is_default)
+        .bind(Uuid::now_v7())
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn update(
@@ -97,23 +89,33 @@ pub async fn update(
     address: &NewAddress,
     is_default: bool,
 ) -> sqlx::Result<AddressRow> {
-    sqlx::query_as(&format!(
-        "UPDATE addresses SET name = $2, line1 = $3, line2 = $4, city = $5, region = $6,
-             postal_code = $7, country = $8, phone = $9, is_default = $10
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&address.name)
-    .bind(&address.line1)
-    .bind(&address.line2)
-    .bind(&address.city)
-    .bind(&address.region)
-    .bind(&address.postal_code)
-    .bind(&address.country)
-    .bind(&address.phone)
-    .bind(is_default)
-    .fetch_one(conn)
-    .await
+    let sql = format!(
+        "UPDATE addresses SET name = $1, line1 = $2, line2 = $3, city = $4, region = $5,
+             postal_code = $6, country = $7, phone = $8, is_default = $9
+         WHERE id = $10 RETURNING {COLUMNS}"
+    );
+    bind_address(sqlx::query_as(&sql), address, is_default).bind(id).fetch_one(conn).await
+}
+
+type AddressQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Postgres, AddressRow, sqlx::postgres::PgArguments>;
+
+/// Binds the address columns as $1..$9, in the order both statements use.
+fn bind_address<'q>(
+    query: AddressQuery<'q>,
+    address: &'q NewAddress,
+    is_default: bool,
+) -> AddressQuery<'q> {
+    query
+        .bind(&address.name)
+        .bind(&address.line1)
+        .bind(&address.line2)
+        .bind(&address.city)
+        .bind(&address.region)
+        .bind(&address.postal_code)
+        .bind(&address.country)
+        .bind(&address.phone)
+        .bind(is_default)
 }
 
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {

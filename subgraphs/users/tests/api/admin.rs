@@ -1,19 +1,12 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{Session, TestApp, error_code};
+use crate::helpers::{TestApp, error_code};
 
 #[sqlx::test(migrations = false)]
 async fn admins_page_through_users_with_stable_cursors(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let admin = app.register("admin@example.com", "Admin").await;
-    app.make_admin(&admin.user_id).await;
-    // Role claims are fixed at issue time: sign in again to get an admin token.
-    let token = Session::from_payload(
-        &app.login("admin@example.com", crate::helpers::PASSWORD).await,
-        "login",
-    )
-    .access_token;
+    let (_, token) = app.admin().await;
     for i in 0..4 {
         app.register(&format!("user{i}@example.com"), &format!("User {i}")).await;
     }
@@ -46,13 +39,7 @@ async fn admins_page_through_users_with_stable_cursors(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn set_user_role_promotes_and_refuses_to_demote_the_last_admin(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let admin = app.register("admin@example.com", "Admin").await;
-    app.make_admin(&admin.user_id).await;
-    let token = Session::from_payload(
-        &app.login("admin@example.com", crate::helpers::PASSWORD).await,
-        "login",
-    )
-    .access_token;
+    let (admin, token) = app.admin().await;
     let customer = app.register("ada@example.com", "Ada").await;
     let set =
         "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";

@@ -85,6 +85,17 @@ impl TestApp {
         .await
     }
 
+    /// Registers admin@example.com, promotes it and signs in again (role
+    /// claims are fixed when a token is issued): the session and its token.
+    pub async fn admin(&self) -> (Session, String) {
+        let admin = self.register("admin@example.com", "Admin").await;
+        self.make_admin(&admin.user_id).await;
+        let token =
+            Session::from_payload(&self.login("admin@example.com", PASSWORD).await, "login")
+                .access_token;
+        (admin, token)
+    }
+
     pub async fn make_admin(&self, user_id: &str) {
         sqlx::query("UPDATE users SET role = 'ADMIN' WHERE id = $1::uuid")
             .bind(user_id)
