@@ -142,6 +142,46 @@ impl EventsConfig {
     }
 }
 
+/// MongoDB, for the services that keep documents.
+#[derive(Debug, Clone)]
+pub struct MongoConfig {
+    /// `MONGODB_URL`, default `mongodb://127.0.0.1:27017`.
+    pub url: String,
+    /// `<SERVICE>_MONGODB_DATABASE`, default `shopgraph_<service>`.
+    pub database: String,
+}
+
+impl MongoConfig {
+    pub fn from_env(service: &str) -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: var_or("MONGODB_URL", "mongodb://127.0.0.1:27017".into())?,
+            database: var_or(
+                &format!("{}_MONGODB_DATABASE", service.to_ascii_uppercase()),
+                format!("shopgraph_{service}"),
+            )?,
+        })
+    }
+}
+
+/// Redis, for caches and carts.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `REDIS_URL`, default `redis://127.0.0.1:6379`.
+    pub url: String,
+    /// `REDIS_KEY_PREFIX`, default `shopgraph:<service>:`; every key a
+    /// service writes starts with it.
+    pub key_prefix: String,
+}
+
+impl RedisConfig {
+    pub fn from_env(service: &str) -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: var_or("REDIS_URL", "redis://127.0.0.1:6379".into())?,
+            key_prefix: var_or("REDIS_KEY_PREFIX", format!("shopgraph:{service}:"))?,
+        })
+    }
+}
+
 /// Where services find the public keys that verify access tokens.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {

@@ -12,8 +12,10 @@ mod broker;
 pub mod consumer;
 mod envelope;
 pub mod outbox;
+mod publisher;
 
 pub use broker::Broker;
 pub use consumer::{Consumer, ConsumerSpec, EventHandler};
 pub use envelope::Envelope;
 pub use outbox::OutboxRelay;
+pub use publisher::Publisher;

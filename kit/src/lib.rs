@@ -4,12 +4,15 @@
 //! behaves the same way.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod money;
+pub mod mongo;
 pub mod pagination;
 pub mod telemetry;
 

@@ -16,7 +16,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use lapin::{
-    BasicProperties, Channel,
+    Channel,
     message::Delivery,
     options::{
         BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
@@ -293,20 +293,5 @@ fn retries_of(delivery: &Delivery) -> u32 {
 /// Publishes `envelope` straight to the exchange, bypassing the outbox. For
 /// tests and tools only: services publish through the outbox.
 pub async fn publish_direct(broker: &Broker, envelope: &Envelope) -> anyhow::Result<()> {
-    let channel = broker.channel().await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
-    let body = serde_json::to_vec(envelope)?;
-    let confirmation = channel
-        .basic_publish(
-            broker.exchange().into(),
-            envelope.event_type.as_str().into(),
-            BasicPublishOptions::default(),
-            &body,
-            BasicProperties::default().with_delivery_mode(2),
-        )
-        .await?
-        .await?;
-    anyhow::ensure!(confirmation.is_ack(), "broker refused the message");
-    channel.close(200, "done".into()).await.ok();
-    Ok(())
+    super::Publisher::new(broker.clone()).publish(std::slice::from_ref(envelope)).await
 }

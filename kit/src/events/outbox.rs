@@ -2,17 +2,15 @@
 
 use std::time::Duration;
 
-use lapin::{BasicProperties, options::BasicPublishOptions, options::ConfirmSelectOptions};
 use sqlx::{PgConnection, PgPool, postgres::PgListener};
 use tokio_util::sync::CancellationToken;
 
-use super::{Broker, Envelope};
+use super::{Broker, Envelope, Publisher};
 
 /// The NOTIFY channel that wakes the relay as soon as an event commits.
 const WAKE_CHANNEL: &str = "shopgraph_outbox";
 const BATCH_SIZE: i64 = 100;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Published rows are kept this long for debugging, then deleted.
 const RETENTION: &str = "7 days";
 
@@ -45,17 +43,16 @@ impl OutboxRelay {
     pub async fn run(self, shutdown: CancellationToken) {
         let poll = self.broker.config().outbox_poll;
         let mut listener = self.listen().await;
-        let mut channel = None;
+        let mut publisher = Publisher::new(self.broker.clone());
         let mut backoff = Duration::from_millis(100);
         let mut last_cleanup = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
-            match self.publish_batch(&mut channel).await {
+            match self.publish_batch(&mut publisher).await {
                 // A full batch: there may be more waiting right away.
                 Ok(n) if n as i64 == BATCH_SIZE => continue,
                 Ok(_) => backoff = Duration::from_millis(100),
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "outbox relay could not publish; will retry");
-                    channel = None;
                     tokio::select! {
                         () = shutdown.cancelled() => break,
                         () = tokio::time::sleep(backoff) => {}
@@ -80,13 +77,10 @@ impl OutboxRelay {
     /// several relays (several instances of a service) never publish the
     /// same row concurrently; they are marked sent only after the broker
     /// confirmed every message, so a failure leaves them for the next try.
-    pub async fn publish_batch(
-        &self,
-        channel: &mut Option<lapin::Channel>,
-    ) -> anyhow::Result<usize> {
+    pub async fn publish_batch(&self, publisher: &mut Publisher) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
-            "SELECT seq, routing_key, envelope FROM outbox
+        let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+            "SELECT seq, envelope FROM outbox
              WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH_SIZE)
@@ -95,15 +89,12 @@ impl OutboxRelay {
         if rows.is_empty() {
             return Ok(0);
         }
-        let seqs: Vec<i64> = rows.iter().map(|(seq, _, _)| *seq).collect();
-        // A broker that accepts the connection but never confirms must not
-        // stall the relay (and hold the row locks) forever.
-        let result = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_rows(channel, &rows))
-            .await
-            .unwrap_or_else(|_| {
-                Err(anyhow::anyhow!("no publisher confirms within {PUBLISH_TIMEOUT:?}"))
-            });
-        if let Err(e) = result {
+        let seqs: Vec<i64> = rows.iter().map(|(seq, _)| *seq).collect();
+        let envelopes = rows
+            .into_iter()
+            .map(|(_, envelope)| serde_json::from_value::<Envelope>(envelope))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Err(e) = publisher.publish(&envelopes).await {
             // Count the attempt (for operators) in the same transaction that
             // holds the row locks; the rows stay unpublished.
             sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ANY($1)")
@@ -120,44 +111,7 @@ impl OutboxRelay {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(rows.len())
-    }
-
-    async fn publish_rows(
-        &self,
-        channel: &mut Option<lapin::Channel>,
-        rows: &[(i64, String, serde_json::Value)],
-    ) -> anyhow::Result<()> {
-        if channel.as_ref().is_none_or(|c| !c.status().connected()) {
-            let fresh = self.broker.channel().await?;
-            fresh.confirm_select(ConfirmSelectOptions::default()).await?;
-            *channel = Some(fresh);
-        }
-        let Some(channel) = channel.as_ref() else { unreachable!("set above") };
-        let mut confirms = Vec::with_capacity(rows.len());
-        for (_, routing_key, envelope) in rows {
-            let message_id = envelope.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-            let properties = BasicProperties::default()
-                .with_content_type("application/json".into())
-                .with_delivery_mode(2) // persistent
-                .with_message_id(message_id.into());
-            let body = serde_json::to_vec(envelope)?;
-            let confirm = channel
-                .basic_publish(
-                    self.broker.exchange().into(),
-                    routing_key.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties,
-                )
-                .await?;
-            confirms.push(confirm);
-        }
-        for confirm in confirms {
-            let confirmation = confirm.await?;
-            anyhow::ensure!(confirmation.is_ack(), "broker refused a message: {confirmation:?}");
-        }
-        Ok(())
+        Ok(envelopes.len())
     }
 
     async fn listen(&self) -> Option<PgListener> {
