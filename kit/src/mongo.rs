@@ -11,6 +11,9 @@ use mongodb::{
 
 use crate::config::MongoConfig;
 
+/// Told the name of every command the driver starts.
+pub type CommandObserver = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Connects and checks the server answers.
 pub async fn connect(config: &MongoConfig) -> anyhow::Result<Database> {
     connect_with(config, None).await
@@ -20,7 +23,7 @@ pub async fn connect(config: &MongoConfig) -> anyhow::Result<Database> {
 /// (tests count queries with it).
 pub async fn connect_with(
     config: &MongoConfig,
-    observer: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    observer: Option<CommandObserver>,
 ) -> anyhow::Result<Database> {
     let mut options = ClientOptions::parse(&config.url)
         .await
