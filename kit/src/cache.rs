@@ -49,6 +49,16 @@ impl Cache {
             .flatten()
     }
 
+    /// Several keys in one round trip; `None` when Redis is unavailable.
+    pub async fn get_many(&self, suffixes: &[String]) -> Option<Vec<Option<String>>> {
+        if suffixes.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut connection = self.connection.clone()?;
+        let keys: Vec<String> = suffixes.iter().map(|s| self.key(s)).collect();
+        self.quietly("MGET", async move { connection.mget::<_, Vec<Option<String>>>(keys).await }).await
+    }
+
     pub async fn set(&self, suffix: &str, value: &str, ttl: Duration) {
         let Some(mut connection) = self.connection.clone() else { return };
         let key = self.key(suffix);

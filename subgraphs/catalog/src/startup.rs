@@ -1,0 +1,81 @@
+use kit::{
+    auth::JwtVerifier,
+    cache::Cache,
+    cli::Command,
+    events::Broker,
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use mongodb::Database;
+
+use crate::{
+    cache::ProductCache,
+    catalog::Catalog,
+    config::CatalogConfig,
+    events::PendingEventRelay,
+    schema::{build_schema, request_data},
+    seed,
+    store::Store,
+};
+
+/// Connects to MongoDB, creates indexes and assembles the service.
+pub async fn build(config: &CatalogConfig) -> anyhow::Result<App> {
+    let database = kit::mongo::connect(&config.mongo).await?;
+    let verifier = JwtVerifier::from_config(&config.service.auth)?;
+    build_with(config, database, verifier).await
+}
+
+/// Assembles the service on a database in hand (tests use a fresh one each).
+pub async fn build_with(config: &CatalogConfig, database: Database, verifier: JwtVerifier) -> anyhow::Result<App> {
+    let catalog = catalog(config, &database).await?;
+    let broker = Broker::new(config.service.events.clone());
+    let endpoint = GraphqlEndpoint {
+        service: "catalog",
+        schema: build_schema(Some(catalog.clone())),
+        verifier,
+        request_data: request_data(catalog.clone()),
+    };
+    let ping_db = database.clone();
+    let readiness = Readiness::new()
+        .check("mongodb", move || {
+            let db = ping_db.clone();
+            async move {
+                db.run_command(mongodb::bson::doc! { "ping": 1 }).await?;
+                Ok(())
+            }
+        })
+        .broker(broker.clone());
+    let relay = PendingEventRelay::new(catalog.store.clone(), broker);
+    Ok(App::new(endpoint.into_router(), readiness).with_task(move |stop| relay.run(stop)))
+}
+
+/// The use-case layer on a database, indexes ensured.
+pub async fn catalog(config: &CatalogConfig, database: &Database) -> anyhow::Result<Catalog> {
+    let store = Store::new(database);
+    store.ensure_indexes().await?;
+    Ok(Catalog { store, cache: ProductCache::new(Cache::new(&config.redis)) })
+}
+
+pub fn schema_sdl() -> String {
+    kit::http::export_sdl(&build_schema(None))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    if command == Command::Schema {
+        print!("{}", schema_sdl());
+        return Ok(());
+    }
+    let config = CatalogConfig::from_env()?;
+    match command {
+        Command::Seed => {
+            let database = kit::mongo::connect(&config.mongo).await?;
+            seed::seed(&catalog(&config, &database).await?).await
+        }
+        _ => {
+            let app = build(&config).await?;
+            let listener = kit::http::bind((config.service.host, config.service.port).into()).await?;
+            tracing::info!(addr = %listener.local_addr()?, "catalog subgraph listening");
+            app.serve(listener, kit::http::shutdown_on_signal()).await?;
+            Ok(())
+        }
+    }
+}
