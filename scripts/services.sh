@@ -1,7 +1,7 @@
-# Sourced by scripts/test and .ci/run: makes sure the local backing services
-# answer on their standard loopback ports, starting them when they are
-# installed but stopped. With Docker, `docker compose up -d postgres redis
-# rabbitmq` provides the same services instead.
+# Sourced by scripts/test: makes sure the local backing services answer on
+# their standard loopback ports, starting them when they are installed but
+# stopped. With Docker, `docker compose up -d postgres redis rabbitmq mongo`
+# provides the same services instead.
 
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -59,8 +59,23 @@ ensure_rabbitmq() {
   fi
 }
 
+# MongoDB: a real one if it is running, otherwise SecantusDB (a MongoDB
+# wire-protocol server from PyPI) in memory.
+ensure_mongo() {
+  port_open 27017 && return 0
+  if ! python3 -c "import secantus" 2>/dev/null; then
+    echo "installing SecantusDB"
+    python3 -m pip install --quiet --disable-pip-version-check SecantusDB
+  fi
+  echo "starting SecantusDB"
+  mkdir -p target
+  nohup python3 -m secantus --port 27017 --storage-path :memory: >target/secantus.log 2>&1 &
+  wait_for_port SecantusDB 27017 30
+}
+
 ensure_services() {
   ensure_postgres
   ensure_redis
   ensure_rabbitmq
+  ensure_mongo
 }

@@ -56,7 +56,8 @@ impl Cache {
         }
         let mut connection = self.connection.clone()?;
         let keys: Vec<String> = suffixes.iter().map(|s| self.key(s)).collect();
-        self.quietly("MGET", async move { connection.mget::<_, Vec<Option<String>>>(keys).await }).await
+        self.quietly("MGET", async move { connection.mget::<_, Vec<Option<String>>>(keys).await })
+            .await
     }
 
     pub async fn set(&self, suffix: &str, value: &str, ttl: Duration) {

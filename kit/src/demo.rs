@@ -24,7 +24,8 @@ pub fn product_id(n: u128) -> Uuid {
 mod tests {
     #[test]
     fn ids_are_distinct() {
-        let products: std::collections::HashSet<_> = (0..super::PRODUCT_COUNT).map(super::product_id).collect();
+        let products: std::collections::HashSet<_> =
+            (0..super::PRODUCT_COUNT).map(super::product_id).collect();
         assert_eq!(products.len() as u128, super::PRODUCT_COUNT);
         assert!(!products.contains(&super::admin_id()));
     }

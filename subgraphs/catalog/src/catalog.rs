@@ -1,7 +1,9 @@
 //! Catalog use cases: what resolvers call. Validation, storage, cache
 //! invalidation and events happen here, in that order.
 
-use kit::{AppError, AppResult, money::MoneyInput, pagination::PageRequest, telemetry::TraceParent};
+use kit::{
+    AppError, AppResult, money::MoneyInput, pagination::PageRequest, telemetry::TraceParent,
+};
 use mongodb::bson::{Document, doc};
 use uuid::Uuid;
 
@@ -63,7 +65,11 @@ fn storage(e: mongodb::error::Error) -> AppError {
 }
 
 impl Catalog {
-    pub async fn create_product(&self, input: NewProduct, trace: Option<&TraceParent>) -> AppResult<ProductDoc> {
+    pub async fn create_product(
+        &self,
+        input: NewProduct,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<ProductDoc> {
         let name = domain::parse_name(&input.name)?;
         let sku = domain::parse_sku(&input.sku)?;
         let price = domain::parse_price(&input.price)?;
@@ -112,8 +118,18 @@ impl Catalog {
             match self.store.insert_product(product).await {
                 Ok(()) => return Ok(()),
                 Err(e) if is_duplicate_key(&e) => {
-                    if self.store.products.find_one(doc! { "sku": &product.sku }).await.map_err(storage)?.is_some() {
-                        return Err(AppError::conflict(format!("sku `{}` already exists", product.sku)));
+                    if self
+                        .store
+                        .products
+                        .find_one(doc! { "sku": &product.sku })
+                        .await
+                        .map_err(storage)?
+                        .is_some()
+                    {
+                        return Err(AppError::conflict(format!(
+                            "sku `{}` already exists",
+                            product.sku
+                        )));
                     }
                 }
                 Err(e) => return Err(storage(e)),
@@ -122,8 +138,14 @@ impl Catalog {
         Err(AppError::conflict("could not find a free slug for this name"))
     }
 
-    pub async fn update_product(&self, id: &str, changes: ProductChanges, trace: Option<&TraceParent>) -> AppResult<ProductDoc> {
-        let current = self.product(id).await?.ok_or_else(|| AppError::not_found("product not found"))?;
+    pub async fn update_product(
+        &self,
+        id: &str,
+        changes: ProductChanges,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<ProductDoc> {
+        let current =
+            self.product(id).await?.ok_or_else(|| AppError::not_found("product not found"))?;
         let mut set = Document::new();
         let name = changes.name.as_deref().map(domain::parse_name).transpose()?;
         let tags = changes.tags.as_deref().map(domain::parse_tags).transpose()?;
@@ -163,7 +185,8 @@ impl Catalog {
     /// lookup, its SKU and slug are freed, and `product.updated` says
     /// `deleted: true` (orders keep their own snapshots).
     pub async fn delete_product(&self, id: &str, trace: Option<&TraceParent>) -> AppResult<()> {
-        let current = self.product(id).await?.ok_or_else(|| AppError::not_found("product not found"))?;
+        let current =
+            self.product(id).await?.ok_or_else(|| AppError::not_found("product not found"))?;
         let tombstone = format!("deleted:{id}");
         let set = doc! { "deleted": true, "sku": &tombstone, "slug": &tombstone };
         self.write_with_event(id, set, &current, trace).await.map(|_| ())
@@ -191,30 +214,59 @@ impl Catalog {
 
     async fn require_category(&self, id: &str) -> AppResult<()> {
         let found = self.store.categories_by_ids(&[id.to_owned()]).await.map_err(storage)?;
-        if found.is_empty() { Err(AppError::bad_input(format!("category `{id}` does not exist"))) } else { Ok(()) }
+        if found.is_empty() {
+            Err(AppError::bad_input(format!("category `{id}` does not exist")))
+        } else {
+            Ok(())
+        }
     }
 
-    pub async fn create_category(&self, name: &str, parent_id: Option<String>) -> AppResult<CategoryDoc> {
+    pub async fn create_category(
+        &self,
+        name: &str,
+        parent_id: Option<String>,
+    ) -> AppResult<CategoryDoc> {
         let name = domain::parse_name(name)?;
         let ancestors = match &parent_id {
             Some(parent) => {
-                let found = self.store.categories_by_ids(std::slice::from_ref(parent)).await.map_err(storage)?;
-                let parent_doc = found.into_iter().next().ok_or_else(|| AppError::bad_input(format!("category `{parent}` does not exist")))?;
+                let found = self
+                    .store
+                    .categories_by_ids(std::slice::from_ref(parent))
+                    .await
+                    .map_err(storage)?;
+                let parent_doc = found.into_iter().next().ok_or_else(|| {
+                    AppError::bad_input(format!("category `{parent}` does not exist"))
+                })?;
                 let mut ancestors = parent_doc.ancestors;
                 ancestors.push(parent_doc.id);
                 ancestors
             }
             None => Vec::new(),
         };
-        let category = CategoryDoc { id: Uuid::now_v7().to_string(), slug: domain::slugify(&name), name, parent_id, ancestors };
+        let category = CategoryDoc {
+            id: Uuid::now_v7().to_string(),
+            slug: domain::slugify(&name),
+            name,
+            parent_id,
+            ancestors,
+        };
         match self.store.insert_category(&category).await {
             Ok(()) => Ok(category),
-            Err(e) if is_duplicate_key(&e) => Err(AppError::conflict(format!("category slug `{}` already exists", category.slug))),
+            Err(e) if is_duplicate_key(&e) => {
+                Err(AppError::conflict(format!("category slug `{}` already exists", category.slug)))
+            }
             Err(e) => Err(storage(e)),
         }
     }
 
-    pub async fn add_review(&self, product_id: &str, author_id: &str, rating: i32, title: &str, body: &str) -> AppResult<ReviewDoc> {
+    pub async fn add_review(
+        &self,
+        product_id: &str,
+        author_id: &str,
+        rating: i32,
+        title: &str,
+        body: &str,
+    ) -> AppResult<ReviewDoc> {
         let (rating, title, body) = domain::parse_review(rating, title, body)?;
         self.product(product_id).await?.ok_or_else(|| AppError::not_found("product not found"))?;
         let review = ReviewDoc {
@@ -228,7 +280,9 @@ impl Catalog {
         };
         match self.store.insert_review(&review).await {
             Ok(()) => {}
-            Err(e) if is_duplicate_key(&e) => return Err(AppError::conflict("you have already reviewed this product")),
+            Err(e) if is_duplicate_key(&e) => {
+                return Err(AppError::conflict("you have already reviewed this product"));
+            }
             Err(e) => return Err(storage(e)),
         }
         self.store.count_review(product_id, rating).await.map_err(storage)?;
@@ -236,7 +290,12 @@ impl Catalog {
         Ok(review)
     }
 
-    pub async fn products(&self, query: ProductQuery, sort: ProductSort, page: &PageRequest) -> AppResult<(Vec<ProductDoc>, u64)> {
+    pub async fn products(
+        &self,
+        query: ProductQuery,
+        sort: ProductSort,
+        page: &PageRequest,
+    ) -> AppResult<(Vec<ProductDoc>, u64)> {
         if let (Some(min), Some(max)) = (query.min_price, query.max_price)
             && min > max
         {
@@ -259,7 +318,11 @@ impl Catalog {
             Some(after) => doc! { "$and": [filter, after] },
             None => filter,
         };
-        let rows = self.store.list_products(page_filter, sort.sort(), page.fetch_limit()).await.map_err(storage)?;
+        let rows = self
+            .store
+            .list_products(page_filter, sort.sort(), page.fetch_limit())
+            .await
+            .map_err(storage)?;
         Ok((rows, total))
     }
 }

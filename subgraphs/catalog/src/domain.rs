@@ -5,7 +5,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Lower-case, accents removed: `Crème Brûlée` -> `creme brulee`.
 pub fn fold(text: &str) -> String {
-    text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect::<String>().to_lowercase()
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// Words of at least two characters, folded.
@@ -22,7 +25,8 @@ pub fn words(text: &str) -> Vec<String> {
 /// case- and accent-insensitive prefix search without `$text`.
 pub fn search_terms(name: &str, sku: &str, tags: &[String]) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
-    let sources = std::iter::once(name).chain(std::iter::once(sku)).chain(tags.iter().map(String::as_str));
+    let sources =
+        std::iter::once(name).chain(std::iter::once(sku)).chain(tags.iter().map(String::as_str));
     for word in sources.flat_map(words) {
         let chars: Vec<char> = word.chars().take(20).collect();
         for end in 2..=chars.len() {
@@ -66,8 +70,13 @@ pub fn parse_name(name: &str) -> Result<String, AppError> {
 
 pub fn parse_sku(sku: &str) -> Result<String, AppError> {
     let sku = sku.trim().to_ascii_uppercase();
-    let valid = (1..=64).contains(&sku.len()) && sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid { Ok(sku) } else { Err(AppError::bad_input("sku must be 1-64 letters, digits, `-` or `_`")) }
+    let valid = (1..=64).contains(&sku.len())
+        && sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(sku)
+    } else {
+        Err(AppError::bad_input("sku must be 1-64 letters, digits, `-` or `_`"))
+    }
 }
 
 pub fn parse_weight(grams: i32) -> Result<i32, AppError> {
@@ -93,7 +102,10 @@ pub fn parse_images(images: &[String]) -> Result<Vec<String>, AppError> {
         .iter()
         .map(|url| {
             let url = url.trim();
-            if (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 && !url.contains(char::is_whitespace) {
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 2048
+                && !url.contains(char::is_whitespace)
+            {
                 Ok(url.to_owned())
             } else {
                 Err(AppError::bad_input(format!("`{url}` is not an http(s) URL")))
@@ -107,7 +119,11 @@ pub fn parse_price(input: &kit::money::MoneyInput) -> Result<Money, AppError> {
 }
 
 /// A review's rating, title and body.
-pub fn parse_review(rating: i32, title: &str, body: &str) -> Result<(i32, String, String), AppError> {
+pub fn parse_review(
+    rating: i32,
+    title: &str,
+    body: &str,
+) -> Result<(i32, String, String), AppError> {
     if !(1..=5).contains(&rating) {
         return Err(AppError::bad_input("rating must be between 1 and 5"));
     }

@@ -25,7 +25,11 @@ pub const SOURCE: &str = "catalog";
 pub const PRODUCT_CREATED: &str = "product.created";
 pub const PRODUCT_UPDATED: &str = "product.updated";
 
-pub fn product_event(event_type: &str, product: &ProductDoc, trace: Option<&TraceParent>) -> PendingEvent {
+pub fn product_event(
+    event_type: &str,
+    product: &ProductDoc,
+    trace: Option<&TraceParent>,
+) -> PendingEvent {
     let envelope = Envelope::new(
         SOURCE,
         event_type,
@@ -42,7 +46,10 @@ pub fn product_event(event_type: &str, product: &ProductDoc, trace: Option<&Trac
         }),
         trace,
     );
-    PendingEvent { id: envelope.id.to_string(), envelope: serde_json::to_string(&envelope).unwrap_or_default() }
+    PendingEvent {
+        id: envelope.id.to_string(),
+        envelope: serde_json::to_string(&envelope).unwrap_or_default(),
+    }
 }
 
 /// Publishes pending events until cancelled.

@@ -26,13 +26,97 @@ const CATEGORIES: &[(&str, &str, Option<&str>)] = &[
 
 /// (category, names): eight products per leaf-ish category, 56 in all.
 const PRODUCTS: &[(&str, [&str; 8])] = &[
-    ("cat-seating", ["Oak Dining Chair", "Velvet Armchair", "Café Bar Stool", "Rattan Lounge Chair", "Ergonomic Desk Chair", "Folding Garden Chair", "Leather Ottoman", "Rocking Chair"]),
-    ("cat-tables", ["Walnut Dining Table", "Marble Coffee Table", "Standing Desk", "Nesting Side Tables", "Pine Kitchen Table", "Glass Console Table", "Round Bistro Table", "Bedside Table"]),
-    ("cat-cookware", ["Cast Iron Skillet", "Copper Saucepan", "Dutch Oven", "Nonstick Frying Pan", "Stock Pot", "Wok", "Crêpe Pan", "Steamer Basket"]),
-    ("cat-kitchen", ["Chef's Knife", "Bamboo Cutting Board", "Espresso Maker", "Ceramic Mixing Bowls", "Pepper Mill", "Tea Kettle", "Salad Spinner", "Measuring Cups"]),
-    ("cat-lighting", ["Brass Floor Lamp", "Pendant Light", "Desk Lamp", "Paper Lantern", "Wall Sconce", "LED Strip", "Table Lamp", "Candle Holder"]),
-    ("cat-textiles", ["Linen Duvet Cover", "Wool Throw", "Cotton Bath Towel", "Jute Rug", "Velvet Cushion", "Blackout Curtains", "Waffle Bathrobe", "Table Runner"]),
-    ("cat-furniture", ["Bookshelf", "Shoe Rack", "Coat Stand", "Storage Bench", "Wardrobe", "Chest of Drawers", "TV Stand", "Wall Shelf"]),
+    (
+        "cat-seating",
+        [
+            "Oak Dining Chair",
+            "Velvet Armchair",
+            "Café Bar Stool",
+            "Rattan Lounge Chair",
+            "Ergonomic Desk Chair",
+            "Folding Garden Chair",
+            "Leather Ottoman",
+            "Rocking Chair",
+        ],
+    ),
+    (
+        "cat-tables",
+        [
+            "Walnut Dining Table",
+            "Marble Coffee Table",
+            "Standing Desk",
+            "Nesting Side Tables",
+            "Pine Kitchen Table",
+            "Glass Console Table",
+            "Round Bistro Table",
+            "Bedside Table",
+        ],
+    ),
+    (
+        "cat-cookware",
+        [
+            "Cast Iron Skillet",
+            "Copper Saucepan",
+            "Dutch Oven",
+            "Nonstick Frying Pan",
+            "Stock Pot",
+            "Wok",
+            "Crêpe Pan",
+            "Steamer Basket",
+        ],
+    ),
+    (
+        "cat-kitchen",
+        [
+            "Chef's Knife",
+            "Bamboo Cutting Board",
+            "Espresso Maker",
+            "Ceramic Mixing Bowls",
+            "Pepper Mill",
+            "Tea Kettle",
+            "Salad Spinner",
+            "Measuring Cups",
+        ],
+    ),
+    (
+        "cat-lighting",
+        [
+            "Brass Floor Lamp",
+            "Pendant Light",
+            "Desk Lamp",
+            "Paper Lantern",
+            "Wall Sconce",
+            "LED Strip",
+            "Table Lamp",
+            "Candle Holder",
+        ],
+    ),
+    (
+        "cat-textiles",
+        [
+            "Linen Duvet Cover",
+            "Wool Throw",
+            "Cotton Bath Towel",
+            "Jute Rug",
+            "Velvet Cushion",
+            "Blackout Curtains",
+            "Waffle Bathrobe",
+            "Table Runner",
+        ],
+    ),
+    (
+        "cat-furniture",
+        [
+            "Bookshelf",
+            "Shoe Rack",
+            "Coat Stand",
+            "Storage Bench",
+            "Wardrobe",
+            "Chest of Drawers",
+            "TV Stand",
+            "Wall Shelf",
+        ],
+    ),
 ];
 
 pub async fn seed(catalog: &Catalog) -> anyhow::Result<()> {
@@ -72,7 +156,11 @@ pub async fn seed(catalog: &Catalog) -> anyhow::Result<()> {
                     author_id: author.to_string(),
                     rating,
                     title: ["Lovely", "Does the job", "Great value"][k].into(),
-                    body: format!("{} — {} out of 5.", ["Beautifully made.", "Solid and simple.", "Would buy again."][k], rating),
+                    body: format!(
+                        "{} — {} out of 5.",
+                        ["Beautifully made.", "Solid and simple.", "Would buy again."][k],
+                        rating
+                    ),
                     created_at_ms: product.created_at_ms + 1000 * (k as i64 + 1),
                 };
                 if ignore_duplicate(catalog.store.insert_review(&review).await)? {

@@ -25,7 +25,11 @@ pub async fn build(config: &CatalogConfig) -> anyhow::Result<App> {
 }
 
 /// Assembles the service on a database in hand (tests use a fresh one each).
-pub async fn build_with(config: &CatalogConfig, database: Database, verifier: JwtVerifier) -> anyhow::Result<App> {
+pub async fn build_with(
+    config: &CatalogConfig,
+    database: Database,
+    verifier: JwtVerifier,
+) -> anyhow::Result<App> {
     let catalog = catalog(config, &database).await?;
     let broker = Broker::new(config.service.events.clone());
     let endpoint = GraphqlEndpoint {
@@ -72,7 +76,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         }
         _ => {
             let app = build(&config).await?;
-            let listener = kit::http::bind((config.service.host, config.service.port).into()).await?;
+            let listener =
+                kit::http::bind((config.service.host, config.service.port).into()).await?;
             tracing::info!(addr = %listener.local_addr()?, "catalog subgraph listening");
             app.serve(listener, kit::http::shutdown_on_signal()).await?;
             Ok(())

@@ -68,9 +68,15 @@ impl SigningKeys {
 
     /// A 15-minute access token for `user_id`: how other services' tests
     /// sign their callers in.
-    pub fn access_token(&self, user_id: uuid::Uuid, role: kit::auth::Role) -> anyhow::Result<String> {
-        let issuer = crate::tokens::TokenIssuer::new(self.clone(), std::time::Duration::from_secs(900));
-        let (token, _) = issuer.access_token(user_id, role).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    pub fn access_token(
+        &self,
+        user_id: uuid::Uuid,
+        role: kit::auth::Role,
+    ) -> anyhow::Result<String> {
+        let issuer =
+            crate::tokens::TokenIssuer::new(self.clone(), std::time::Duration::from_secs(900));
+        let (token, _) =
+            issuer.access_token(user_id, role).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         Ok(token)
     }
 

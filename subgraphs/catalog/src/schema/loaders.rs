@@ -17,7 +17,8 @@ impl Loader<String> for ProductLoader {
 
     async fn load(&self, ids: &[String]) -> Result<HashMap<String, ProductDoc>, AppError> {
         let (hits, misses) = self.0.cache.lookup(ids).await;
-        let mut found: HashMap<String, ProductDoc> = hits.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let mut found: HashMap<String, ProductDoc> =
+            hits.into_iter().map(|p| (p.id.clone(), p)).collect();
         if misses.is_empty() {
             return Ok(found);
         }
@@ -53,9 +54,15 @@ impl Loader<String> for ChildrenLoader {
     type Value = Vec<CategoryDoc>;
     type Error = AppError;
 
-    async fn load(&self, parents: &[String]) -> Result<HashMap<String, Vec<CategoryDoc>>, AppError> {
-        let mut out: HashMap<String, Vec<CategoryDoc>> = parents.iter().map(|p| (p.clone(), Vec::new())).collect();
-        for child in self.0.store.categories_by_parents(parents).await.map_err(AppError::internal)? {
+    async fn load(
+        &self,
+        parents: &[String],
+    ) -> Result<HashMap<String, Vec<CategoryDoc>>, AppError> {
+        let mut out: HashMap<String, Vec<CategoryDoc>> =
+            parents.iter().map(|p| (p.clone(), Vec::new())).collect();
+        for child in
+            self.0.store.categories_by_parents(parents).await.map_err(AppError::internal)?
+        {
             if let Some(parent) = &child.parent_id {
                 out.entry(parent.clone()).or_default().push(child);
             }
@@ -91,16 +98,26 @@ impl Loader<(ReviewOwner, String)> for ReviewsOfLoader {
     type Value = Vec<ReviewDoc>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[(ReviewOwner, String)]) -> Result<HashMap<(ReviewOwner, String), Vec<ReviewDoc>>, AppError> {
+    async fn load(
+        &self,
+        keys: &[(ReviewOwner, String)],
+    ) -> Result<HashMap<(ReviewOwner, String), Vec<ReviewDoc>>, AppError> {
         let mut out: HashMap<(ReviewOwner, String), Vec<ReviewDoc>> =
             keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-        for (owner, field) in [(ReviewOwner::Product, "productId"), (ReviewOwner::Author, "authorId")] {
-            let ids: Vec<String> = keys.iter().filter(|(o, _)| *o == owner).map(|(_, id)| id.clone()).collect();
+        for (owner, field) in
+            [(ReviewOwner::Product, "productId"), (ReviewOwner::Author, "authorId")]
+        {
+            let ids: Vec<String> =
+                keys.iter().filter(|(o, _)| *o == owner).map(|(_, id)| id.clone()).collect();
             if ids.is_empty() {
                 continue;
             }
             for review in self.0.store.reviews_of(field, &ids).await.map_err(AppError::internal)? {
-                let id = if owner == ReviewOwner::Product { review.product_id.clone() } else { review.author_id.clone() };
+                let id = if owner == ReviewOwner::Product {
+                    review.product_id.clone()
+                } else {
+                    review.author_id.clone()
+                };
                 out.entry((owner, id)).or_default().push(review);
             }
         }

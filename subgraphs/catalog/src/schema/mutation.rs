@@ -16,13 +16,20 @@ pub struct Mutation;
 impl Mutation {
     #[graphql(guard = "AdminOnly")]
     async fn create_product(&self, ctx: &Context<'_>, input: ProductInput) -> Result<Product> {
-        let product = catalog(ctx).create_product(input.into(), ctx.data_opt::<TraceParent>()).await?;
+        let product =
+            catalog(ctx).create_product(input.into(), ctx.data_opt::<TraceParent>()).await?;
         Ok(Product(product))
     }
 
     #[graphql(guard = "AdminOnly")]
-    async fn update_product(&self, ctx: &Context<'_>, id: ID, input: ProductUpdateInput) -> Result<Product> {
-        let product = catalog(ctx).update_product(&id, input.into(), ctx.data_opt::<TraceParent>()).await?;
+    async fn update_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ProductUpdateInput,
+    ) -> Result<Product> {
+        let product =
+            catalog(ctx).update_product(&id, input.into(), ctx.data_opt::<TraceParent>()).await?;
         Ok(Product(product))
     }
 
@@ -34,15 +41,23 @@ impl Mutation {
 
     #[graphql(guard = "AdminOnly")]
     async fn create_category(&self, ctx: &Context<'_>, input: CategoryInput) -> Result<Category> {
-        let category = catalog(ctx).create_category(&input.name, input.parent_id.map(|id| id.0)).await?;
+        let category =
+            catalog(ctx).create_category(&input.name, input.parent_id.map(|id| id.0)).await?;
         Ok(Category(category))
     }
 
     /// One review per customer per product; rating 1 to 5.
     #[graphql(guard = "SignedIn")]
-    async fn add_review(&self, ctx: &Context<'_>, product_id: ID, input: ReviewInput) -> Result<Review> {
+    async fn add_review(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        input: ReviewInput,
+    ) -> Result<Review> {
         let author = ctx.viewer()?.user_id.to_string();
-        let review = catalog(ctx).add_review(&product_id, &author, input.rating, &input.title, &input.body).await?;
+        let review = catalog(ctx)
+            .add_review(&product_id, &author, input.rating, &input.title, &input.body)
+            .await?;
         Ok(Review(review))
     }
 }

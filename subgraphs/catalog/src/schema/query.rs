@@ -13,11 +13,21 @@ pub struct Query;
 #[Object]
 impl Query {
     /// By id or by slug.
-    async fn product(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Product>> {
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> Result<Option<Product>> {
         match (id, slug) {
             (Some(id), None) => load_product(ctx, id).await,
             (None, Some(slug)) => {
-                let found = ctx.data_unchecked::<Catalog>().store.product_by_slug(&slug).await.map_err(AppError::internal)?;
+                let found = ctx
+                    .data_unchecked::<Catalog>()
+                    .store
+                    .product_by_slug(&slug)
+                    .await
+                    .map_err(AppError::internal)?;
                 Ok(found.map(Product))
             }
             _ => Err(AppError::bad_input("give exactly one of `id` and `slug`").into()),
@@ -37,7 +47,12 @@ impl Query {
     }
 
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let all = ctx.data_unchecked::<Catalog>().store.all_categories().await.map_err(AppError::internal)?;
+        let all = ctx
+            .data_unchecked::<Catalog>()
+            .store
+            .all_categories()
+            .await
+            .map_err(AppError::internal)?;
         Ok(all.into_iter().map(Category).collect())
     }
 

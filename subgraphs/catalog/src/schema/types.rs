@@ -1,9 +1,8 @@
-use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject, dataloader::DataLoader};
-use chrono::{DateTime, Utc};
-use kit::{
-    money::Money,
-    pagination::PageRequest,
+use async_graphql::{
+    ComplexObject, Context, ID, Object, Result, SimpleObject, dataloader::DataLoader,
 };
+use chrono::{DateTime, Utc};
+use kit::{money::Money, pagination::PageRequest};
 
 use super::loaders::{CategoryLoader, ChildrenLoader, ProductLoader, ReviewOwner, ReviewsOfLoader};
 use crate::{
@@ -41,7 +40,11 @@ impl Product {
     }
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         let Some(id) = &self.0.category_id else { return Ok(None) };
-        Ok(ctx.data_unchecked::<DataLoader<CategoryLoader>>().load_one(id.clone()).await?.map(Category))
+        Ok(ctx
+            .data_unchecked::<DataLoader<CategoryLoader>>()
+            .load_one(id.clone())
+            .await?
+            .map(Category))
     }
     async fn tags(&self) -> &[String] {
         &self.0.tags
@@ -57,7 +60,12 @@ impl Product {
         self.0.review_count
     }
     /// Newest first.
-    async fn reviews(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ReviewConnection> {
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ReviewConnection> {
         reviews_page(ctx, ReviewOwner::Product, &self.0.id, first, after).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
@@ -83,15 +91,26 @@ impl Category {
     }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         let Some(id) = &self.0.parent_id else { return Ok(None) };
-        Ok(ctx.data_unchecked::<DataLoader<CategoryLoader>>().load_one(id.clone()).await?.map(Category))
+        Ok(ctx
+            .data_unchecked::<DataLoader<CategoryLoader>>()
+            .load_one(id.clone())
+            .await?
+            .map(Category))
     }
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let children = ctx.data_unchecked::<DataLoader<ChildrenLoader>>().load_one(self.0.id.clone()).await?;
+        let children =
+            ctx.data_unchecked::<DataLoader<ChildrenLoader>>().load_one(self.0.id.clone()).await?;
         Ok(children.unwrap_or_default().into_iter().map(Category).collect())
     }
     /// Products in this category and its descendants, newest first.
-    async fn products(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ProductConnection> {
-        let query = ProductQuery { category_id: Some(self.0.id.clone()), ..ProductQuery::default() };
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ProductConnection> {
+        let query =
+            ProductQuery { category_id: Some(self.0.id.clone()), ..ProductQuery::default() };
         product_page(ctx, query, ProductSort::Newest, first, after).await
     }
 }
@@ -104,8 +123,14 @@ impl Review {
         ID(self.0.id.clone())
     }
     async fn product(&self, ctx: &Context<'_>) -> Result<Product> {
-        let product = ctx.data_unchecked::<DataLoader<ProductLoader>>().load_one(self.0.product_id.clone()).await?;
-        Ok(Product(product.ok_or_else(|| kit::AppError::not_found("the reviewed product no longer exists"))?))
+        let product = ctx
+            .data_unchecked::<DataLoader<ProductLoader>>()
+            .load_one(self.0.product_id.clone())
+            .await?;
+        Ok(Product(
+            product
+                .ok_or_else(|| kit::AppError::not_found("the reviewed product no longer exists"))?,
+        ))
     }
     /// A reference resolved by the users subgraph.
     async fn author(&self) -> User {
@@ -135,7 +160,12 @@ pub struct User {
 #[ComplexObject]
 impl User {
     /// Newest first.
-    async fn reviews(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ReviewConnection> {
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ReviewConnection> {
         reviews_page(ctx, ReviewOwner::Author, &self.id, first, after).await
     }
 }
@@ -153,7 +183,9 @@ pub async fn product_page(
     let page = PageRequest::parse(first, after)?;
     let (rows, total) = ctx.data_unchecked::<Catalog>().products(query, sort, &page).await?;
     let rows = rows.into_iter().map(Product).collect();
-    Ok(ProductConnection::new(rows, &page, i64::try_from(total).unwrap_or(i64::MAX), |p| sort.cursor(&p.0)))
+    Ok(ProductConnection::new(rows, &page, i64::try_from(total).unwrap_or(i64::MAX), |p| {
+        sort.cursor(&p.0)
+    }))
 }
 
 async fn reviews_page(
@@ -164,17 +196,23 @@ async fn reviews_page(
     after: Option<String>,
 ) -> Result<ReviewConnection> {
     let page = PageRequest::parse(first, after)?;
-    let all = ctx.data_unchecked::<DataLoader<ReviewsOfLoader>>().load_one((owner, id.to_owned())).await?.unwrap_or_default();
+    let all = ctx
+        .data_unchecked::<DataLoader<ReviewsOfLoader>>()
+        .load_one((owner, id.to_owned()))
+        .await?
+        .unwrap_or_default();
     let total = all.len() as i64;
     let start = match &page.after {
-        Some(cursor) => all.iter().position(|r| review_cursor(r) == *cursor).map(|i| i + 1).unwrap_or(all.len()),
+        Some(cursor) => {
+            all.iter().position(|r| review_cursor(r) == *cursor).map(|i| i + 1).unwrap_or(all.len())
+        }
         None => 0,
     };
-    let rows: Vec<Review> = all.into_iter().skip(start).take(page.fetch_limit() as usize).map(Review).collect();
+    let rows: Vec<Review> =
+        all.into_iter().skip(start).take(page.fetch_limit() as usize).map(Review).collect();
     Ok(ReviewConnection::new(rows, &page, total, |r| review_cursor(&r.0)))
 }
 
 fn review_cursor(review: &ReviewDoc) -> String {
     format!("{}|{}", review.created_at_ms, review.id)
 }
-

@@ -8,12 +8,23 @@ impl Store {
         self.categories.find(doc! {}).sort(doc! { "name": 1 }).await?.try_collect().await
     }
 
-    pub async fn categories_by_ids(&self, ids: &[String]) -> mongodb::error::Result<Vec<CategoryDoc>> {
+    pub async fn categories_by_ids(
+        &self,
+        ids: &[String],
+    ) -> mongodb::error::Result<Vec<CategoryDoc>> {
         self.categories.find(doc! { "_id": { "$in": ids } }).await?.try_collect().await
     }
 
-    pub async fn categories_by_parents(&self, parents: &[String]) -> mongodb::error::Result<Vec<CategoryDoc>> {
-        self.categories.find(doc! { "parentId": { "$in": parents } }).sort(doc! { "name": 1 }).await?.try_collect().await
+    pub async fn categories_by_parents(
+        &self,
+        parents: &[String],
+    ) -> mongodb::error::Result<Vec<CategoryDoc>> {
+        self.categories
+            .find(doc! { "parentId": { "$in": parents } })
+            .sort(doc! { "name": 1 })
+            .await?
+            .try_collect()
+            .await
     }
 
     /// The category and every descendant.

@@ -52,9 +52,16 @@ impl Store {
             .await?;
         self.reviews
             .create_indexes([
-                IndexModel::builder().keys(doc! { "productId": 1, "authorId": 1 }).options(unique()).build(),
-                IndexModel::builder().keys(doc! { "productId": 1, "createdAtMs": -1, "_id": -1 }).build(),
-                IndexModel::builder().keys(doc! { "authorId": 1, "createdAtMs": -1, "_id": -1 }).build(),
+                IndexModel::builder()
+                    .keys(doc! { "productId": 1, "authorId": 1 })
+                    .options(unique())
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "productId": 1, "createdAtMs": -1, "_id": -1 })
+                    .build(),
+                IndexModel::builder()
+                    .keys(doc! { "authorId": 1, "createdAtMs": -1, "_id": -1 })
+                    .build(),
             ])
             .await?;
         Ok(())

@@ -65,6 +65,9 @@ impl ProductSort {
 }
 
 /// Decodes `after` for `sort`.
-pub fn after_filter(sort: ProductSort, page: &pagination::PageRequest) -> Result<Option<Document>, AppError> {
+pub fn after_filter(
+    sort: ProductSort,
+    page: &pagination::PageRequest,
+) -> Result<Option<Document>, AppError> {
     page.after.as_deref().map(|c| sort.after(c)).transpose()
 }

@@ -49,7 +49,11 @@ impl Store {
 
     /// One query for any number of ids: the entity DataLoader's batch.
     pub async fn products_by_ids(&self, ids: &[String]) -> mongodb::error::Result<Vec<ProductDoc>> {
-        self.products.find(doc! { "_id": { "$in": ids }, "deleted": false }).await?.try_collect().await
+        self.products
+            .find(doc! { "_id": { "$in": ids }, "deleted": false })
+            .await?
+            .try_collect()
+            .await
     }
 
     pub async fn product_by_slug(&self, slug: &str) -> mongodb::error::Result<Option<ProductDoc>> {
@@ -113,12 +117,24 @@ impl Store {
 
     /// Products with events still to publish.
     pub async fn with_pending_events(&self, limit: i64) -> mongodb::error::Result<Vec<ProductDoc>> {
-        self.products.find(doc! { "pendingEvents.id": { "$exists": true } }).limit(limit).await?.try_collect().await
+        self.products
+            .find(doc! { "pendingEvents.id": { "$exists": true } })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await
     }
 
-    pub async fn remove_pending_event(&self, product_id: &str, event_id: &str) -> mongodb::error::Result<()> {
+    pub async fn remove_pending_event(
+        &self,
+        product_id: &str,
+        event_id: &str,
+    ) -> mongodb::error::Result<()> {
         self.products
-            .update_one(doc! { "_id": product_id }, doc! { "$pull": { "pendingEvents": { "id": event_id } } })
+            .update_one(
+                doc! { "_id": product_id },
+                doc! { "$pull": { "pendingEvents": { "id": event_id } } },
+            )
             .await
             .map(|_| ())
     }

@@ -15,7 +15,11 @@ impl Store {
     /// Every review whose `field` (`productId` or `authorId`) is one of
     /// `owners`, newest first. One customer writes at most one review per
     /// product, so this stays small for a page of products.
-    pub async fn reviews_of(&self, field: &str, owners: &[String]) -> mongodb::error::Result<Vec<ReviewDoc>> {
+    pub async fn reviews_of(
+        &self,
+        field: &str,
+        owners: &[String],
+    ) -> mongodb::error::Result<Vec<ReviewDoc>> {
         self.reviews
             .find(doc! { field: { "$in": owners } })
             .sort(doc! { "createdAtMs": -1, "_id": -1 })
