@@ -27,7 +27,9 @@ pub fn search_terms(name: &str, sku: &str, tags: &[String]) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     let sources =
         std::iter::once(name).chain(std::iter::once(sku)).chain(tags.iter().map(String::as_str));
-    for word in sources.flat_map(words) {
+    // The whole SKU too, so `sg-0001` finds it and not every `sg`.
+    let whole_sku = std::iter::once(fold(sku.trim()));
+    for word in sources.flat_map(words).chain(whole_sku) {
         let chars: Vec<char> = word.chars().take(20).collect();
         for end in 2..=chars.len() {
             let prefix: String = chars[..end].iter().collect();
@@ -39,9 +41,22 @@ pub fn search_terms(name: &str, sku: &str, tags: &[String]) -> Vec<String> {
     terms
 }
 
-/// The terms a search string must all match.
+/// The terms a search string must all match: its whitespace-separated
+/// chunks, folded and trimmed of punctuation; a chunk with inner `-` or `_`
+/// (a SKU) stays whole.
 pub fn query_terms(search: &str) -> Vec<String> {
-    words(search).into_iter().map(|w| w.chars().take(20).collect()).collect()
+    let mut terms = Vec::new();
+    for chunk in search.split_whitespace() {
+        let chunk = fold(chunk);
+        let chunk = chunk.trim_matches(|c: char| !c.is_alphanumeric());
+        if chunk.contains(['-', '_']) {
+            terms.push(chunk.chars().take(20).collect());
+        } else {
+            terms.extend(words(chunk).into_iter().map(|w| w.chars().take(20).collect::<String>()));
+        }
+    }
+    terms.retain(|t: &String| t.chars().count() >= 2);
+    terms
 }
 
 /// `Ergonomic Chair (2024)` -> `ergonomic-chair-2024`.
@@ -155,6 +170,8 @@ mod tests {
         }
         assert!(!terms.contains(&"c".to_owned()));
         assert_eq!(query_terms("  CAFÉ, tab "), ["cafe", "tab"]);
+        assert_eq!(query_terms("SKU-1"), ["sku-1"]);
+        assert!(terms.contains(&"sku-1".to_owned()));
     }
 
     #[test]
