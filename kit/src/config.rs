@@ -128,6 +128,9 @@ pub struct EventsConfig {
     pub max_retries: u32,
     /// `CONSUMER_RETRY_DELAY_MS`, default 2000.
     pub retry_delay: Duration,
+    /// `EVENTS_QUEUE_PREFIX`, default empty: put before every consumer queue
+    /// name, so that several environments (or tests) can share a broker.
+    pub queue_prefix: String,
 }
 
 impl EventsConfig {
@@ -138,6 +141,7 @@ impl EventsConfig {
             outbox_poll: millis_or("OUTBOX_POLL_MS", 500)?,
             max_retries: var_or("CONSUMER_MAX_RETRIES", 5)?,
             retry_delay: millis_or("CONSUMER_RETRY_DELAY_MS", 2000)?,
+            queue_prefix: var_or("EVENTS_QUEUE_PREFIX", String::new())?,
         })
     }
 }

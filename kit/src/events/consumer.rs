@@ -55,9 +55,10 @@ pub struct ConsumerSpec {
 }
 
 impl ConsumerSpec {
-    pub fn new(name: impl Into<String>, routing_keys: &[&str], broker: &Broker) -> Self {
+    /// `name` is prefixed with the broker's `queue_prefix`.
+    pub fn new(name: &str, routing_keys: &[&str], broker: &Broker) -> Self {
         Self {
-            name: name.into(),
+            name: format!("{}{name}", broker.config().queue_prefix),
             routing_keys: routing_keys.iter().map(|k| (*k).to_owned()).collect(),
             max_retries: broker.config().max_retries,
             retry_delay: broker.config().retry_delay,

@@ -39,7 +39,7 @@ impl Setup {
 }
 
 fn spec(broker: &Broker) -> ConsumerSpec {
-    ConsumerSpec::new(unique("test.consumer"), &["widget.*"], broker)
+    ConsumerSpec::new(&unique("test.consumer"), &["widget.*"], broker)
 }
 
 fn queues(spec: &ConsumerSpec) -> Vec<String> {

@@ -34,6 +34,7 @@ pub fn events_config(amqp_addr: &str) -> EventsConfig {
         outbox_poll: Duration::from_millis(50),
         max_retries: 2,
         retry_delay: Duration::from_millis(100),
+        queue_prefix: String::new(),
     }
 }
 

@@ -41,6 +41,7 @@ impl TestCatalog {
         config.redis.key_prefix = format!("test:{unique}:");
         config.service.events.exchange = format!("test.events.{unique}");
         config.service.events.outbox_poll = std::time::Duration::from_millis(50);
+        config.service.events.queue_prefix = format!("test.{unique}.");
         if let Some(url) = redis_url {
             config.redis.url = url.to_owned();
         }

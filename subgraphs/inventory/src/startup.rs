@@ -1,0 +1,89 @@
+use kit::{
+    auth::JwtVerifier,
+    cache::Cache,
+    cli::Command,
+    events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use sqlx::{PgPool, migrate::Migrator};
+
+use crate::{
+    config::InventoryConfig,
+    consumers::{ORDER_CREATED, ORDER_STATUS_CHANGED, OrderEvents},
+    reservations::Reservations,
+    schema::{build_schema, request_data},
+    seed,
+    stock::Stock,
+};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/inventory");
+
+pub async fn build(config: &InventoryConfig) -> anyhow::Result<App> {
+    let pool = connect(config).await?;
+    let verifier = JwtVerifier::from_config(&config.service.auth)?;
+    Ok(build_with_pool(config, pool, verifier))
+}
+
+async fn connect(config: &InventoryConfig) -> anyhow::Result<PgPool> {
+    kit::db::connect_and_migrate(
+        &config.service.database_url,
+        config.service.database_max_connections,
+        &MIGRATOR,
+    )
+    .await
+}
+
+/// The stock and reservation services on a pool.
+pub fn services(config: &InventoryConfig, pool: PgPool) -> (Stock, Reservations) {
+    let stock = Stock {
+        pool,
+        cache: Cache::new(&config.redis),
+        low_stock_threshold: config.low_stock_threshold,
+    };
+    let reservations = Reservations { stock: stock.clone(), ttl: config.reservation_ttl };
+    (stock, reservations)
+}
+
+pub fn build_with_pool(config: &InventoryConfig, pool: PgPool, verifier: JwtVerifier) -> App {
+    let (stock, reservations) = services(config, pool.clone());
+    let broker = Broker::new(config.service.events.clone());
+    let endpoint = GraphqlEndpoint {
+        service: "inventory",
+        schema: build_schema(Some(stock.clone())),
+        verifier,
+        request_data: request_data(stock),
+    };
+    let spec =
+        ConsumerSpec::new("inventory.orders", &[ORDER_CREATED, ORDER_STATUS_CHANGED], &broker);
+    let consumer =
+        Consumer::new(spec, pool.clone(), broker.clone(), OrderEvents(reservations.clone()));
+    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let sweep = config.sweep_interval;
+    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
+        .with_task(move |stop| relay.run(stop))
+        .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| reservations.run_sweeper(sweep, stop))
+}
+
+pub fn schema_sdl() -> String {
+    kit::http::export_sdl(&build_schema(None))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    if command == Command::Schema {
+        print!("{}", schema_sdl());
+        return Ok(());
+    }
+    let config = InventoryConfig::from_env()?;
+    match command {
+        Command::Seed => seed::seed(&connect(&config).await?).await,
+        _ => {
+            let app = build(&config).await?;
+            let listener =
+                kit::http::bind((config.service.host, config.service.port).into()).await?;
+            tracing::info!(addr = %listener.local_addr()?, "inventory subgraph listening");
+            app.serve(listener, kit::http::shutdown_on_signal()).await?;
+            Ok(())
+        }
+    }
+}
