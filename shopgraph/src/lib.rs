@@ -31,6 +31,22 @@ async fn dev() -> anyhow::Result<()> {
     )
     .await?;
 
+    let catalog_config = catalog::CatalogConfig::from_env()?;
+    let database =
+        kit::mongo::connect(&catalog_config.mongo).await.context("connecting to MongoDB")?;
+    catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await?)
+        .await
+        .context("seeding catalog")?;
+    let catalog_app = catalog::build(&catalog_config).await.context("starting catalog")?;
+    let catalog_addr = (catalog_config.service.host, catalog_config.service.port).into();
+    spawn(&mut services, "catalog", catalog_app, catalog_addr, &shutdown).await?;
+
+    let inventory_config = inventory::InventoryConfig::from_env()?;
+    let inventory_app = inventory::build(&inventory_config).await.context("starting inventory")?;
+    inventory::seed::seed_url(&inventory_config).await.context("seeding inventory")?;
+    let inventory_addr = (inventory_config.service.host, inventory_config.service.port).into();
+    spawn(&mut services, "inventory", inventory_app, inventory_addr, &shutdown).await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

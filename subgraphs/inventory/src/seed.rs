@@ -11,6 +11,17 @@ const WAREHOUSES: &[(u128, &str, &str, &str)] = &[
     (0x5e0d_3000_0000_4000_8000_0000_0000_0002, "NYC", "New York", "US"),
 ];
 
+/// Seeds the configured database (created and migrated if needed).
+pub async fn seed_url(config: &crate::InventoryConfig) -> anyhow::Result<()> {
+    let pool = kit::db::connect_and_migrate(
+        &config.service.database_url,
+        config.service.database_max_connections,
+        &crate::MIGRATOR,
+    )
+    .await?;
+    seed(&pool).await
+}
+
 pub async fn seed(pool: &PgPool) -> anyhow::Result<()> {
     for &(id, code, name, country) in WAREHOUSES {
         sqlx::query("INSERT INTO warehouses (id, code, name, country) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")

@@ -76,7 +76,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     }
     let config = InventoryConfig::from_env()?;
     match command {
-        Command::Seed => seed::seed(&connect(&config).await?).await,
+        Command::Seed => seed::seed_url(&config).await,
         _ => {
             let app = build(&config).await?;
             let listener =
