@@ -3,6 +3,7 @@
 //! by hand from the GraphQL and Federation specs.
 
 mod abstract_types;
+mod browse;
 mod composition;
 mod entities;
 mod failures;
