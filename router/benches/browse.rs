@@ -18,9 +18,11 @@ const QUERY: &str = "{ products(first: 5, filter: { search: \"chair\" }) { edges
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let seconds: u64 =
+        std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let unique = uuid::Uuid::new_v4().simple().to_string();
-    let postgres = std::env::var("POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let postgres = std::env::var("POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let database_url = format!("{postgres}/bench_{unique}");
     let pool = kit::db::connect_and_migrate(&database_url, 20, &users::MIGRATOR).await?;
     kit::db::migrate(&pool, &inventory::MIGRATOR).await?;
@@ -28,21 +30,28 @@ async fn main() -> anyhow::Result<()> {
     inventory::seed::seed(&pool).await?;
     let keys = users::keys::SigningKeys::generate()?;
 
-    let users_app = users::build_with_pool(&users::UsersConfig::from_env()?, pool.clone(), keys.clone());
+    let users_app =
+        users::build_with_pool(&users::UsersConfig::from_env()?, pool.clone(), keys.clone());
     let mut inventory_config = inventory::InventoryConfig::from_env()?;
     inventory_config.redis.key_prefix = format!("bench:{unique}:");
-    let inventory_app = inventory::build_with_pool(&inventory_config, pool.clone(), keys.verifier());
+    let inventory_app =
+        inventory::build_with_pool(&inventory_config, pool.clone(), keys.verifier());
     let mut catalog_config = catalog::CatalogConfig::from_env()?;
     catalog_config.mongo.database = format!("bench_{unique}");
     catalog_config.redis.key_prefix = format!("bench:{unique}:");
     let database = kit::mongo::connect(&catalog_config.mongo).await?;
     catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await?).await?;
-    let catalog_app = catalog::build_with(&catalog_config, database.clone(), keys.verifier()).await?;
+    let catalog_app =
+        catalog::build_with(&catalog_config, database.clone(), keys.verifier()).await?;
 
     let users_server = users_app.spawn(TcpListener::bind("127.0.0.1:0").await?);
     let inventory_server = inventory_app.spawn(TcpListener::bind("127.0.0.1:0").await?);
     let catalog_server = catalog_app.spawn(TcpListener::bind("127.0.0.1:0").await?);
-    let source = |name: &str, url: String, sdl: String| router::compose::SubgraphSource { name: name.into(), routing_url: url, sdl };
+    let source = |name: &str, url: String, sdl: String| router::compose::SubgraphSource {
+        name: name.into(),
+        routing_url: url,
+        sdl,
+    };
     let supergraph = router::compose::compose(&[
         source("users", users_server.url("/graphql"), users::schema_sdl()),
         source("catalog", catalog_server.url("/graphql"), catalog::schema_sdl()),
@@ -56,8 +65,13 @@ async fn main() -> anyhow::Result<()> {
 
     // Warm caches and connections; check the answer once.
     for _ in 0..50 {
-        let body: Value = client.post(&url).json(&json!({ "query": QUERY })).send().await?.json().await?;
-        anyhow::ensure!(body.get("errors").is_none() && body["data"]["products"]["edges"].as_array().is_some_and(|e| e.len() == 5), "{body}");
+        let body: Value =
+            client.post(&url).json(&json!({ "query": QUERY })).send().await?.json().await?;
+        anyhow::ensure!(
+            body.get("errors").is_none()
+                && body["data"]["products"]["edges"].as_array().is_some_and(|e| e.len() == 5),
+            "{body}"
+        );
     }
 
     println!("browse query through the router, {seconds}s per level");
@@ -84,7 +98,9 @@ async fn main() -> anyhow::Result<()> {
             samples.extend(worker.await?);
         }
         samples.sort();
-        let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+        let p = |q: f64| {
+            samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
         println!(
             "{clients:>3} clients: {:>7.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
             samples.len() as f64 / seconds as f64,
@@ -100,6 +116,8 @@ async fn main() -> anyhow::Result<()> {
     pool.close().await;
     database.drop().await.ok();
     let admin = sqlx::PgPool::connect(&format!("{postgres}/postgres")).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)")).execute(&admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
     Ok(())
 }

@@ -216,3 +216,27 @@ async fn update_and_delete_change_what_clients_see() {
     // The SKU is free again.
     catalog.create("U-1", "Desk", 1000, json!({})).await;
 }
+
+#[tokio::test]
+async fn a_product_is_found_by_id_or_slug_but_not_both() {
+    let catalog = TestCatalog::new().await;
+    let id = catalog.create("S-1", "Bamboo Cutting Board", 1999, json!({})).await;
+    let by_slug = catalog
+        .graphql("{ product(slug: \"bamboo-cutting-board\") { id name } }", json!({}), None)
+        .await;
+    assert_eq!(by_slug["data"]["product"], json!({ "id": id, "name": "Bamboo Cutting Board" }));
+    let by_id = catalog
+        .graphql("query($id: ID) { product(id: $id) { slug } }", json!({ "id": id }), None)
+        .await;
+    assert_eq!(by_id["data"]["product"]["slug"], "bamboo-cutting-board");
+    let both = catalog
+        .graphql(
+            "query($id: ID) { product(id: $id, slug: \"x\") { id } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&both), "BAD_USER_INPUT");
+    let missing = catalog.graphql("{ product(slug: \"nope\") { id } }", json!({}), None).await;
+    assert_eq!(missing["data"]["product"], Value::Null);
+}

@@ -41,6 +41,13 @@ async fn admin_fields_are_refused_to_customers(pool: PgPool) {
         let response = inventory.graphql(&query, json!({}), Some(&customer)).await;
         assert_eq!(error_code(&response), "FORBIDDEN", "{query}: {response}");
     }
+    let listed = inventory
+        .graphql("{ warehouses { code name country } }", json!({}), Some(&inventory.admin()))
+        .await;
+    assert_eq!(
+        listed["data"]["warehouses"],
+        json!([{ "code": "LON", "name": "LON", "country": "GB" }])
+    );
     let duplicate = inventory
         .graphql("mutation { createWarehouse(input: { code: \"lon\", name: \"Again\", country: \"GB\" }) { id } }", json!({}), Some(&inventory.admin()))
         .await;
