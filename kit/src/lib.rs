@@ -16,5 +16,6 @@ pub mod money;
 pub mod mongo;
 pub mod pagination;
 pub mod telemetry;
+pub mod testing;
 
 pub use error::{AppError, AppResult};

@@ -158,6 +158,17 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
 
+impl App {
+    /// What a service binary does: bind, log where, serve until SIGINT or
+    /// SIGTERM.
+    pub async fn run(self, service: &str, addr: SocketAddr) -> anyhow::Result<()> {
+        let listener = bind(addr).await?;
+        tracing::info!(service, addr = %listener.local_addr()?, "listening");
+        self.serve(listener, shutdown_on_signal()).await?;
+        Ok(())
+    }
+}
+
 /// A token cancelled on SIGINT or SIGTERM: the one shutdown path.
 pub fn shutdown_on_signal() -> CancellationToken {
     let token = CancellationToken::new();

@@ -75,12 +75,8 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             seed::seed(&catalog(&config, &database).await?).await
         }
         _ => {
-            let app = build(&config).await?;
-            let listener =
-                kit::http::bind((config.service.host, config.service.port).into()).await?;
-            tracing::info!(addr = %listener.local_addr()?, "catalog subgraph listening");
-            app.serve(listener, kit::http::shutdown_on_signal()).await?;
-            Ok(())
+            let addr = (config.service.host, config.service.port).into();
+            build(&config).await?.run("catalog", addr).await
         }
     }
 }

@@ -3,15 +3,9 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use axum::{
-    body::Body,
-    http::{Request, header},
-};
 use catalog::CatalogConfig;
-use http_body_util::BodyExt;
 use kit::auth::Role;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use users::keys::SigningKeys;
 use uuid::Uuid;
 
@@ -80,20 +74,7 @@ impl TestCatalog {
     }
 
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request =
-            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).expect("request"))
-            .await
-            .expect("response");
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        serde_json::from_slice(&bytes).expect("JSON")
+        kit::testing::graphql(&self.router, query, variables, token).await
     }
 
     /// Creates a product as admin and returns its id.
@@ -119,8 +100,4 @@ impl TestCatalog {
     }
 }
 
-pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code, got {response}"))
-}
+pub use kit::testing::error_code;

@@ -1,15 +1,9 @@
 use std::sync::OnceLock;
 
-use axum::{
-    body::Body,
-    http::{Request, header},
-};
-use http_body_util::BodyExt;
 use inventory::{InventoryConfig, reservations::Reservations};
 use kit::auth::Role;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 use users::keys::SigningKeys;
 use uuid::Uuid;
 
@@ -61,20 +55,7 @@ impl TestInventory {
     }
 
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request =
-            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).expect("request"))
-            .await
-            .expect("response");
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        serde_json::from_slice(&bytes).expect("JSON")
+        kit::testing::graphql(&self.router, query, variables, token).await
     }
 
     pub async fn warehouse(&self, code: &str) -> String {
@@ -125,8 +106,4 @@ impl TestInventory {
     }
 }
 
-pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code, got {response}"))
-}
+pub use kit::testing::error_code;

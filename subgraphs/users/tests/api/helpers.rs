@@ -3,14 +3,8 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use axum::{
-    body::Body,
-    http::{Request, header},
-};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tower::ServiceExt;
 use users::{UsersConfig, keys::SigningKeys};
 
 /// RSA key generation takes a moment; one key (and one "foreign" key) per
@@ -47,20 +41,7 @@ impl TestApp {
 
     /// POSTs a GraphQL request through the real router, without a socket.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request =
-            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).expect("request"))
-            .await
-            .expect("response");
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        serde_json::from_slice(&bytes).expect("JSON response")
+        kit::testing::graphql(&self.router, query, variables, token).await
     }
 
     pub async fn register(&self, email: &str, name: &str) -> Session {
@@ -133,31 +114,40 @@ impl Session {
     }
 }
 
-/// The `extensions.code` of the first error, or a panic with the response.
-pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code, got {response}"))
-}
+pub use kit::testing::error_code;
 
 /// Counts the SQL statements sqlx runs on this thread while it is installed.
-/// `#[sqlx::test]` runs each test on a current-thread runtime, so everything
-/// the request does (DataLoader tasks included) is seen, and nothing from
-/// other tests is.
+///
+/// sqlx reports every statement as a `sqlx::query` tracing event. One
+/// global subscriber (installed once per test binary) forwards those events
+/// to the counter of the thread they happen on; `#[sqlx::test]` runs each
+/// test on its own current-thread runtime, so a test sees exactly its own
+/// statements, DataLoader tasks included. (A thread-local *subscriber*
+/// would not do: tracing caches per-callsite interest process-wide, and a
+/// test running first without one can switch the callsite off.)
 pub struct QueryCounter {
     count: Arc<AtomicUsize>,
-    _guard: tracing::subscriber::DefaultGuard,
+}
+
+thread_local! {
+    static ACTIVE: std::cell::RefCell<Option<Arc<AtomicUsize>>> = const { std::cell::RefCell::new(None) };
 }
 
 impl QueryCounter {
     pub fn install() -> Self {
-        use tracing_subscriber::{Layer, filter, layer::SubscriberExt};
+        static GLOBAL: OnceLock<()> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            use tracing_subscriber::{
+                Layer, filter, layer::SubscriberExt, util::SubscriberInitExt,
+            };
+            let layer = CountLayer.with_filter(
+                filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE),
+            );
+            tracing_subscriber::registry().with(layer).try_init().expect("one global subscriber");
+        });
         let count = Arc::new(AtomicUsize::new(0));
-        let seen = count.clone();
-        let layer = CountLayer(seen)
-            .with_filter(filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE));
-        let subscriber = tracing_subscriber::registry().with(layer);
-        Self { count, _guard: tracing::subscriber::set_default(subscriber) }
+        ACTIVE.with(|active| *active.borrow_mut() = Some(count.clone()));
+        Self { count }
     }
 
     pub fn take(&self) -> usize {
@@ -165,7 +155,13 @@ impl QueryCounter {
     }
 }
 
-struct CountLayer(Arc<AtomicUsize>);
+impl Drop for QueryCounter {
+    fn drop(&mut self) {
+        ACTIVE.with(|active| *active.borrow_mut() = None);
+    }
+}
+
+struct CountLayer;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountLayer {
     fn on_event(
@@ -173,6 +169,10 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountLayer {
         _event: &tracing::Event<'_>,
         _ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        ACTIVE.with(|active| {
+            if let Some(count) = active.borrow().as_ref() {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        });
     }
 }
