@@ -47,6 +47,17 @@ async fn dev() -> anyhow::Result<()> {
     let inventory_addr = (inventory_config.service.host, inventory_config.service.port).into();
     spawn(&mut services, "inventory", inventory_app, inventory_addr, &shutdown).await?;
 
+    let cart_config = cart::CartConfig::from_env()?;
+    let cart_addr = (cart_config.service.host, cart_config.service.port).into();
+    spawn(
+        &mut services,
+        "cart",
+        cart::build(&cart_config).context("starting cart")?,
+        cart_addr,
+        &shutdown,
+    )
+    .await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

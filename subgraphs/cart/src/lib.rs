@@ -1,0 +1,12 @@
+//! The cart subgraph: one cart per signed-in customer in Redis, priced
+//! with the catalog's current prices.
+
+mod carts;
+mod catalog_client;
+pub mod config;
+mod schema;
+mod startup;
+pub mod store;
+
+pub use config::CartConfig;
+pub use startup::{build, build_with, run, schema_sdl};
