@@ -255,6 +255,11 @@ impl Guard for AdminOnly {
     }
 }
 
+/// The caller's raw `Authorization` header, kept so a service can call
+/// another subgraph on the caller's behalf (as the caller, never more).
+#[derive(Debug, Clone)]
+pub struct Authorization(pub String);
+
 /// Turns an `Authorization` header value into `Auth`.
 pub async fn authenticate(verifier: &JwtVerifier, header: Option<&str>) -> Auth {
     let Some(header) = header else { return Auth::Anonymous };

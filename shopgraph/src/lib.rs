@@ -58,6 +58,11 @@ async fn dev() -> anyhow::Result<()> {
     )
     .await?;
 
+    let orders_config = orders::OrdersConfig::from_env()?;
+    let orders_addr = (orders_config.service.host, orders_config.service.port).into();
+    let orders_app = orders::build(&orders_config).await.context("starting orders")?;
+    spawn(&mut services, "orders", orders_app, orders_addr, &shutdown).await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

@@ -15,7 +15,7 @@ use axum::{
 use tracing::Instrument;
 
 use crate::{
-    auth::{JwtVerifier, authenticate},
+    auth::{Authorization, JwtVerifier, authenticate},
     telemetry::TraceParent,
 };
 
@@ -109,7 +109,11 @@ where
         operation = request.operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );
-    let request = (endpoint.request_data)(request.data(auth).data(trace));
+    let mut request = request.data(auth).data(trace);
+    if let Some(header) = authorization {
+        request = request.data(Authorization(header.to_owned()));
+    }
+    let request = (endpoint.request_data)(request);
     endpoint.schema.execute(request).instrument(span).await.into()
 }
 

@@ -1,0 +1,191 @@
+//! Checkout: the cart becomes a PENDING order, once per idempotency key.
+//!
+//! Everything is read and re-checked on the server: the cart's lines, each
+//! product's current name and price from the catalog, availability from
+//! inventory, and the address from the customer's own address book. The
+//! order, its items, its first history entry and `order.created` commit in
+//! one transaction; the cart is cleared afterwards.
+
+use std::collections::HashMap;
+
+use kit::{AppError, AppResult, events::outbox, telemetry::TraceParent};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::{
+    events,
+    repository::{self, ItemRow, NewOrder, OrderRow},
+    upstream::Upstream,
+};
+
+/// A delivery address typed in at checkout.
+#[derive(Debug, Clone)]
+pub struct TypedAddress {
+    pub name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+    pub phone: Option<String>,
+}
+
+pub struct CheckoutRequest {
+    pub shipping_address_id: Option<String>,
+    pub shipping_address: Option<TypedAddress>,
+    pub payment_token: String,
+    pub idempotency_key: String,
+}
+
+#[derive(Clone)]
+pub struct Checkout {
+    pub pool: PgPool,
+    pub upstream: Upstream,
+    pub shipping_flat_cost: i64,
+}
+
+impl Checkout {
+    pub async fn place(
+        &self,
+        customer: Uuid,
+        authorization: &str,
+        request: CheckoutRequest,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<OrderRow> {
+        let key = request.idempotency_key.trim();
+        if key.is_empty() || key.len() > 200 {
+            return Err(AppError::bad_input("idempotencyKey must be 1-200 characters"));
+        }
+        let token = request.payment_token.trim();
+        if token.is_empty() || token.len() > 200 {
+            return Err(AppError::bad_input("paymentToken must be 1-200 characters"));
+        }
+        // A retry of a placed checkout gets its order, whatever the cart
+        // holds now.
+        if let Some(existing) = repository::by_idempotency_key(&self.pool, customer, key).await? {
+            return Ok(existing);
+        }
+        let address = self.address(authorization, &request).await?;
+        let lines = self.upstream.cart(authorization).await?;
+        if lines.is_empty() {
+            return Err(AppError::bad_input("the cart is empty"));
+        }
+        let ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
+        let (prices, available) =
+            futures::try_join!(self.upstream.prices(&ids), self.upstream.availability(&ids))?;
+        let items = price_lines(&lines, &prices, &available)?;
+        let currency = prices.values().next().map(|p| p.currency.clone()).unwrap_or_default();
+        if prices.values().any(|p| p.currency != currency) {
+            return Err(AppError::bad_input("the cart mixes currencies"));
+        }
+        let subtotal = items.iter().map(|i| i.unit_price * i64::from(i.quantity)).sum();
+
+        let mut tx = self.pool.begin().await?;
+        let order = NewOrder {
+            id: Uuid::now_v7(),
+            customer_id: customer,
+            currency: &currency,
+            subtotal,
+            shipping_cost: self.shipping_flat_cost,
+            shipping_address: &address,
+            idempotency_key: key,
+        };
+        let Some(placed) = repository::insert(&mut tx, &order).await? else {
+            // A concurrent request with the same key won: its order is ours.
+            drop(tx);
+            return repository::by_idempotency_key(&self.pool, customer, key)
+                .await?
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotent order vanished")));
+        };
+        for (position, item) in items.iter().enumerate() {
+            repository::insert_item(&mut tx, placed.id, position as i32, item).await?;
+        }
+        sqlx::query("INSERT INTO order_status_history (order_id, status, reason) VALUES ($1, 'PENDING', 'checkout')")
+            .bind(placed.id)
+            .execute(&mut *tx)
+            .await?;
+        outbox::enqueue(&mut tx, &events::order_created(&placed, &items, token, trace)).await?;
+        tx.commit().await?;
+        if let Err(e) = self.upstream.clear_cart(authorization).await {
+            tracing::warn!(order = %placed.id, error = ?e, "order placed but the cart was not cleared");
+        }
+        Ok(placed)
+    }
+
+    async fn address(&self, authorization: &str, request: &CheckoutRequest) -> AppResult<Value> {
+        match (&request.shipping_address_id, &request.shipping_address) {
+            (Some(id), None) => {
+                let mut address =
+                    self.upstream.address(authorization, id).await?.ok_or_else(|| {
+                        AppError::bad_input(format!("address `{id}` is not in your address book"))
+                    })?;
+                if let Some(map) = address.as_object_mut() {
+                    map.remove("id");
+                }
+                Ok(address)
+            }
+            (None, Some(typed)) => typed_address(typed),
+            _ => Err(AppError::bad_input(
+                "give exactly one of shippingAddressId and shippingAddress",
+            )),
+        }
+    }
+}
+
+/// Current names and prices for each line; every line must still exist and
+/// be available in the quantity asked for.
+fn price_lines(
+    lines: &[(String, i32)],
+    prices: &HashMap<String, crate::upstream::PricedProduct>,
+    available: &HashMap<String, i64>,
+) -> AppResult<Vec<ItemRow>> {
+    let mut short = Vec::new();
+    let mut items = Vec::new();
+    for (product, quantity) in lines {
+        let priced = prices
+            .get(product)
+            .ok_or_else(|| AppError::bad_input(format!("product `{product}` is no longer sold")))?;
+        if available.get(product).copied().unwrap_or(0) < i64::from(*quantity) {
+            short.push(priced.name.clone());
+        }
+        items.push(ItemRow {
+            order_id: Uuid::nil(),
+            product_id: product.clone(),
+            product_name: priced.name.clone(),
+            quantity: *quantity,
+            unit_price: priced.amount,
+        });
+    }
+    if short.is_empty() {
+        Ok(items)
+    } else {
+        Err(AppError::conflict(format!("not enough stock for: {}", short.join(", "))))
+    }
+}
+
+fn typed_address(address: &TypedAddress) -> AppResult<Value> {
+    let required = |field: &str, value: &str| {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > 200 {
+            Err(AppError::bad_input(format!("`{field}` must be 1-200 characters")))
+        } else {
+            Ok(value.to_owned())
+        }
+    };
+    let country = address.country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(AppError::bad_input("country must be an ISO 3166-1 alpha-2 code"));
+    }
+    Ok(json!({
+        "name": required("name", &address.name)?,
+        "line1": required("line1", &address.line1)?,
+        "line2": address.line2.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        "city": required("city", &address.city)?,
+        "region": address.region.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        "postalCode": required("postalCode", &address.postal_code)?,
+        "country": country,
+        "phone": address.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+    }))
+}

@@ -1,0 +1,53 @@
+use async_graphql::{Context, ID, Object, Result, dataloader::DataLoader};
+use kit::auth::{AdminOnly, ContextAuthExt};
+use uuid::Uuid;
+
+use super::{
+    loaders::OrderLoader,
+    types::{Order, OrderConnection, User, order_page},
+};
+use crate::status::OrderStatus;
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The owner's or an admin's. Anyone else gets NOT_FOUND, exactly as
+    /// for an order that does not exist, so order ids cannot be probed.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        let viewer = ctx.viewer()?;
+        let not_found = || kit::AppError::not_found("order not found");
+        let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+        let order = ctx.data_unchecked::<DataLoader<OrderLoader>>().load_one(id).await?;
+        let visible = order.filter(|o| o.customer_id == viewer.user_id || viewer.is_admin());
+        Ok(Some(Order(visible.ok_or_else(not_found)?)))
+    }
+
+    /// Admin: every order, newest first, optionally of one status.
+    #[graphql(guard = "AdminOnly")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<OrderStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OrderConnection> {
+        order_page(ctx, None, status, first, after).await
+    }
+
+    #[graphql(entity)]
+    async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        let Ok(id) = Uuid::parse_str(&id) else { return Ok(None) };
+        Ok(ctx.data_unchecked::<DataLoader<OrderLoader>>().load_one(id).await?.map(Order))
+    }
+
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, id: ID) -> User {
+        User { id }
+    }
+
+    #[graphql(entity)]
+    async fn find_product_by_id(&self, id: ID) -> super::types::Product {
+        super::types::Product { id }
+    }
+}

@@ -1,0 +1,76 @@
+use kit::{
+    auth::JwtVerifier,
+    cli::Command,
+    events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use sqlx::{PgPool, migrate::Migrator};
+
+use crate::{
+    checkout::Checkout,
+    config::OrdersConfig,
+    lifecycle,
+    saga::{LISTENS_TO, SagaEvents},
+    schema::{build_schema, request_data},
+    upstream::Upstream,
+};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/orders");
+
+pub async fn build(config: &OrdersConfig) -> anyhow::Result<App> {
+    let pool = kit::db::connect_and_migrate(
+        &config.service.database_url,
+        config.service.database_max_connections,
+        &MIGRATOR,
+    )
+    .await?;
+    Ok(build_with_pool(config, pool, JwtVerifier::from_config(&config.service.auth)?))
+}
+
+pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifier) -> App {
+    let checkout = Checkout {
+        pool: pool.clone(),
+        upstream: Upstream::new(config),
+        shipping_flat_cost: config.shipping_flat_cost,
+    };
+    let broker = Broker::new(config.service.events.clone());
+    let endpoint = GraphqlEndpoint {
+        service: "orders",
+        schema: build_schema(Some(checkout)),
+        verifier,
+        request_data: request_data(pool.clone()),
+    };
+    let consumer = Consumer::new(
+        ConsumerSpec::new("orders.saga", LISTENS_TO, &broker),
+        pool.clone(),
+        broker.clone(),
+        SagaEvents,
+    );
+    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let (sweep_pool, timeout, interval) =
+        (pool.clone(), config.saga_timeout, config.sweep_interval);
+    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
+        .with_task(move |stop| relay.run(stop))
+        .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| lifecycle::run_sweeper(sweep_pool, timeout, interval, stop))
+}
+
+pub fn schema_sdl() -> String {
+    kit::http::export_sdl(&build_schema(None))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Schema => {
+            print!("{}", schema_sdl());
+            Ok(())
+        }
+        // Orders are placed by customers; there is nothing to seed.
+        Command::Seed => Ok(()),
+        Command::Serve => {
+            let config = OrdersConfig::from_env()?;
+            let addr = (config.service.host, config.service.port).into();
+            build(&config).await?.run("orders", addr).await
+        }
+    }
+}
