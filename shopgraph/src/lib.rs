@@ -63,6 +63,11 @@ async fn dev() -> anyhow::Result<()> {
     let orders_app = orders::build(&orders_config).await.context("starting orders")?;
     spawn(&mut services, "orders", orders_app, orders_addr, &shutdown).await?;
 
+    let payments_config = payments::PaymentsConfig::from_env()?;
+    let payments_addr = (payments_config.service.host, payments_config.service.port).into();
+    let payments_app = payments::build(&payments_config).await.context("starting payments")?;
+    spawn(&mut services, "payments", payments_app, payments_addr, &shutdown).await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

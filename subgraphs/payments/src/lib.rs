@@ -1,0 +1,14 @@
+//! The payments subgraph: exactly one charge per order, refunds, and the
+//! payments side of the checkout saga.
+
+pub mod config;
+pub mod consumers;
+mod events;
+pub mod payments;
+pub mod provider;
+pub mod repository;
+mod schema;
+mod startup;
+
+pub use config::PaymentsConfig;
+pub use startup::{MIGRATOR, build, build_with, provider, run, schema_sdl};

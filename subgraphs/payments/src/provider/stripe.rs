@@ -1,0 +1,113 @@
+//! Stripe's REST API: PaymentIntents created and confirmed in one call,
+//! Refunds, form-encoded bodies, a bearer secret key and the
+//! `Idempotency-Key` header on every write.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Charge, ProviderError};
+
+#[derive(Clone)]
+pub struct Stripe {
+    http: reqwest::Client,
+    base_url: String,
+    secret_key: String,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    id: String,
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: StripeError,
+}
+
+#[derive(Deserialize)]
+struct StripeError {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    code: Option<String>,
+    decline_code: Option<String>,
+    message: Option<String>,
+}
+
+impl Stripe {
+    pub fn new(base_url: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        let http =
+            reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap_or_default();
+        Self { http, base_url: base_url.into(), secret_key: secret_key.into() }
+    }
+
+    pub async fn charge(&self, charge: &Charge<'_>) -> Result<String, ProviderError> {
+        let form = [
+            ("amount", charge.amount.to_string()),
+            ("currency", charge.currency.to_ascii_lowercase()),
+            ("payment_method", charge.token.to_owned()),
+            ("confirm", "true".to_owned()),
+            ("automatic_payment_methods[enabled]", "true".to_owned()),
+            ("automatic_payment_methods[allow_redirects]", "never".to_owned()),
+        ];
+        let intent = self.post("/v1/payment_intents", &form, charge.idempotency_key).await?;
+        match intent.status.as_deref() {
+            Some("succeeded") => Ok(intent.id),
+            Some("processing") => Err(ProviderError::Transient("payment is processing".into())),
+            other => Err(ProviderError::Declined(format!(
+                "payment intent is {}",
+                other.unwrap_or("unknown")
+            ))),
+        }
+    }
+
+    pub async fn refund(
+        &self,
+        reference: &str,
+        amount: i64,
+        idempotency_key: &str,
+    ) -> Result<String, ProviderError> {
+        let form = [("payment_intent", reference.to_owned()), ("amount", amount.to_string())];
+        Ok(self.post("/v1/refunds", &form, idempotency_key).await?.id)
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, String)],
+        idempotency_key: &str,
+    ) -> Result<Object, ProviderError> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url.trim_end_matches('/')))
+            .bearer_auth(&self.secret_key)
+            .header("Idempotency-Key", idempotency_key)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| ProviderError::Transient(format!("Stripe unreachable: {e}")))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| ProviderError::Transient(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_str(&body)
+                .map_err(|e| ProviderError::Transient(format!("unexpected Stripe answer: {e}")));
+        }
+        // 429 and 5xx may succeed later; 402 and other 4xx will not.
+        let error = serde_json::from_str::<ErrorBody>(&body).ok().map(|b| b.error);
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(ProviderError::Transient(format!("Stripe answered {status}")));
+        }
+        let reason = error
+            .map(|e| {
+                e.decline_code
+                    .or(e.code)
+                    .or(e.message)
+                    .or(e.kind)
+                    .unwrap_or_else(|| "declined".into())
+                    .replace('_', " ")
+            })
+            .unwrap_or_else(|| format!("Stripe refused the request ({status})"));
+        Err(ProviderError::Declined(reason))
+    }
+}

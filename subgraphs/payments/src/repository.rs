@@ -1,0 +1,165 @@
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub customer_id: Uuid,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub provider: String,
+    pub payment_token: String,
+    pub provider_reference: Option<String>,
+    pub attempts: i32,
+    pub failure_reason: Option<String>,
+    pub refunded: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefundRow {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, provider, payment_token, provider_reference, attempts, failure_reason, refunded, created_at";
+
+/// Records the payment an order will need. A second call for the same
+/// order does nothing.
+pub async fn create(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    customer_id: Uuid,
+    amount: i64,
+    currency: &str,
+    provider: &str,
+    token: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, customer_id, amount, currency, status, provider, payment_token)
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7) ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(Uuid::now_v7())
+    .bind(order_id)
+    .bind(customer_id)
+    .bind(amount)
+    .bind(currency)
+    .bind(provider)
+    .bind(token)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The order's payment, locked: concurrent consumers of the same event
+/// queue here, and the second finds it no longer PENDING.
+pub async fn lock_by_order(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+) -> sqlx::Result<Option<PaymentRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE"))
+        .bind(order_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn by_orders(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<PaymentRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE order_id = ANY($1)"))
+        .bind(orders)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<PaymentRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = ANY($1)"))
+        .bind(ids)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn settle(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    reference: Option<&str>,
+    failure: Option<&str>,
+    attempts: i32,
+) -> sqlx::Result<PaymentRow> {
+    sqlx::query_as(&format!(
+        "UPDATE payments SET status = $2, provider_reference = $3, failure_reason = $4, attempts = attempts + $5, updated_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(status)
+    .bind(reference)
+    .bind(failure)
+    .bind(attempts)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn add_refund(
+    conn: &mut PgConnection,
+    payment: Uuid,
+    amount: i64,
+    reason: Option<&str>,
+    reference: &str,
+    idempotency_key: &str,
+) -> sqlx::Result<PaymentRow> {
+    sqlx::query(
+        "INSERT INTO refunds (id, payment_id, amount, reason, provider_reference, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(payment)
+    .bind(amount)
+    .bind(reason)
+    .bind(reference)
+    .bind(idempotency_key)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as(&format!(
+        "UPDATE payments SET refunded = refunded + $2,
+             status = CASE WHEN refunded + $2 >= amount THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END,
+             updated_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(payment)
+    .bind(amount)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn refund_by_key(
+    db: impl PgExecutor<'_>,
+    payment: Uuid,
+    key: &str,
+) -> sqlx::Result<Option<RefundRow>> {
+    sqlx::query_as("SELECT id, payment_id, amount, reason, created_at FROM refunds WHERE payment_id = $1 AND idempotency_key = $2")
+        .bind(payment)
+        .bind(key)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn refunds_of(
+    db: impl PgExecutor<'_>,
+    payments: &[Uuid],
+) -> sqlx::Result<Vec<RefundRow>> {
+    sqlx::query_as("SELECT id, payment_id, amount, reason, created_at FROM refunds WHERE payment_id = ANY($1) ORDER BY created_at, id")
+        .bind(payments)
+        .fetch_all(db)
+        .await
+}

@@ -1,0 +1,155 @@
+//! The Stripe adapter against a local server speaking Stripe's REST API:
+//! form-encoded bodies, bearer secret key, `Idempotency-Key`, and Stripe's
+//! error shapes.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use payments::provider::{Charge, ProviderError, Stripe};
+use serde_json::json;
+
+#[derive(Default)]
+struct Fake {
+    /// Idempotency-Key -> the response given.
+    answers: HashMap<String, (u16, serde_json::Value)>,
+    created: usize,
+    seen_forms: Vec<HashMap<String, String>>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+fn parse_form(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() + 1 => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn payment_intents(State(fake): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer sk_test_123") {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": { "type": "invalid_request_error", "message": "Invalid API Key" } }))).into_response();
+    }
+    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    else {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "message": "Idempotency-Key required by this test" } }))).into_response();
+    };
+    let mut fake = fake.lock().expect("fake");
+    if let Some((status, body)) = fake.answers.get(&key) {
+        return (StatusCode::from_u16(*status).expect("status"), Json(body.clone()))
+            .into_response();
+    }
+    let form = parse_form(&body);
+    fake.seen_forms.push(form.clone());
+    let (status, answer) = match form.get("payment_method").map(String::as_str) {
+        Some("pm_card_visa") => {
+            fake.created += 1;
+            (
+                200,
+                json!({ "id": format!("pi_{}", fake.created), "object": "payment_intent", "status": "succeeded", "amount": form["amount"] }),
+            )
+        }
+        Some("pm_card_chargeDeclined") => (
+            402,
+            json!({ "error": { "type": "card_error", "code": "card_declined", "decline_code": "generic_decline", "message": "Your card was declined." } }),
+        ),
+        _ => (500, json!({ "error": { "type": "api_error", "message": "Something went wrong" } })),
+    };
+    if status != 500 {
+        fake.answers.insert(key, (status, answer.clone()));
+    }
+    (StatusCode::from_u16(status).expect("status"), Json(answer)).into_response()
+}
+
+async fn refunds(State(fake): State<Shared>, body: String) -> Response {
+    let form = parse_form(&body);
+    fake.lock().expect("fake").seen_forms.push(form.clone());
+    Json(json!({ "id": "re_1", "object": "refund", "payment_intent": form["payment_intent"], "amount": form["amount"] })).into_response()
+}
+
+async fn fake_stripe() -> (String, Shared) {
+    let shared: Shared = Arc::default();
+    let app = Router::new()
+        .route("/v1/payment_intents", post(payment_intents))
+        .route("/v1/refunds", post(refunds))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (url, shared)
+}
+
+fn charge<'a>(token: &'a str, key: &'a str) -> Charge<'a> {
+    Charge { amount: 2599, currency: "USD", token, idempotency_key: key }
+}
+
+#[tokio::test]
+async fn charges_are_form_encoded_idempotent_payment_intents() {
+    let (url, fake) = fake_stripe().await;
+    let stripe = Stripe::new(&url, "sk_test_123");
+    let first = stripe.charge(&charge("pm_card_visa", "charge-1")).await.expect("charge");
+    let retry = stripe.charge(&charge("pm_card_visa", "charge-1")).await.expect("retry");
+    assert_eq!(first, "pi_1");
+    assert_eq!(retry, first, "the same key must return the same intent");
+    let fake = fake.lock().expect("fake");
+    assert_eq!(fake.created, 1);
+    let form = &fake.seen_forms[0];
+    assert_eq!(form["amount"], "2599");
+    assert_eq!(form["currency"], "usd");
+    assert_eq!(form["confirm"], "true");
+    assert_eq!(form["automatic_payment_methods[allow_redirects]"], "never");
+}
+
+#[tokio::test]
+async fn declines_and_server_errors_are_told_apart() {
+    let (url, _) = fake_stripe().await;
+    let stripe = Stripe::new(&url, "sk_test_123");
+    assert_eq!(
+        stripe.charge(&charge("pm_card_chargeDeclined", "c-2")).await,
+        Err(ProviderError::Declined("generic decline".into()))
+    );
+    assert!(matches!(
+        stripe.charge(&charge("pm_whatever", "c-3")).await,
+        Err(ProviderError::Transient(_))
+    ));
+    let wrong_key = Stripe::new(&url, "sk_wrong");
+    assert!(matches!(
+        wrong_key.charge(&charge("pm_card_visa", "c-4")).await,
+        Err(ProviderError::Declined(_))
+    ));
+}
+
+#[tokio::test]
+async fn refunds_name_the_payment_intent_and_amount() {
+    let (url, fake) = fake_stripe().await;
+    let stripe = Stripe::new(&url, "sk_test_123");
+    assert_eq!(stripe.refund("pi_9", 500, "refund-1").await.expect("refund"), "re_1");
+    let form = fake.lock().expect("fake").seen_forms[0].clone();
+    assert_eq!((form["payment_intent"].as_str(), form["amount"].as_str()), ("pi_9", "500"));
+}
