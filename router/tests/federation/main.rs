@@ -4,6 +4,7 @@
 
 mod abstract_types;
 mod browse;
+mod checkout;
 mod composition;
 mod entities;
 mod failures;
@@ -12,4 +13,5 @@ mod helpers;
 mod http;
 mod loading;
 mod operations;
+mod platform;
 mod whole_system;

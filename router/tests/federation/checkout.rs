@@ -1,0 +1,100 @@
+//! The checkout saga end to end, through the router, over RabbitMQ.
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::platform::Platform;
+
+const ADD: &str =
+    "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }";
+
+#[sqlx::test(migrations = false)]
+async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("ada@example.com").await;
+    let products = platform.products("chair", 3).await;
+    assert_eq!(products.len(), 3);
+    let before: Vec<i64> =
+        futures::future::join_all(products.iter().map(|p| platform.available(p))).await;
+    for product in &products {
+        platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    }
+    let placed = platform.checkout(&token, "tok_visa", "ada-1").await;
+    assert_eq!(placed["data"]["checkout"]["status"], "PENDING", "{placed}");
+    let order = placed["data"]["checkout"]["id"].as_str().expect("id").to_owned();
+
+    let paid = platform.wait_for_status(&token, &order, "PAID").await;
+    assert_eq!(paid["data"]["order"]["payment"], json!({ "status": "SUCCEEDED", "attempts": 1 }));
+    // Committed: on-hand dropped by one each and nothing is left reserved.
+    for (product, before) in products.iter().zip(before) {
+        let mut committed = false;
+        for _ in 0..100 {
+            let (on_hand, reserved): (i64, i64) = sqlx::query_as(
+                "SELECT sum(on_hand)::bigint, sum(reserved)::bigint FROM stock_levels WHERE product_id = $1",
+            )
+            .bind(product)
+            .fetch_one(&platform.pool)
+            .await
+            .expect("stock");
+            if reserved == 0 && on_hand == before - 1 {
+                committed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(committed, "stock of {product} was not committed");
+    }
+    let cart = platform.graphql("{ cart { itemCount } }", json!({}), Some(&token)).await;
+    assert_eq!(cart["data"]["cart"]["itemCount"], 0, "{cart}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_declined_card_ends_payment_failed_and_the_stock_is_available_again(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("bob@example.com").await;
+    let product = platform.products("table", 1).await.remove(0);
+    let before = platform.available(&product).await;
+    platform.graphql(ADD, json!({ "p": product, "q": 2 }), Some(&token)).await;
+    let placed = platform.checkout(&token, "tok_chargeDeclined", "bob-1").await;
+    let order =
+        placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    let failed = platform.wait_for_status(&token, &order, "PAYMENT_FAILED").await;
+    assert_eq!(failed["data"]["order"]["payment"]["status"], "FAILED");
+    let mut released = false;
+    for _ in 0..100 {
+        if platform.available(&product).await == before {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(released, "the reservation was not released");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_same_idempotency_key_twice_gives_one_order_and_one_charge(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("carol@example.com").await;
+    let product = platform.products("lamp", 1).await.remove(0);
+    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    let (first, second) = tokio::join!(
+        platform.checkout(&token, "tok_visa", "carol-1"),
+        platform.checkout(&token, "tok_visa", "carol-1"),
+    );
+    let id =
+        first["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{first}")).to_owned();
+    assert_eq!(second["data"]["checkout"]["id"], id.as_str(), "{second}");
+    platform.wait_for_status(&token, &id, "PAID").await;
+    let (orders, payments): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM payments)")
+            .fetch_one(&platform.pool)
+            .await
+            .expect("counts");
+    assert_eq!((orders, payments), (1, 1));
+    let retry = platform.checkout(&token, "tok_visa", "carol-1").await;
+    assert_eq!(
+        retry["data"]["checkout"]["id"],
+        id.as_str(),
+        "a later retry gets the same order: {retry}"
+    );
+}

@@ -1,0 +1,222 @@
+//! The whole platform in-process for end-to-end tests: every real subgraph
+//! on port 0, one PostgreSQL database shared by the PostgreSQL services
+//! (their tables and migration versions do not meet), a fresh MongoDB
+//! database, and per-test Redis prefixes, RabbitMQ exchange and queues.
+
+use kit::http::RunningApp;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+pub struct Platform {
+    pub router: RunningApp,
+    pub pool: PgPool,
+    _services: Vec<RunningApp>,
+    http: reqwest::Client,
+}
+
+impl Platform {
+    pub async fn start(pool: PgPool) -> Self {
+        for migrator in
+            [&users::MIGRATOR, &inventory::MIGRATOR, &orders::MIGRATOR, &payments::MIGRATOR]
+        {
+            kit::db::migrate(&pool, migrator).await.expect("migrations");
+        }
+        users::seed_pool(&pool, "shopgraph-admin").await.expect("users seed");
+        inventory::seed::seed(&pool).await.expect("inventory seed");
+        let keys = users::keys::SigningKeys::generate().expect("keys");
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let isolate = |service: &mut kit::config::ServiceConfig| {
+            service.events.exchange = format!("test.events.{unique}");
+            service.events.queue_prefix = format!("test.{unique}.");
+            service.events.outbox_poll = std::time::Duration::from_millis(50);
+            service.events.retry_delay = std::time::Duration::from_millis(100);
+        };
+        let bind = || async { TcpListener::bind("127.0.0.1:0").await.expect("bind") };
+
+        let mut users_config = users::UsersConfig::from_env().expect("config");
+        isolate(&mut users_config.service);
+        let users =
+            users::build_with_pool(&users_config, pool.clone(), keys.clone()).spawn(bind().await);
+
+        let mut catalog_config = catalog::CatalogConfig::from_env().expect("config");
+        isolate(&mut catalog_config.service);
+        catalog_config.mongo.database = format!("test_platform_{unique}");
+        catalog_config.redis.key_prefix = format!("test:{unique}:catalog:");
+        let database = kit::mongo::connect(&catalog_config.mongo).await.expect("mongo");
+        catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await.expect("catalog"))
+            .await
+            .expect("seed");
+        let catalog = catalog::build_with(&catalog_config, database, keys.verifier())
+            .await
+            .expect("catalog")
+            .spawn(bind().await);
+
+        let mut inventory_config = inventory::InventoryConfig::from_env().expect("config");
+        isolate(&mut inventory_config.service);
+        inventory_config.redis.key_prefix = format!("test:{unique}:inventory:");
+        let inventory =
+            inventory::build_with_pool(&inventory_config, pool.clone(), keys.verifier())
+                .spawn(bind().await);
+
+        let mut cart_config = cart::CartConfig::from_env().expect("config");
+        cart_config.redis.key_prefix = format!("test:{unique}:cart:");
+        cart_config.catalog_url = catalog.url("/graphql");
+        let cart =
+            cart::build_with(&cart_config, keys.verifier()).expect("cart").spawn(bind().await);
+
+        let mut orders_config = orders::OrdersConfig::from_env().expect("config");
+        isolate(&mut orders_config.service);
+        orders_config.cart_url = cart.url("/graphql");
+        orders_config.catalog_url = catalog.url("/graphql");
+        orders_config.inventory_url = inventory.url("/graphql");
+        orders_config.users_url = users.url("/graphql");
+        let orders = orders::build_with_pool(&orders_config, pool.clone(), keys.verifier())
+            .spawn(bind().await);
+
+        let mut payments_config = payments::PaymentsConfig::from_env().expect("config");
+        isolate(&mut payments_config.service);
+        let provider = payments::provider(&payments_config);
+        let payments =
+            payments::build_with(&payments_config, pool.clone(), provider, keys.verifier())
+                .spawn(bind().await);
+
+        let source = |name: &str, app: &RunningApp, sdl: String| router::compose::SubgraphSource {
+            name: name.into(),
+            routing_url: app.url("/graphql"),
+            sdl,
+        };
+        let supergraph = router::compose::compose(&[
+            source("users", &users, users::schema_sdl()),
+            source("catalog", &catalog, catalog::schema_sdl()),
+            source("inventory", &inventory, inventory::schema_sdl()),
+            source("cart", &cart, cart::schema_sdl()),
+            source("orders", &orders, orders::schema_sdl()),
+            source("payments", &payments, payments::schema_sdl()),
+        ])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let router = router::build_from_sdl(router::RouterConfig::default(), &supergraph, None)
+            .expect("router")
+            .spawn(bind().await);
+        let platform = Self {
+            router,
+            pool,
+            _services: vec![users, catalog, inventory, cart, orders, payments],
+            http: reqwest::Client::new(),
+        };
+        platform.wait_for_consumers(&unique).await;
+        platform
+    }
+
+    /// The saga's queues exist before the first event is published.
+    async fn wait_for_consumers(&self, unique: &str) {
+        let broker =
+            kit::events::Broker::new(kit::config::EventsConfig::from_env().expect("config"));
+        for queue in ["inventory.orders", "orders.saga", "payments.saga"] {
+            let name = format!("test.{unique}.{queue}");
+            let mut ready = false;
+            for _ in 0..200 {
+                let channel = broker.channel().await.expect("channel");
+                let passive =
+                    lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
+                if channel
+                    .queue_declare(
+                        name.as_str().into(),
+                        passive,
+                        lapin::types::FieldTable::default(),
+                    )
+                    .await
+                    .is_ok()
+                {
+                    ready = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert!(ready, "queue {name} never appeared");
+        }
+    }
+
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = self
+            .http
+            .post(self.router.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("router").json().await.expect("json")
+    }
+
+    /// Registers a customer; their access token.
+    pub async fn customer(&self, email: &str) -> String {
+        let response = self
+            .graphql(
+                "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+                json!({ "i": { "email": email, "password": "correct horse battery", "name": "Shopper" } }),
+                None,
+            )
+            .await;
+        response["data"]["register"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{response}"))
+            .to_owned()
+    }
+
+    /// Ids of the first `n` products matching `search`.
+    pub async fn products(&self, search: &str, n: usize) -> Vec<String> {
+        let response = self
+            .graphql("query($s: String) { products(first: 20, filter: { search: $s }) { edges { node { id availableQuantity } } } }", json!({ "s": search }), None)
+            .await;
+        response["data"]["products"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response}"))
+            .iter()
+            .filter(|e| e["node"]["availableQuantity"].as_i64().unwrap_or(0) > 0)
+            .take(n)
+            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    pub async fn available(&self, product: &str) -> i64 {
+        let response = self
+            .graphql(
+                "query($id: ID) { product(id: $id) { availableQuantity } }",
+                json!({ "id": product }),
+                None,
+            )
+            .await;
+        response["data"]["product"]["availableQuantity"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{response}"))
+    }
+
+    pub async fn checkout(&self, token: &str, payment_token: &str, key: &str) -> Value {
+        self.graphql(
+            "mutation($i: CheckoutInput!) { checkout(input: $i) { id status } }",
+            json!({ "i": { "paymentToken": payment_token, "idempotencyKey": key,
+                           "shippingAddress": { "name": "Shopper", "line1": "1 Main St", "city": "London", "postalCode": "N1 9GU", "country": "GB" } } }),
+            Some(token),
+        )
+        .await
+    }
+
+    /// Polls the order until its status is `expected` (or 15 s pass).
+    pub async fn wait_for_status(&self, token: &str, order: &str, expected: &str) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..300 {
+            last = self
+                .graphql(
+                    "query($id: ID!) { order(id: $id) { status payment { status attempts } } }",
+                    json!({ "id": order }),
+                    Some(token),
+                )
+                .await;
+            if last["data"]["order"]["status"] == expected {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("order {order} never became {expected}: {last}");
+    }
+}
