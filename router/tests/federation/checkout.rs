@@ -98,3 +98,52 @@ async fn the_same_idempotency_key_twice_gives_one_order_and_one_charge(pool: PgP
         "a later retry gets the same order: {retry}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let product = platform.products("chair", 1).await.remove(0);
+    // Five units left, split over both warehouses.
+    sqlx::query("UPDATE stock_levels SET on_hand = CASE WHEN warehouse_id = (SELECT min(warehouse_id::text)::uuid FROM stock_levels) THEN 3 ELSE 2 END, reserved = 0 WHERE product_id = $1")
+        .bind(&product)
+        .execute(&platform.pool)
+        .await
+        .expect("stock");
+    let mut customers = Vec::new();
+    for i in 0..20 {
+        let token = platform.customer(&format!("racer{i}@example.com")).await;
+        platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+        customers.push(token);
+    }
+    // Wait out the 5 s availability cache so every checkout sees five left.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let keys: Vec<String> = (0..customers.len()).map(|i| format!("race-{i}")).collect();
+    let placed = futures::future::join_all(customers.iter().zip(&keys).map(|(token, key)| platform.checkout(token, "tok_visa", key))).await;
+    let ids: Vec<String> = placed.iter().map(|p| p["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{p}")).to_owned()).collect();
+
+    let mut outcomes = std::collections::HashMap::<String, usize>::new();
+    for (token, id) in customers.iter().zip(&ids) {
+        let mut status = String::new();
+        for _ in 0..300 {
+            let order = platform.graphql("query($id: ID!) { order(id: $id) { status } }", json!({ "id": id }), Some(token)).await;
+            status = order["data"]["order"]["status"].as_str().unwrap_or_default().to_owned();
+            if status == "PAID" || status == "CANCELLED" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        *outcomes.entry(status).or_default() += 1;
+    }
+    assert_eq!(outcomes.get("PAID"), Some(&5), "{outcomes:?}");
+    assert_eq!(outcomes.get("CANCELLED"), Some(&15), "{outcomes:?}");
+    let charges: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'SUCCEEDED'").fetch_one(&platform.pool).await.expect("charges");
+    assert_eq!(charges, 5);
+    let (on_hand, reserved, negative): (i64, i64, i64) = sqlx::query_as(
+        "SELECT sum(on_hand)::bigint, sum(reserved)::bigint, count(*) FILTER (WHERE on_hand < 0 OR reserved < 0) FROM stock_levels WHERE product_id = $1",
+    )
+    .bind(&product)
+    .fetch_one(&platform.pool)
+    .await
+    .expect("stock");
+    assert_eq!((on_hand, reserved, negative), (0, 0, 0));
+}
