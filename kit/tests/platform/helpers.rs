@@ -16,13 +16,9 @@ use lapin::{
     types::FieldTable,
 };
 use sqlx::PgConnection;
-use tokio::{
-    io::copy_bidirectional,
-    net::{TcpListener, TcpStream},
-    task::JoinHandle,
-};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+pub use kit::testing::BrokerProxy;
 
 pub const RABBITMQ: &str = "127.0.0.1:5672";
 
@@ -134,59 +130,4 @@ pub async fn create_effects_table(pool: &sqlx::PgPool) {
         .execute(pool)
         .await
         .expect("effects");
-}
-
-/// A TCP proxy in front of RabbitMQ. Stopping it is, for whoever connects
-/// through it, the broker going away; other tests keep their broker.
-pub struct BrokerProxy {
-    pub addr: std::net::SocketAddr,
-    stop: CancellationToken,
-    task: Option<JoinHandle<()>>,
-}
-
-impl BrokerProxy {
-    pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        Self::serve(listener)
-    }
-
-    fn serve(listener: TcpListener) -> Self {
-        let addr = listener.local_addr().expect("addr");
-        let stop = CancellationToken::new();
-        let token = stop.clone();
-        let task = tokio::spawn(async move {
-            let mut connections = tokio::task::JoinSet::new();
-            loop {
-                tokio::select! {
-                    () = token.cancelled() => break,
-                    accepted = listener.accept() => {
-                        let Ok((mut client, _)) = accepted else { continue };
-                        connections.spawn(async move {
-                            if let Ok(mut upstream) = TcpStream::connect(RABBITMQ).await {
-                                let _ = copy_bidirectional(&mut client, &mut upstream).await;
-                            }
-                        });
-                    }
-                }
-            }
-            // Dropping the set aborts every proxied connection: the broker
-            // is gone for the clients.
-            connections.shutdown().await;
-        });
-        Self { addr, stop, task: Some(task) }
-    }
-
-    pub async fn stop(&mut self) {
-        self.stop.cancel();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-
-    /// Starts accepting again on the same address.
-    pub async fn restart(&mut self) {
-        self.stop().await;
-        let listener = TcpListener::bind(self.addr).await.expect("rebind proxy");
-        *self = Self::serve(listener);
-    }
 }

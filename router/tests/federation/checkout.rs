@@ -118,14 +118,26 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
     // Wait out the 5 s availability cache so every checkout sees five left.
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     let keys: Vec<String> = (0..customers.len()).map(|i| format!("race-{i}")).collect();
-    let placed = futures::future::join_all(customers.iter().zip(&keys).map(|(token, key)| platform.checkout(token, "tok_visa", key))).await;
-    let ids: Vec<String> = placed.iter().map(|p| p["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{p}")).to_owned()).collect();
+    let placed = futures::future::join_all(
+        customers.iter().zip(&keys).map(|(token, key)| platform.checkout(token, "tok_visa", key)),
+    )
+    .await;
+    let ids: Vec<String> = placed
+        .iter()
+        .map(|p| p["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{p}")).to_owned())
+        .collect();
 
     let mut outcomes = std::collections::HashMap::<String, usize>::new();
     for (token, id) in customers.iter().zip(&ids) {
         let mut status = String::new();
         for _ in 0..300 {
-            let order = platform.graphql("query($id: ID!) { order(id: $id) { status } }", json!({ "id": id }), Some(token)).await;
+            let order = platform
+                .graphql(
+                    "query($id: ID!) { order(id: $id) { status } }",
+                    json!({ "id": id }),
+                    Some(token),
+                )
+                .await;
             status = order["data"]["order"]["status"].as_str().unwrap_or_default().to_owned();
             if status == "PAID" || status == "CANCELLED" {
                 break;
@@ -136,7 +148,11 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
     }
     assert_eq!(outcomes.get("PAID"), Some(&5), "{outcomes:?}");
     assert_eq!(outcomes.get("CANCELLED"), Some(&15), "{outcomes:?}");
-    let charges: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'SUCCEEDED'").fetch_one(&platform.pool).await.expect("charges");
+    let charges: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'SUCCEEDED'")
+            .fetch_one(&platform.pool)
+            .await
+            .expect("charges");
     assert_eq!(charges, 5);
     let (on_hand, reserved, negative): (i64, i64, i64) = sqlx::query_as(
         "SELECT sum(on_hand)::bigint, sum(reserved)::bigint, count(*) FILTER (WHERE on_hand < 0 OR reserved < 0) FROM stock_levels WHERE product_id = $1",
@@ -146,4 +162,39 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
     .await
     .expect("stock");
     assert_eq!((on_hand, reserved, negative), (0, 0, 0));
+}
+
+#[sqlx::test(migrations = false)]
+async fn with_rabbitmq_down_during_checkout_the_saga_completes_once_it_is_back(pool: PgPool) {
+    let mut proxy = kit::testing::BrokerProxy::start().await;
+    let platform = Platform::start_with(pool, Some(proxy.addr)).await;
+    let token = platform.customer("dora@example.com").await;
+    let product = platform.products("chair", 1).await.remove(0);
+    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+
+    proxy.stop().await;
+    let placed = platform.checkout(&token, "tok_visa", "dora-1").await;
+    let order =
+        placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE routing_key = 'order.created' AND published_at IS NULL",
+    )
+    .fetch_one(&platform.pool)
+    .await
+    .expect("outbox");
+    assert_eq!(waiting, 1, "the event must wait in the outbox");
+    let pending = platform
+        .graphql(
+            "query($id: ID!) { order(id: $id) { status } }",
+            json!({ "id": order }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(pending["data"]["order"]["status"], "PENDING");
+
+    proxy.restart().await;
+    let paid = platform.wait_for_status(&token, &order, "PAID").await;
+    assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED");
+    proxy.stop().await;
 }

@@ -17,6 +17,12 @@ pub struct Platform {
 
 impl Platform {
     pub async fn start(pool: PgPool) -> Self {
+        Self::start_with(pool, None).await
+    }
+
+    /// With `broker`, every service reaches RabbitMQ at that address (a
+    /// proxy the test can stop).
+    pub async fn start_with(pool: PgPool, broker: Option<std::net::SocketAddr>) -> Self {
         for migrator in
             [&users::MIGRATOR, &inventory::MIGRATOR, &orders::MIGRATOR, &payments::MIGRATOR]
         {
@@ -31,6 +37,9 @@ impl Platform {
             service.events.queue_prefix = format!("test.{unique}.");
             service.events.outbox_poll = std::time::Duration::from_millis(50);
             service.events.retry_delay = std::time::Duration::from_millis(100);
+            if let Some(addr) = broker {
+                service.events.amqp_url = format!("amqp://guest:guest@{addr}/%2f");
+            }
         };
         let bind = || async { TcpListener::bind("127.0.0.1:0").await.expect("bind") };
 
