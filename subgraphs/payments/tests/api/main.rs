@@ -3,6 +3,7 @@
 
 mod charges;
 mod helpers;
+mod redelivery;
 mod refunds;
 mod schema_file;
 mod stripe;
