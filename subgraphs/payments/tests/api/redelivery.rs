@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use kit::events::{Broker, Consumer, ConsumerSpec, Envelope, consumer::{Outcome, publish_direct}};
+use kit::events::{
+    Broker, Consumer, ConsumerSpec, Envelope,
+    consumer::{Outcome, publish_direct},
+};
 use lapin::options::BasicGetOptions;
 use payments::consumers::{LISTENS_TO, PaymentEvents};
 use serde_json::json;
@@ -21,18 +24,33 @@ async fn killed_between_charge_and_ack_the_redelivery_does_not_charge_again(pool
     events.exchange = format!("test.events.{unique}");
     events.queue_prefix = format!("test.{unique}.");
     let broker = Broker::new(events);
-    let consumer = || Consumer::new(ConsumerSpec::new("payments.saga", LISTENS_TO, &broker), pool.clone(), broker.clone(), PaymentEvents(payments.payments.clone()));
+    let consumer = || {
+        Consumer::new(
+            ConsumerSpec::new("payments.saga", LISTENS_TO, &broker),
+            pool.clone(),
+            broker.clone(),
+            PaymentEvents(payments.payments.clone()),
+        )
+    };
     let first_life = consumer();
     let channel = broker.channel().await.expect("channel");
     first_life.declare(&channel).await.expect("declare");
-    publish_direct(&broker, &Envelope::new("inventory", "inventory.reserved", order, json!({ "orderId": order }), None)).await.expect("publish");
+    publish_direct(
+        &broker,
+        &Envelope::new("inventory", "inventory.reserved", order, json!({ "orderId": order }), None),
+    )
+    .await
+    .expect("publish");
 
     // First life: take the message, charge, commit, and die before the ack.
     let doomed = broker.channel().await.expect("channel");
     let queue = format!("test.{unique}.payments.saga");
     let mut message = None;
     for _ in 0..200 {
-        message = doomed.basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false }).await.expect("get");
+        message = doomed
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
+            .await
+            .expect("get");
         if message.is_some() {
             break;
         }
@@ -49,7 +67,11 @@ async fn killed_between_charge_and_ack_the_redelivery_does_not_charge_again(pool
     let passive = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
     let mut drained = false;
     for _ in 0..200 {
-        let depth = channel.queue_declare(queue.as_str().into(), passive, lapin::types::FieldTable::default()).await.expect("depth").message_count();
+        let depth = channel
+            .queue_declare(queue.as_str().into(), passive, lapin::types::FieldTable::default())
+            .await
+            .expect("depth")
+            .message_count();
         if depth == 0 {
             drained = true;
             break;
