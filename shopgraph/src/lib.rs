@@ -68,6 +68,11 @@ async fn dev() -> anyhow::Result<()> {
     let payments_app = payments::build(&payments_config).await.context("starting payments")?;
     spawn(&mut services, "payments", payments_app, payments_addr, &shutdown).await?;
 
+    let shipping_config = shipping::ShippingConfig::from_env()?;
+    let shipping_addr = (shipping_config.service.host, shipping_config.service.port).into();
+    let shipping_app = shipping::build(&shipping_config).await.context("starting shipping")?;
+    spawn(&mut services, "shipping", shipping_app, shipping_addr, &shutdown).await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

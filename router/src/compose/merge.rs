@@ -249,8 +249,11 @@ fn merge_field(
             )));
         }
     }
-    let types: Vec<&Type<'static, Ast>> =
-        sources.iter().map(|(_, _, f)| &f.ast.field_type).collect();
+    // External declarations restate another subgraph's field; the type
+    // comes from the subgraphs that resolve it.
+    let owners: Vec<_> = sources.iter().filter(|(_, _, f)| !f.external).collect();
+    let typed: Vec<_> = if owners.is_empty() { sources.iter().collect() } else { owners };
+    let types: Vec<&Type<'static, Ast>> = typed.iter().map(|(_, _, f)| &f.ast.field_type).collect();
     let merged_type = merge_output_type(types.as_slice()).ok_or_else(|| {
         let described: Vec<String> =
             sources.iter().map(|(s, _, f)| format!("{}: {}", s.name, f.ast.field_type)).collect();

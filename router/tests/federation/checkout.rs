@@ -139,7 +139,11 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
                 )
                 .await;
             status = order["data"]["order"]["status"].as_str().unwrap_or_default().to_owned();
-            if status == "PAID" || status == "CANCELLED" {
+            if crate::platform::reached(&status, "PAID") {
+                status = "PAID".into();
+                break;
+            }
+            if status == "CANCELLED" {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -197,4 +201,52 @@ async fn with_rabbitmq_down_during_checkout_the_saga_completes_once_it_is_back(p
     let paid = platform.wait_for_status(&token, &order, "PAID").await;
     assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED");
     proxy.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_paid_order_is_shipped_by_the_sandbox_carrier_and_delivered(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("erin@example.com").await;
+    let product = platform.products("chair", 1).await.remove(0);
+    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    let placed = platform.checkout(&token, "tok_visa", "erin-1").await;
+    let order =
+        placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    platform.wait_for_status(&token, &order, "DELIVERED").await;
+
+    let tracked = platform
+        .graphql("query($id: ID!) { order(id: $id) { statusHistory { status } shipment { status trackingNumber events { status location } } } }", json!({ "id": order }), Some(&token))
+        .await;
+    let history: Vec<&str> = tracked["data"]["order"]["statusHistory"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["status"].as_str())
+        .collect();
+    assert_eq!(history, ["PENDING", "PAID", "FULFILLING", "SHIPPED", "DELIVERED"]);
+    let shipment = &tracked["data"]["order"]["shipment"];
+    assert_eq!(shipment["status"], "DELIVERED");
+    let steps: Vec<&str> = shipment["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        ["LABEL_CREATED", "PICKED_UP", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED"]
+    );
+
+    // Anyone with the tracking number sees the journey, not the customer.
+    let number = shipment["trackingNumber"].as_str().expect("number");
+    let public = platform.graphql("query($n: String!) { trackShipment(trackingNumber: $n) { status events { description } estimatedDelivery } }", json!({ "n": number }), None).await;
+    assert_eq!(public["data"]["trackShipment"]["status"], "DELIVERED", "{public}");
+    let nosy = platform
+        .graphql(
+            "query($n: String!) { trackShipment(trackingNumber: $n) { order { id } } }",
+            json!({ "n": number }),
+            None,
+        )
+        .await;
+    assert_eq!(nosy["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{nosy}");
 }

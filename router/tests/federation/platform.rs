@@ -22,10 +22,23 @@ impl Platform {
 
     /// With `broker`, every service reaches RabbitMQ at that address (a
     /// proxy the test can stop).
-    pub async fn start_with(pool: PgPool, broker: Option<std::net::SocketAddr>) -> Self {
-        for migrator in
-            [&users::MIGRATOR, &inventory::MIGRATOR, &orders::MIGRATOR, &payments::MIGRATOR]
-        {
+    pub async fn start_with(test_pool: PgPool, broker: Option<std::net::SocketAddr>) -> Self {
+        // Seven services with relays, listeners and consumers need more
+        // connections than a test pool offers: open a bigger pool on the
+        // same test database.
+        let options = (*test_pool.connect_options()).clone();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(60)
+            .connect_with(options)
+            .await
+            .expect("pool");
+        for migrator in [
+            &users::MIGRATOR,
+            &inventory::MIGRATOR,
+            &orders::MIGRATOR,
+            &payments::MIGRATOR,
+            &shipping::MIGRATOR,
+        ] {
             kit::db::migrate(&pool, migrator).await.expect("migrations");
         }
         users::seed_pool(&pool, "shopgraph-admin").await.expect("users seed");
@@ -90,6 +103,14 @@ impl Platform {
             payments::build_with(&payments_config, pool.clone(), provider, keys.verifier())
                 .spawn(bind().await);
 
+        shipping::rates::seed(&pool).await.expect("rates");
+        let mut shipping_config = shipping::ShippingConfig::from_env().expect("config");
+        isolate(&mut shipping_config.service);
+        shipping_config.catalog_url = catalog.url("/graphql");
+        shipping_config.carrier_step = std::time::Duration::from_millis(100);
+        let shipping = shipping::build_with_pool(&shipping_config, pool.clone(), keys.verifier())
+            .spawn(bind().await);
+
         let source = |name: &str, app: &RunningApp, sdl: String| router::compose::SubgraphSource {
             name: name.into(),
             routing_url: app.url("/graphql"),
@@ -102,6 +123,7 @@ impl Platform {
             source("cart", &cart, cart::schema_sdl()),
             source("orders", &orders, orders::schema_sdl()),
             source("payments", &payments, payments::schema_sdl()),
+            source("shipping", &shipping, shipping::schema_sdl()),
         ])
         .unwrap_or_else(|e| panic!("{e:?}"));
         let router = router::build_from_sdl(router::RouterConfig::default(), &supergraph, None)
@@ -110,7 +132,7 @@ impl Platform {
         let platform = Self {
             router,
             pool,
-            _services: vec![users, catalog, inventory, cart, orders, payments],
+            _services: vec![users, catalog, inventory, cart, orders, payments, shipping],
             http: reqwest::Client::new(),
         };
         platform.wait_for_consumers(&unique).await;
@@ -121,7 +143,7 @@ impl Platform {
     async fn wait_for_consumers(&self, unique: &str) {
         let broker =
             kit::events::Broker::new(kit::config::EventsConfig::from_env().expect("config"));
-        for queue in ["inventory.orders", "orders.saga", "payments.saga"] {
+        for queue in ["inventory.orders", "orders.saga", "payments.saga", "shipping.orders"] {
             let name = format!("test.{unique}.{queue}");
             let mut ready = false;
             for _ in 0..200 {
@@ -210,7 +232,9 @@ impl Platform {
         .await
     }
 
-    /// Polls the order until its status is `expected` (or 15 s pass).
+    /// Polls the order until it has reached `expected` (or 15 s pass). A
+    /// paid order may already be on its way: PAID is reached by FULFILLING,
+    /// SHIPPED and DELIVERED too.
     pub async fn wait_for_status(&self, token: &str, order: &str, expected: &str) -> Value {
         let mut last = Value::Null;
         for _ in 0..300 {
@@ -221,11 +245,23 @@ impl Platform {
                     Some(token),
                 )
                 .await;
-            if last["data"]["order"]["status"] == expected {
+            if last["data"]["order"]["status"]
+                .as_str()
+                .is_some_and(|status| reached(status, expected))
+            {
                 return last;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("order {order} never became {expected}: {last}");
+    }
+}
+
+/// Whether an order in `status` has got as far as `expected`.
+pub fn reached(status: &str, expected: &str) -> bool {
+    const JOURNEY: [&str; 4] = ["PAID", "FULFILLING", "SHIPPED", "DELIVERED"];
+    match (JOURNEY.iter().position(|s| *s == status), JOURNEY.iter().position(|s| *s == expected)) {
+        (Some(at), Some(wanted)) => at >= wanted,
+        _ => status == expected,
     }
 }

@@ -24,7 +24,27 @@ pub const LISTENS_TO: &[&str] = &[
     "payment.succeeded",
     "payment.failed",
     "payment.refunded",
+    "shipment.created",
+    "shipment.updated",
 ];
+
+/// Fulfilment follows the parcel: a shipment is FULFILLING, a parcel the
+/// carrier has is SHIPPED, a delivered one DELIVERED. Steps the order has
+/// not taken yet are taken in order, so a late or reordered event still
+/// lands the order where the parcel is.
+const FULFILMENT: [OrderStatus; 3] =
+    [OrderStatus::Fulfilling, OrderStatus::Shipped, OrderStatus::Delivered];
+
+fn fulfilment_target(event: &Envelope) -> Option<OrderStatus> {
+    match (event.event_type.as_str(), event.data["status"].as_str()) {
+        ("shipment.created", _) => Some(OrderStatus::Fulfilling),
+        ("shipment.updated", Some("PICKED_UP" | "IN_TRANSIT" | "OUT_FOR_DELIVERY")) => {
+            Some(OrderStatus::Shipped)
+        }
+        ("shipment.updated", Some("DELIVERED")) => Some(OrderStatus::Delivered),
+        _ => None,
+    }
+}
 
 pub struct SagaEvents;
 
@@ -34,6 +54,10 @@ impl EventHandler for SagaEvents {
         else {
             anyhow::bail!("event without a valid orderId");
         };
+        let trace = event.traceparent.as_deref().and_then(TraceParent::parse);
+        if let Some(target) = fulfilment_target(event) {
+            return follow_fulfilment(tx, order_id, target, trace.as_ref()).await;
+        }
         let reason = event.data["reason"].as_str();
         let step = match event.event_type.as_str() {
             "inventory.reservation_failed" => {
@@ -50,7 +74,6 @@ impl EventHandler for SagaEvents {
             _ => None,
         };
         let Some((to, reason)) = step else { return Ok(()) };
-        let trace = event.traceparent.as_deref().and_then(TraceParent::parse);
         match transition(tx, order_id, to, reason, trace.as_ref()).await {
             Ok(_) => Ok(()),
             Err(AppError::Client { code, message }) => {
@@ -60,4 +83,30 @@ impl EventHandler for SagaEvents {
             Err(AppError::Internal(e)) => Err(anyhow::anyhow!("{e:#}")),
         }
     }
+}
+
+async fn follow_fulfilment(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    target: OrderStatus,
+    trace: Option<&TraceParent>,
+) -> anyhow::Result<()> {
+    for step in FULFILMENT.into_iter().take_while(|s| *s != target).chain(std::iter::once(target)) {
+        let current = crate::repository::lock(tx, order_id)
+            .await?
+            .and_then(|o| OrderStatus::parse(&o.status));
+        let Some(current) = current else { return Ok(()) };
+        let done = FULFILMENT
+            .iter()
+            .position(|s| *s == current)
+            .is_some_and(|i| FULFILMENT.iter().position(|s| *s == step).is_some_and(|j| j <= i));
+        if done {
+            continue;
+        }
+        if let Err(e) = transition(tx, order_id, step, Some("shipment"), trace).await {
+            tracing::warn!(%order_id, error = ?e, "fulfilment step not applied");
+            return Ok(());
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,13 @@
+//! The shipping subgraph: rates, shipments for paid orders, and a sandbox
+//! carrier that moves parcels along.
+
+pub mod config;
+pub mod consumers;
+pub mod rates;
+mod schema;
+pub mod shipments;
+mod startup;
+pub mod status;
+
+pub use config::ShippingConfig;
+pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl};

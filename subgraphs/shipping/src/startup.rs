@@ -1,0 +1,78 @@
+use kit::{
+    auth::JwtVerifier,
+    cli::Command,
+    events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use sqlx::{PgPool, migrate::Migrator};
+
+use crate::{
+    config::ShippingConfig,
+    consumers::{LISTENS_TO, PaidOrders},
+    rates::{self, Weights},
+    schema::{Shipping, build_schema, request_data},
+    shipments,
+};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/shipping");
+
+async fn connect(config: &ShippingConfig) -> anyhow::Result<PgPool> {
+    kit::db::connect_and_migrate(
+        &config.service.database_url,
+        config.service.database_max_connections,
+        &MIGRATOR,
+    )
+    .await
+}
+
+pub async fn build(config: &ShippingConfig) -> anyhow::Result<App> {
+    let pool = connect(config).await?;
+    rates::seed(&pool).await?;
+    Ok(build_with_pool(config, pool, JwtVerifier::from_config(&config.service.auth)?))
+}
+
+pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerifier) -> App {
+    let shipping = Shipping {
+        pool: pool.clone(),
+        weights: Weights::new(config.catalog_url.clone()),
+        origin_country: config.origin_country.clone(),
+    };
+    let broker = Broker::new(config.service.events.clone());
+    let endpoint = GraphqlEndpoint {
+        service: "shipping",
+        schema: build_schema(Some(shipping)),
+        verifier,
+        request_data: request_data(pool.clone()),
+    };
+    let consumer = Consumer::new(
+        ConsumerSpec::new("shipping.orders", LISTENS_TO, &broker),
+        pool.clone(),
+        broker.clone(),
+        PaidOrders,
+    );
+    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let (carrier_pool, step) = (pool.clone(), config.carrier_step);
+    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
+        .with_task(move |stop| relay.run(stop))
+        .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| shipments::run_sandbox_carrier(carrier_pool, step, stop))
+}
+
+pub fn schema_sdl() -> String {
+    kit::http::export_sdl(&build_schema(None))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    if command == Command::Schema {
+        print!("{}", schema_sdl());
+        return Ok(());
+    }
+    let config = ShippingConfig::from_env()?;
+    match command {
+        Command::Seed => Ok(rates::seed(&connect(&config).await?).await?),
+        _ => {
+            let addr = (config.service.host, config.service.port).into();
+            build(&config).await?.run("shipping", addr).await
+        }
+    }
+}
