@@ -87,12 +87,21 @@ impl Platform {
         let cart =
             cart::build_with(&cart_config, keys.verifier()).expect("cart").spawn(bind().await);
 
+        shipping::rates::seed(&pool).await.expect("rates");
+        let mut shipping_config = shipping::ShippingConfig::from_env().expect("config");
+        isolate(&mut shipping_config.service);
+        shipping_config.catalog_url = catalog.url("/graphql");
+        shipping_config.carrier_step = std::time::Duration::from_millis(100);
+        let shipping = shipping::build_with_pool(&shipping_config, pool.clone(), keys.verifier())
+            .spawn(bind().await);
+
         let mut orders_config = orders::OrdersConfig::from_env().expect("config");
         isolate(&mut orders_config.service);
         orders_config.cart_url = cart.url("/graphql");
         orders_config.catalog_url = catalog.url("/graphql");
         orders_config.inventory_url = inventory.url("/graphql");
         orders_config.users_url = users.url("/graphql");
+        orders_config.shipping_url = shipping.url("/graphql");
         let orders = orders::build_with_pool(&orders_config, pool.clone(), keys.verifier())
             .spawn(bind().await);
 
@@ -102,14 +111,6 @@ impl Platform {
         let payments =
             payments::build_with(&payments_config, pool.clone(), provider, keys.verifier())
                 .spawn(bind().await);
-
-        shipping::rates::seed(&pool).await.expect("rates");
-        let mut shipping_config = shipping::ShippingConfig::from_env().expect("config");
-        isolate(&mut shipping_config.service);
-        shipping_config.catalog_url = catalog.url("/graphql");
-        shipping_config.carrier_step = std::time::Duration::from_millis(100);
-        let shipping = shipping::build_with_pool(&shipping_config, pool.clone(), keys.verifier())
-            .spawn(bind().await);
 
         let source = |name: &str, app: &RunningApp, sdl: String| router::compose::SubgraphSource {
             name: name.into(),

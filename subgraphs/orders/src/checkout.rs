@@ -36,6 +36,7 @@ pub struct CheckoutRequest {
     pub shipping_address_id: Option<String>,
     pub shipping_address: Option<TypedAddress>,
     pub payment_token: String,
+    pub shipping_rate_id: Option<String>,
     pub idempotency_key: String,
 }
 
@@ -43,7 +44,6 @@ pub struct CheckoutRequest {
 pub struct Checkout {
     pub pool: PgPool,
     pub upstream: Upstream,
-    pub shipping_flat_cost: i64,
 }
 
 impl Checkout {
@@ -81,6 +81,9 @@ impl Checkout {
             return Err(AppError::bad_input("the cart mixes currencies"));
         }
         let subtotal = items.iter().map(|i| i.unit_price * i64::from(i.quantity)).sum();
+        let shipping_cost = self
+            .shipping_cost(&address, &lines, request.shipping_rate_id.as_deref(), &currency)
+            .await?;
 
         let mut tx = self.pool.begin().await?;
         let order = NewOrder {
@@ -88,7 +91,7 @@ impl Checkout {
             customer_id: customer,
             currency: &currency,
             subtotal,
-            shipping_cost: self.shipping_flat_cost,
+            shipping_cost,
             shipping_address: &address,
             idempotency_key: key,
         };
@@ -112,6 +115,34 @@ impl Checkout {
             tracing::warn!(order = %placed.id, error = ?e, "order placed but the cart was not cleared");
         }
         Ok(placed)
+    }
+
+    /// The chosen rate's cost, or the cheapest rate's.
+    async fn shipping_cost(
+        &self,
+        address: &Value,
+        lines: &[(String, i32)],
+        rate: Option<&str>,
+        currency: &str,
+    ) -> AppResult<i64> {
+        let country = address["country"].as_str().unwrap_or_default();
+        let postal_code = address["postalCode"].as_str().unwrap_or_default();
+        let quotes = self.upstream.shipping_quotes(country, postal_code, lines).await?;
+        let quote = match rate {
+            Some(id) => quotes.iter().find(|q| q.id == id).ok_or_else(|| {
+                AppError::bad_input(format!("shipping rate `{id}` does not serve this address"))
+            })?,
+            None => quotes
+                .iter()
+                .min_by_key(|q| q.amount)
+                .ok_or_else(|| AppError::bad_input("no shipping rate serves this address"))?,
+        };
+        if quote.currency != currency {
+            return Err(AppError::bad_input(
+                "the shipping rate is in another currency than the cart",
+            ));
+        }
+        Ok(quote.amount)
     }
 
     async fn address(&self, authorization: &str, request: &CheckoutRequest) -> AppResult<Value> {

@@ -7,16 +7,15 @@ pub const DEFAULT_PORT: u16 = 4005;
 #[derive(Debug, Clone)]
 pub struct OrdersConfig {
     pub service: ServiceConfig,
-    /// `CART_URL`, `CATALOG_URL`, `INVENTORY_URL`, `USERS_URL`: the
+    /// `CART_URL`, `CATALOG_URL`, `INVENTORY_URL`, `USERS_URL`, `SHIPPING_URL`: the
     /// subgraphs checkout reads from (the cart and addresses with the
     /// customer's own token).
     pub cart_url: String,
     pub catalog_url: String,
     pub inventory_url: String,
     pub users_url: String,
-    /// `SHIPPING_FLAT_COST`, default 499 (minor units): until the shipping
-    /// subgraph quotes rates, every order ships at this price.
-    pub shipping_flat_cost: i64,
+    /// `SHIPPING_URL`: where shipping costs are quoted.
+    pub shipping_url: String,
     /// `SAGA_TIMEOUT_SECS`, default 1200: a PENDING order older than this is
     /// cancelled (its reservation will have expired).
     pub saga_timeout: Duration,
@@ -32,7 +31,7 @@ impl OrdersConfig {
             catalog_url: var_or("CATALOG_URL", "http://127.0.0.1:4002/graphql".into())?,
             inventory_url: var_or("INVENTORY_URL", "http://127.0.0.1:4003/graphql".into())?,
             users_url: var_or("USERS_URL", "http://127.0.0.1:4001/graphql".into())?,
-            shipping_flat_cost: var_or("SHIPPING_FLAT_COST", 499)?,
+            shipping_url: var_or("SHIPPING_URL", "http://127.0.0.1:4007/graphql".into())?,
             saga_timeout: Duration::from_secs(var_or("SAGA_TIMEOUT_SECS", 1200)?),
             sweep_interval: millis_or("SAGA_SWEEP_MS", 10_000)?,
         })

@@ -28,11 +28,7 @@ pub async fn build(config: &OrdersConfig) -> anyhow::Result<App> {
 }
 
 pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifier) -> App {
-    let checkout = Checkout {
-        pool: pool.clone(),
-        upstream: Upstream::new(config),
-        shipping_flat_cost: config.shipping_flat_cost,
-    };
+    let checkout = Checkout { pool: pool.clone(), upstream: Upstream::new(config) };
     let broker = Broker::new(config.service.events.clone());
     let endpoint = GraphqlEndpoint {
         service: "orders",

@@ -16,6 +16,15 @@ pub struct Upstream {
     catalog: String,
     inventory: String,
     users: String,
+    shipping: String,
+}
+
+/// A shipping quote: the rate's id and its cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippingQuote {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +50,7 @@ impl Upstream {
             catalog: config.catalog_url.clone(),
             inventory: config.inventory_url.clone(),
             users: config.users_url.clone(),
+            shipping: config.shipping_url.clone(),
         }
     }
 
@@ -149,6 +159,38 @@ impl Upstream {
             .flatten()
             .find(|a| a["id"] == id)
             .cloned())
+    }
+
+    /// Every rate for these items to this address, cheapest first.
+    pub async fn shipping_quotes(
+        &self,
+        country: &str,
+        postal_code: &str,
+        lines: &[(String, i32)],
+    ) -> AppResult<Vec<ShippingQuote>> {
+        let items: Vec<_> =
+            lines.iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect();
+        let data = self
+            .call(
+                "shipping",
+                &self.shipping,
+                "query($c: String!, $p: String!, $i: [RateItemInput!]!) { shippingRates(country: $c, postalCode: $p, items: $i) { id cost { amount currency } } }",
+                json!({ "c": country, "p": postal_code, "i": items }),
+                None,
+            )
+            .await?;
+        Ok(data["shippingRates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                Some(ShippingQuote {
+                    id: r["id"].as_str()?.to_owned(),
+                    amount: r["cost"]["amount"].as_i64()?,
+                    currency: r["cost"]["currency"].as_str()?.to_owned(),
+                })
+            })
+            .collect())
     }
 
     async fn entities(

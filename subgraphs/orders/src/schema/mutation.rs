@@ -38,8 +38,7 @@ pub struct CheckoutInput {
     /// Sandbox tokens: tok_visa (succeeds), tok_chargeDeclined,
     /// tok_insufficientFunds.
     pub payment_token: String,
-    /// Reserved for the shipping subgraph's rates; every order ships at the
-    /// flat rate for now.
+    /// One of `shippingRates` for this address; the cheapest when omitted.
     pub shipping_rate_id: Option<ID>,
     /// The same key returns the same order and never creates a second.
     pub idempotency_key: String,
@@ -69,6 +68,7 @@ impl Mutation {
                 phone: a.phone,
             }),
             payment_token: input.payment_token,
+            shipping_rate_id: input.shipping_rate_id.map(|id| id.0),
             idempotency_key: input.idempotency_key,
         };
         let checkout = ctx.data_unchecked::<Checkout>();

@@ -29,6 +29,7 @@ impl TestOrders {
             &mut config.catalog_url,
             &mut config.inventory_url,
             &mut config.users_url,
+            &mut config.shipping_url,
         ] {
             *url = "http://127.0.0.1:1/graphql".into();
         }
