@@ -92,4 +92,9 @@ async fn products_with_price_stock_and_review_authors_through_the_router(pool: P
         })
     );
     assert!(response.get("errors").is_none(), "{response}");
+    // Release every database connection before the test database is dropped.
+    router.stop().await;
+    for server in [users_server, inventory_server, catalog_server] {
+        server.stop().await;
+    }
 }

@@ -46,6 +46,7 @@ async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPo
     }
     let cart = platform.graphql("{ cart { itemCount } }", json!({}), Some(&token)).await;
     assert_eq!(cart["data"]["cart"]["itemCount"], 0, "{cart}");
+    platform.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -69,6 +70,7 @@ async fn a_declined_card_ends_payment_failed_and_the_stock_is_available_again(po
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(released, "the reservation was not released");
+    platform.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -97,6 +99,7 @@ async fn the_same_idempotency_key_twice_gives_one_order_and_one_charge(pool: PgP
         id.as_str(),
         "a later retry gets the same order: {retry}"
     );
+    platform.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -166,6 +169,7 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
     .await
     .expect("stock");
     assert_eq!((on_hand, reserved, negative), (0, 0, 0));
+    platform.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -201,6 +205,7 @@ async fn with_rabbitmq_down_during_checkout_the_saga_completes_once_it_is_back(p
     let paid = platform.wait_for_status(&token, &order, "PAID").await;
     assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED");
     proxy.stop().await;
+    platform.stop().await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -249,4 +254,5 @@ async fn a_paid_order_is_shipped_by_the_sandbox_carrier_and_delivered(pool: PgPo
         )
         .await;
     assert_eq!(nosy["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{nosy}");
+    platform.stop().await;
 }

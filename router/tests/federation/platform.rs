@@ -140,6 +140,16 @@ impl Platform {
         platform
     }
 
+    /// Stops every service and closes the pool, so the test database can be
+    /// dropped when the test ends. Call it last in every test.
+    pub async fn stop(self) {
+        self.router.stop().await;
+        for service in self._services {
+            service.stop().await;
+        }
+        self.pool.close().await;
+    }
+
     /// The saga's queues exist before the first event is published.
     async fn wait_for_consumers(&self, unique: &str) {
         let broker =

@@ -112,4 +112,6 @@ async fn users_sign_in_and_me_joins_other_subgraphs_through_the_router(pool: PgP
 
     let anonymous = ask(json!({ "query": "{ me { email } }" }), None).await;
     assert_eq!(anonymous, json!({ "data": { "me": null } }));
+    router.stop().await;
+    users_server.stop().await;
 }
