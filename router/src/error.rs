@@ -48,8 +48,6 @@ pub enum RequestFailure {
     /// Parse or validation errors: 400 with `application/graphql-response+json`,
     /// 200 with legacy `application/json`.
     Invalid,
-    /// A mutation over GET: 405.
-    MethodNotAllowed,
     /// The body is over the size limit: 413.
     TooLarge,
 }

@@ -213,7 +213,6 @@ fn failure(media: &'static str, error: RequestError) -> Response {
     let status = match (error.failure, media) {
         (RequestFailure::BadRequest, _) => StatusCode::BAD_REQUEST,
         (RequestFailure::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
-        (RequestFailure::MethodNotAllowed, _) => StatusCode::METHOD_NOT_ALLOWED,
         (RequestFailure::Invalid, GRAPHQL_RESPONSE) => StatusCode::BAD_REQUEST,
         (RequestFailure::Invalid, _) => StatusCode::OK,
     };

@@ -46,6 +46,24 @@ async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPo
     }
     let cart = platform.graphql("{ cart { itemCount } }", json!({}), Some(&token)).await;
     assert_eq!(cart["data"]["cart"]["itemCount"], 0, "{cart}");
+
+    // Shipping is the cheapest rate quoted for these items to this address.
+    let items: Vec<_> = products.iter().map(|p| json!({ "productId": p, "quantity": 1 })).collect();
+    let rates = platform
+        .graphql("query($i: [RateItemInput!]!) { shippingRates(country: \"GB\", postalCode: \"N1 9GU\", items: $i) { cost { amount } } }", json!({ "i": items }), None)
+        .await;
+    let cheapest = rates["data"]["shippingRates"][0]["cost"]["amount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{rates}"));
+    let totals = platform
+        .graphql("query($id: ID!) { order(id: $id) { subtotal { amount } shippingCost { amount } total { amount } } }", json!({ "id": order }), Some(&token))
+        .await;
+    let order_totals = &totals["data"]["order"];
+    assert_eq!(order_totals["shippingCost"]["amount"], cheapest, "{totals}");
+    assert_eq!(
+        order_totals["total"]["amount"].as_i64(),
+        Some(order_totals["subtotal"]["amount"].as_i64().expect("subtotal") + cheapest)
+    );
     platform.stop().await;
 }
 

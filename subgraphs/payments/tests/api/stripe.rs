@@ -41,7 +41,7 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() + 1 => {
+            b'%' if i + 2 < bytes.len() => {
                 out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
                 i += 2;
             }
