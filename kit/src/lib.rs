@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod loaders;
 pub mod money;
 pub mod mongo;
 pub mod pagination;

@@ -72,11 +72,9 @@ impl Loader<Uuid> for RefundsOf {
     type Value = Vec<RefundRow>;
     type Error = AppError;
     async fn load(&self, payments: &[Uuid]) -> Result<HashMap<Uuid, Vec<RefundRow>>, AppError> {
-        let mut out: HashMap<Uuid, Vec<RefundRow>> = HashMap::new();
-        for refund in repository::refunds_of(&self.0, payments).await? {
-            out.entry(refund.payment_id).or_default().push(refund);
-        }
-        Ok(out)
+        Ok(kit::loaders::group_by(repository::refunds_of(&self.0, payments).await?, |r| {
+            r.payment_id
+        }))
     }
 }
 

@@ -79,11 +79,7 @@ impl Loader<Uuid> for EventsOf {
     type Value = Vec<EventRow>;
     type Error = AppError;
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<EventRow>>, AppError> {
-        let mut out: HashMap<Uuid, Vec<EventRow>> = HashMap::new();
-        for event in shipments::events_of(&self.0, ids).await? {
-            out.entry(event.shipment_id).or_default().push(event);
-        }
-        Ok(out)
+        Ok(kit::loaders::group_by(shipments::events_of(&self.0, ids).await?, |e| e.shipment_id))
     }
 }
 

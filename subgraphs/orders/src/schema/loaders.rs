@@ -25,11 +25,7 @@ impl Loader<Uuid> for ItemsLoader {
     type Error = AppError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ItemRow>>, AppError> {
-        let mut out: HashMap<Uuid, Vec<ItemRow>> = HashMap::new();
-        for item in repository::items_of(&self.0, ids).await? {
-            out.entry(item.order_id).or_default().push(item);
-        }
-        Ok(out)
+        Ok(kit::loaders::group_by(repository::items_of(&self.0, ids).await?, |i| i.order_id))
     }
 }
 
@@ -40,10 +36,6 @@ impl Loader<Uuid> for HistoryLoader {
     type Error = AppError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<HistoryRow>>, AppError> {
-        let mut out: HashMap<Uuid, Vec<HistoryRow>> = HashMap::new();
-        for row in repository::history_of(&self.0, ids).await? {
-            out.entry(row.order_id).or_default().push(row);
-        }
-        Ok(out)
+        Ok(kit::loaders::group_by(repository::history_of(&self.0, ids).await?, |h| h.order_id))
     }
 }
