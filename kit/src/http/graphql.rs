@@ -4,10 +4,11 @@ use async_graphql::{
     ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing, http::GraphiQLSource,
     registry::SDLExportOptions,
 };
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::Data;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, FromRequestParts, Request, State, ws::WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -79,7 +80,7 @@ where
 {
     pub fn into_router(self) -> Router {
         Router::new()
-            .route("/graphql", get(graphiql).post(execute::<Q, M, S>))
+            .route("/graphql", get(get_graphql::<Q, M, S>).post(execute::<Q, M, S>))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(self)
     }
@@ -117,6 +118,56 @@ where
     endpoint.schema.execute(request).instrument(span).await.into()
 }
 
+fn subscriptions<Q, M, S>(
+    endpoint: GraphqlEndpoint<Q, M, S>,
+    headers: &HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let header_authorization =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let trace = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse)
+        .map_or_else(TraceParent::new_root, |incoming| incoming.child());
+    // The per-request data (DataLoaders) lives for the connection here;
+    // services' loaders do not cache, so later events still read fresh rows.
+    let mut data = (endpoint.request_data)(async_graphql::Request::new("")).data;
+    data.insert(trace);
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, endpoint.schema.clone(), protocol)
+                .with_data(data)
+                .on_connection_init(move |payload| async move {
+                    // The contract puts the token in connection_init's
+                    // payload; a header on the upgrade request works too.
+                    let authorization = authorization_in(&payload).or(header_authorization);
+                    let mut data = Data::default();
+                    data.insert(authenticate(&endpoint.verifier, authorization.as_deref()).await);
+                    if let Some(value) = authorization {
+                        data.insert(Authorization(value));
+                    }
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+/// `Authorization` from a connection_init payload, whatever its case.
+fn authorization_in(payload: &serde_json::Value) -> Option<String> {
+    let object = payload.as_object()?;
+    let (_, value) = object.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?;
+    value.as_str().map(str::to_owned)
+}
+
 /// The GraphiQL page, pointed at `/graphql` (and at `subscriptions` for
 /// WebSocket subscriptions when given).
 pub fn graphiql_page(subscriptions: Option<&str>) -> Html<String> {
@@ -136,10 +187,30 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// GraphiQL for browsers; anything else must POST.
-async fn graphiql(headers: HeaderMap) -> Response {
-    if wants_html(&headers) {
-        graphiql_page(None).into_response()
+/// Subscriptions over WebSocket (graphql-transport-ws, or the legacy
+/// graphql-ws), GraphiQL for browsers; anything else must POST.
+async fn get_graphql<Q, M, S>(
+    State(endpoint): State<GraphqlEndpoint<Q, M, S>>,
+    request: Request,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+            Ok(protocol) => protocol,
+            Err(rejection) => return rejection.into_response(),
+        };
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(upgrade) => subscriptions(endpoint, &parts.headers, protocol, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    if wants_html(&parts.headers) {
+        graphiql_page(Some("/graphql")).into_response()
     } else {
         (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -1,7 +1,7 @@
 use kit::{
     auth::JwtVerifier,
     cli::Command,
-    events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
+    events::{Broker, Consumer, ConsumerSpec, LiveFeed, OutboxRelay},
     http::{App, GraphqlEndpoint, Readiness},
 };
 use sqlx::{PgPool, migrate::Migrator};
@@ -11,7 +11,7 @@ use crate::{
     config::OrdersConfig,
     lifecycle,
     saga::{LISTENS_TO, SagaEvents},
-    schema::{build_schema, request_data},
+    schema::{LIVE_EVENTS, build_schema, request_data},
     upstream::Upstream,
 };
 
@@ -30,9 +30,10 @@ pub async fn build(config: &OrdersConfig) -> anyhow::Result<App> {
 pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifier) -> App {
     let checkout = Checkout { pool: pool.clone(), upstream: Upstream::new(config) };
     let broker = Broker::new(config.service.events.clone());
+    let feed = LiveFeed::new(LIVE_EVENTS);
     let endpoint = GraphqlEndpoint {
         service: "orders",
-        schema: build_schema(Some(checkout)),
+        schema: build_schema(Some((checkout, feed.clone()))),
         verifier,
         request_data: request_data(pool.clone()),
     };
@@ -43,11 +44,13 @@ pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifie
         SagaEvents,
     );
     let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let feed_broker = broker.clone();
     let (sweep_pool, timeout, interval) =
         (pool.clone(), config.saga_timeout, config.sweep_interval);
     App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
         .with_task(move |stop| relay.run(stop))
         .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| feed.run(feed_broker, stop))
         .with_task(move |stop| lifecycle::run_sweeper(sweep_pool, timeout, interval, stop))
 }
 

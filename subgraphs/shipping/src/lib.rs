@@ -8,6 +8,7 @@ mod schema;
 pub mod shipments;
 mod startup;
 pub mod status;
+mod subscription;
 
 pub use config::ShippingConfig;
 pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl};

@@ -3,7 +3,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    ComplexObject, Context, EmptySubscription, Enum, ID, InputObject, Object, Result, Schema,
+    ComplexObject, Context, Enum, ID, InputObject, Object, Result, Schema,
     SimpleObject,
     dataloader::{DataLoader, Loader},
 };
@@ -12,6 +12,7 @@ use kit::{
     AppError,
     auth::{AdminOnly, ContextAuthExt},
     error::parse_uuid,
+    events::LiveFeed,
     http::RequestData,
     money::Money,
     telemetry::TraceParent,
@@ -23,6 +24,7 @@ use crate::{
     rates::{self, RateRow, Weights},
     shipments::{self, EventRow, ShipmentRow},
     status::ShipmentStatus,
+    subscription::{OrderAccess, Subscription},
 };
 
 /// What resolvers need besides the pool.
@@ -31,14 +33,16 @@ pub struct Shipping {
     pub pool: PgPool,
     pub weights: Weights,
     pub origin_country: String,
+    pub orders: OrderAccess,
 }
 
-pub type ShippingSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ShippingSchema = Schema<Query, Mutation, Subscription>;
 
-pub fn build_schema(shipping: Option<Shipping>) -> ShippingSchema {
-    let builder = kit::http::configure_schema(Schema::build(Query, Mutation, EmptySubscription));
-    match shipping {
-        Some(shipping) => builder.data(shipping).finish(),
+/// Without services, the schema is only good for printing its SDL.
+pub fn build_schema(services: Option<(Shipping, LiveFeed)>) -> ShippingSchema {
+    let builder = kit::http::configure_schema(Schema::build(Query, Mutation, Subscription));
+    match services {
+        Some((shipping, feed)) => builder.data(shipping).data(feed).finish(),
         None => builder.finish(),
     }
 }
@@ -129,7 +133,7 @@ pub struct TrackingEvent {
 
 /// A parcel. Everything but `order` is public to whoever holds the tracking
 /// number; nothing here names the customer.
-pub struct Shipment(ShipmentRow);
+pub struct Shipment(pub ShipmentRow);
 
 #[Object]
 impl Shipment {

@@ -1,7 +1,7 @@
 use kit::{
     auth::JwtVerifier,
     cli::Command,
-    events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
+    events::{Broker, Consumer, ConsumerSpec, LiveFeed, OutboxRelay},
     http::{App, GraphqlEndpoint, Readiness},
 };
 use sqlx::{PgPool, migrate::Migrator};
@@ -12,6 +12,7 @@ use crate::{
     rates::{self, Weights},
     schema::{Shipping, build_schema, request_data},
     shipments,
+    subscription::{LIVE_EVENTS, OrderAccess},
 };
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/shipping");
@@ -36,11 +37,13 @@ pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerif
         pool: pool.clone(),
         weights: Weights::new(config.catalog_url.clone()),
         origin_country: config.origin_country.clone(),
+        orders: OrderAccess::new(config.orders_url.clone()),
     };
     let broker = Broker::new(config.service.events.clone());
+    let feed = LiveFeed::new(LIVE_EVENTS);
     let endpoint = GraphqlEndpoint {
         service: "shipping",
-        schema: build_schema(Some(shipping)),
+        schema: build_schema(Some((shipping, feed.clone()))),
         verifier,
         request_data: request_data(pool.clone()),
     };
@@ -51,10 +54,12 @@ pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerif
         PaidOrders,
     );
     let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let feed_broker = broker.clone();
     let (carrier_pool, step) = (pool.clone(), config.carrier_step);
     App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
         .with_task(move |stop| relay.run(stop))
         .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| feed.run(feed_broker, stop))
         .with_task(move |stop| shipments::run_sandbox_carrier(carrier_pool, step, stop))
 }
 

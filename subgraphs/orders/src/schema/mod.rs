@@ -3,25 +3,30 @@
 mod loaders;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema, dataloader::DataLoader};
-use kit::http::RequestData;
+use async_graphql::{Schema, dataloader::DataLoader};
+use kit::{events::LiveFeed, http::RequestData};
 use sqlx::PgPool;
 
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::{LIVE_EVENTS, Subscription};
 
 use crate::checkout::Checkout;
 
-pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
-pub fn build_schema(checkout: Option<Checkout>) -> OrdersSchema {
-    let builder = kit::http::configure_schema(Schema::build(Query, Mutation, EmptySubscription));
-    match checkout {
-        Some(checkout) => builder.data(checkout.pool.clone()).data(checkout).finish(),
+/// Without services, the schema is only good for printing its SDL.
+pub fn build_schema(services: Option<(Checkout, LiveFeed)>) -> OrdersSchema {
+    let builder = kit::http::configure_schema(Schema::build(Query, Mutation, Subscription));
+    match services {
+        Some((checkout, feed)) => {
+            builder.data(checkout.pool.clone()).data(checkout).data(feed).finish()
+        }
         None => builder.finish(),
     }
 }

@@ -1,0 +1,189 @@
+//! Live fan-out of events to GraphQL subscribers.
+//!
+//! Each service instance consumes through its own exclusive, auto-delete,
+//! server-named queue, so every instance sees every event and can serve any
+//! subscriber; the queue disappears with the instance. Within the instance
+//! a broadcast channel hands each event to every open subscription.
+//!
+//! This path is for display only: durable work stays with [`super::Consumer`]
+//! (deduplicated, retried). A subscriber that falls more than the channel's
+//! capacity behind loses the oldest events and is told so (`Lagged`).
+
+use std::{sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use lapin::{
+    options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions},
+    types::FieldTable,
+};
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::{Broker, Envelope};
+
+/// Events each subscriber may fall behind before it loses the oldest.
+const CAPACITY: usize = 1024;
+
+#[derive(Clone)]
+pub struct LiveFeed {
+    routing_keys: Arc<Vec<String>>,
+    sender: broadcast::Sender<Arc<Envelope>>,
+    bound: watch::Sender<bool>,
+}
+
+impl LiveFeed {
+    pub fn new(routing_keys: &[&str]) -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        Self {
+            routing_keys: Arc::new(routing_keys.iter().map(|k| (*k).to_owned()).collect()),
+            sender,
+            bound: watch::Sender::new(false),
+        }
+    }
+
+    /// A receiver of every event from now on. Await [`Self::ready`] first to
+    /// be sure the instance's queue is bound, so no later event is missed.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
+        self.sender.subscribe()
+    }
+
+    /// Waits (up to `timeout`) until the queue is bound to the exchange.
+    pub async fn ready(&self, timeout: Duration) -> bool {
+        let mut bound = self.bound.subscribe();
+        tokio::time::timeout(timeout, bound.wait_for(|b| *b)).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// Feeds the broadcast until cancelled, reconnecting with backoff.
+    pub async fn run(self, broker: Broker, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            match self.consume(&broker, &shutdown).await {
+                Ok(()) => break,
+                Err(e) => {
+                    self.bound.send_replace(false);
+                    tracing::warn!(error = %e, retry_in = ?backoff, "live feed lost its channel");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn consume(&self, broker: &Broker, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let channel = broker.channel().await?;
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
+        let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
+        let name = queue.name().clone();
+        for key in self.routing_keys.iter() {
+            channel
+                .queue_bind(
+                    name.clone(),
+                    broker.exchange().into(),
+                    key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        // No acks: a display feed favours latency; durability lives elsewhere.
+        let options = BasicConsumeOptions { no_ack: true, exclusive: true, ..Default::default() };
+        let mut deliveries =
+            channel.basic_consume(name, "".into(), options, FieldTable::default()).await?;
+        self.bound.send_replace(true);
+        loop {
+            let delivery = tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                next = deliveries.next() => next,
+            };
+            let delivery = match delivery {
+                Some(delivery) => delivery?,
+                None => anyhow::bail!("the broker closed the live feed"),
+            };
+            match serde_json::from_slice::<Envelope>(&delivery.data) {
+                // No receivers is normal: nobody is subscribed right now.
+                Ok(envelope) => drop(self.sender.send(Arc::new(envelope))),
+                Err(e) => tracing::warn!(error = %e, "live feed skipped a malformed event"),
+            }
+        }
+    }
+}
+
+/// Follows something stored that events announce changes to: loads it at
+/// the start, then again after each relevant event (or after falling
+/// behind), and yields each loaded item whose `key` it has not yielded yet.
+///
+/// The database stays the source of truth, so a subscriber sees stored
+/// states in order and once each, however events are delayed, duplicated or
+/// lost. Subscribe to the feed *before* calling this so nothing between the
+/// first load and the first event is missed. Ends after a failed load.
+pub fn follow<T, E, Load, Fut>(
+    events: broadcast::Receiver<Arc<Envelope>>,
+    relevant: impl Fn(&Envelope) -> bool + Send + 'static,
+    load: Load,
+    key: impl Fn(&T) -> String + Send + 'static,
+) -> futures::stream::BoxStream<'static, Result<T, E>>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    Load: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>> + Send,
+{
+    struct State<T, R, L, K> {
+        events: broadcast::Receiver<Arc<Envelope>>,
+        relevant: R,
+        load: L,
+        key: K,
+        seen: std::collections::HashSet<String>,
+        pending: std::collections::VecDeque<T>,
+        started: bool,
+        failed: bool,
+    }
+    let state = State {
+        events,
+        relevant,
+        load,
+        key,
+        seen: Default::default(),
+        pending: Default::default(),
+        started: false,
+        failed: false,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.pending.pop_front() {
+                return Some((Ok(item), state));
+            }
+            if state.failed {
+                return None;
+            }
+            if state.started {
+                match state.events.recv().await {
+                    Ok(event) if (state.relevant)(&event) => {}
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, "subscriber fell behind; reloading");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+            state.started = true;
+            match (state.load)().await {
+                Ok(items) => {
+                    for item in items {
+                        if state.seen.insert((state.key)(&item)) {
+                            state.pending.push_back(item);
+                        }
+                    }
+                }
+                Err(e) => {
+                    state.failed = true;
+                    return Some((Err(e), state));
+                }
+            }
+        }
+    })
+    .boxed()
+}
