@@ -25,6 +25,7 @@ pub struct RouterConfig {
     /// Per-subgraph timeouts overriding the default, by subgraph name.
     pub subgraph_timeouts_ms: HashMap<String, u64>,
     pub limits: LimitsConfig,
+    pub subscriptions: SubscriptionsConfig,
     /// Cached query plans. `ROUTER_PLAN_CACHE_SIZE`, default 1000.
     pub plan_cache_size: usize,
     /// How often the supergraph file is checked for changes.
@@ -48,6 +49,28 @@ impl Default for LimitsConfig {
     }
 }
 
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscriptionsConfig {
+    /// Most operations open at once on one WebSocket connection.
+    /// `ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 100.
+    pub max_per_connection: usize,
+    /// Results buffered per operation for a slow client before the router
+    /// ends that operation. `ROUTER_SUBSCRIPTION_BUFFER`, default 128.
+    pub buffer: usize,
+    /// How often the router pings WebSocket clients and sends SSE
+    /// keep-alive comments. `ROUTER_SUBSCRIPTION_HEARTBEAT_MS`, default 15000.
+    pub heartbeat_ms: u64,
+    /// How long a WebSocket client has to send `connection_init`.
+    pub init_timeout_ms: u64,
+}
+
+impl Default for SubscriptionsConfig {
+    fn default() -> Self {
+        Self { max_per_connection: 100, buffer: 128, heartbeat_ms: 15_000, init_timeout_ms: 10_000 }
+    }
+}
+
 impl Default for RouterConfig {
     fn default() -> Self {
         Self {
@@ -58,6 +81,7 @@ impl Default for RouterConfig {
             subgraph_timeout_ms: 10_000,
             subgraph_timeouts_ms: HashMap::new(),
             limits: LimitsConfig::default(),
+            subscriptions: SubscriptionsConfig::default(),
             plan_cache_size: 1000,
             reload_interval_ms: 1000,
         }
@@ -106,6 +130,15 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_MAX_TOKENS")? {
             self.limits.max_tokens = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")? {
+            self.subscriptions.max_per_connection = v;
+        }
+        if let Some(v) = var_opt("ROUTER_SUBSCRIPTION_BUFFER")? {
+            self.subscriptions.buffer = v;
+        }
+        if let Some(v) = var_opt("ROUTER_SUBSCRIPTION_HEARTBEAT_MS")? {
+            self.subscriptions.heartbeat_ms = v;
         }
         if let Some(v) = var_opt("ROUTER_PLAN_CACHE_SIZE")? {
             self.plan_cache_size = v;

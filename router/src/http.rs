@@ -7,7 +7,10 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Query, State, rejection::BytesRejection},
+    extract::{
+        DefaultBodyLimit, FromRequestParts, Query, State, rejection::BytesRejection,
+        ws::WebSocketUpgrade,
+    },
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -20,8 +23,10 @@ use tracing::Instrument;
 use crate::{
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     execution::{Execution, subgraphs::forwarded_headers},
-    planning::{Kind, Limits},
+    planning::{Kind, Limits, PreparedOperation},
     state::RouterState,
+    subscriptions,
+    supergraph::Supergraph,
     variables,
 };
 
@@ -96,11 +101,24 @@ async fn post_graphql(
 
 async fn get_graphql(
     State(state): State<Arc<RouterState>>,
-    headers: HeaderMap,
-    Query(params): Query<GetParams>,
+    request: axum::extract::Request,
 ) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(upgrade) => subscriptions::ws::upgrade(state, parts.headers, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let headers = parts.headers;
+    let params = match Query::<GetParams>::try_from_uri(&parts.uri) {
+        Ok(Query(params)) => params,
+        Err(rejection) => {
+            return failure(response_media_type(&headers), bad_request(rejection.body_text()));
+        }
+    };
     if params.query.is_none() && kit::http::wants_html(&headers) {
-        return kit::http::graphiql_page(None).into_response();
+        return kit::http::graphiql_page(Some("/graphql")).into_response();
     }
     let media = response_media_type(&headers);
     let variables = match params.variables.as_deref().map(serde_json::from_str::<Value>).transpose()
@@ -122,52 +140,45 @@ async fn get_graphql(
     handle(&state, &headers, request, Method::GET, media).await
 }
 
-async fn handle(
+/// An operation checked and planned, with coerced variables: what every
+/// transport (HTTP, WebSocket, SSE) executes.
+pub(crate) struct Admitted {
+    pub supergraph: Arc<Supergraph>,
+    pub prepared: Arc<PreparedOperation>,
+    pub variables: Map<String, Value>,
+}
+
+pub(crate) fn admit(
     state: &RouterState,
-    headers: &HeaderMap,
-    request: GraphqlRequest,
-    method: Method,
-    media: &'static str,
-) -> Response {
-    let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
-        return failure(media, bad_request("the request has no `query`"));
+    query: Option<String>,
+    operation_name: Option<&str>,
+    variables: Option<Value>,
+) -> Result<Admitted, RequestError> {
+    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
+        return Err(bad_request("the request has no `query`"));
     };
-    let provided = match request.variables {
+    let provided = match variables {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => map,
-        Some(_) => return failure(media, bad_request("`variables` must be an object")),
+        Some(_) => return Err(bad_request("`variables` must be an object")),
     };
     let supergraph = state.current();
     let limits = Limits {
         max_depth: state.config.limits.max_depth,
         max_tokens: state.config.limits.max_tokens,
     };
-    let prepared =
-        match supergraph.planner.prepare(&query, request.operation_name.as_deref(), limits) {
-            Ok(prepared) => prepared,
-            Err(e) => return failure(media, e),
-        };
-    if method == Method::GET && prepared.kind != Kind::Query {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, HeaderValue::from_static("POST"))],
-            json!({ "errors": [{ "message": "only queries may be sent with GET", "extensions": { "code": BAD_REQUEST } }] }).to_string())
-            .into_response();
-    }
-    if prepared.kind == Kind::Subscription {
-        return failure(
-            media,
-            RequestError::new(
-                RequestFailure::Invalid,
-                "subscriptions are served over WebSocket, not plain HTTP",
-                "OPERATION_NOT_SUPPORTED",
-            ),
-        );
-    }
-    let variables = match variables::coerce(&prepared.variables, &provided, &supergraph.schema) {
-        Ok(v) => v,
-        Err(errors) => {
-            return failure(media, RequestError { failure: RequestFailure::Invalid, errors });
-        }
-    };
+    let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
+    let variables = variables::coerce(&prepared.variables, &provided, &supergraph.schema)
+        .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
+    Ok(Admitted { supergraph, prepared, variables })
+}
+
+/// The headers subgraphs get: the configured client headers, plus a
+/// `traceparent` continuing the client's trace or starting one.
+pub(crate) fn subgraph_headers(
+    state: &RouterState,
+    headers: &HeaderMap,
+) -> (HeaderMap, TraceParent) {
     let mut forwarded = forwarded_headers(headers, &state.forward_headers);
     // Start a trace when the client did not: subgraph logs and the events
     // they emit then share one trace id.
@@ -183,29 +194,65 @@ async fn handle(
     {
         forwarded.insert("traceparent", value);
     }
+    (forwarded, trace)
+}
+
+async fn handle(
+    state: &RouterState,
+    headers: &HeaderMap,
+    request: GraphqlRequest,
+    method: Method,
+    media: &'static str,
+) -> Response {
+    let admitted =
+        match admit(state, request.query, request.operation_name.as_deref(), request.variables) {
+            Ok(admitted) => admitted,
+            Err(e) => return failure(media, e),
+        };
+    if subscriptions::sse::wanted(headers) {
+        if method == Method::GET && admitted.prepared.kind == Kind::Mutation {
+            return failure(
+                media,
+                bad_request("only queries and subscriptions may be sent with GET"),
+            );
+        }
+        return subscriptions::sse::respond(state, headers, admitted);
+    }
+    let Admitted { supergraph, prepared, variables } = &admitted;
+    if method == Method::GET && prepared.kind != Kind::Query {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, HeaderValue::from_static("POST"))],
+            json!({ "errors": [{ "message": "only queries may be sent with GET", "extensions": { "code": BAD_REQUEST } }] }).to_string())
+            .into_response();
+    }
+    if prepared.kind == Kind::Subscription {
+        return failure(
+            media,
+            RequestError::new(
+                RequestFailure::Invalid,
+                "subscriptions are served over WebSocket or with `Accept: text/event-stream`",
+                "OPERATION_NOT_SUPPORTED",
+            ),
+        );
+    }
+    let (forwarded, trace) = subgraph_headers(state, headers);
     let span = tracing::info_span!(
         "graphql",
         operation = request.operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );
     let execution = Execution {
-        operation: &prepared,
-        variables: &variables,
+        operation: prepared,
+        variables,
         headers: &forwarded,
         subgraphs: &supergraph.subgraphs,
         schema: &supergraph.schema,
         introspection: &supergraph.introspection,
     };
     let result = execution.run().instrument(span).await;
-    let mut body = Map::new();
-    if !result.errors.is_empty() {
-        body.insert("errors".into(), serde_json::to_value(&result.errors).unwrap_or_default());
-    }
-    body.insert("data".into(), result.data.unwrap_or(Value::Null));
-    respond(StatusCode::OK, media, Value::Object(body))
+    respond(StatusCode::OK, media, result.into_body())
 }
 
-fn bad_request(message: impl Into<String>) -> RequestError {
+pub(crate) fn bad_request(message: impl Into<String>) -> RequestError {
     RequestError::new(RequestFailure::BadRequest, message, BAD_REQUEST)
 }
 

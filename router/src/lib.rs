@@ -11,6 +11,7 @@ pub mod planning;
 pub mod schema;
 mod startup;
 mod state;
+mod subscriptions;
 pub mod supergraph;
 mod variables;
 

@@ -74,7 +74,8 @@ impl LiveFeed {
 
     async fn consume(&self, broker: &Broker, shutdown: &CancellationToken) -> anyhow::Result<()> {
         let channel = broker.channel().await?;
-        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
+        let options =
+            QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
         let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
         let name = queue.name().clone();
         for key in self.routing_keys.iter() {

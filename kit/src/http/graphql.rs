@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
+use async_graphql::Data;
 use async_graphql::{
     ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing, http::GraphiQLSource,
     registry::SDLExportOptions,
 };
-use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,

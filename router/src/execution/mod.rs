@@ -37,6 +37,18 @@ pub struct ExecutionResult {
     pub errors: Vec<GraphqlError>,
 }
 
+impl ExecutionResult {
+    /// The response body: `errors` (when any) first, then `data`.
+    pub fn into_body(self) -> Value {
+        let mut body = Map::new();
+        if !self.errors.is_empty() {
+            body.insert("errors".into(), serde_json::to_value(&self.errors).unwrap_or_default());
+        }
+        body.insert("data".into(), self.data.unwrap_or(Value::Null));
+        Value::Object(body)
+    }
+}
+
 pub struct Execution<'a> {
     pub operation: &'a PreparedOperation,
     pub variables: &'a Map<String, Value>,
@@ -64,11 +76,14 @@ struct EntityJob<'p> {
 
 impl Execution<'_> {
     pub async fn run(&self) -> ExecutionResult {
-        let run = Run {
-            exec: self,
-            data: Mutex::new(paths::empty_object()),
-            errors: Mutex::new(Vec::new()),
-        };
+        self.run_from(paths::empty_object(), Vec::new()).await
+    }
+
+    /// Runs the plan on data already fetched: a subscription event's
+    /// payload, which stands in for the plan's Subscription node; the rest
+    /// of the plan (the follow-up fetches) runs as for a query.
+    pub async fn run_from(&self, seed: Value, errors: Vec<GraphqlError>) -> ExecutionResult {
+        let run = Run { exec: self, data: Mutex::new(seed), errors: Mutex::new(errors) };
         if let Some(node) = &self.operation.plan.node {
             run.node(node).await;
         }
@@ -81,6 +96,31 @@ impl Execution<'_> {
         );
         let data = response::shape(self, data, &mut errors);
         ExecutionResult { data: Some(data), errors }
+    }
+}
+
+impl Execution<'_> {
+    /// One subscription event: the owning subgraph's payload for the
+    /// primary fetch, followed by the rest of the plan.
+    pub async fn run_event(
+        &self,
+        primary: &FetchNode,
+        response: SubgraphResponse,
+    ) -> ExecutionResult {
+        let service = primary.service_name.as_str();
+        let errors = response
+            .errors
+            .into_iter()
+            .map(|e| subgraph_error(e, service, |path| Some(path.to_vec())))
+            .collect();
+        let mut data = response.data.filter(Value::is_object).unwrap_or_else(paths::empty_object);
+        if let Some(rewrites) = &primary.output_rewrites {
+            let matcher = |typename: &str, types: &BTreeSet<String>| {
+                types.iter().any(|t| self.schema.type_matches(typename, t))
+            };
+            paths::apply_rewrites(&mut data, rewrites, &matcher);
+        }
+        self.run_from(data, errors).await
     }
 }
 
@@ -119,9 +159,11 @@ impl Run<'_> {
                         self.node(branch).await;
                     }
                 }
-                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                // Its data is the seed `run_from` started with.
+                PlanNode::Subscription(_) => {}
+                PlanNode::Defer(_) => {
                     self.error(GraphqlError::new(
-                        "subscriptions and @defer are not supported over this transport",
+                        "@defer is not supported",
                         "OPERATION_NOT_SUPPORTED",
                     ));
                 }
@@ -310,7 +352,7 @@ impl Run<'_> {
 
 /// A subgraph's error, with its path translated to the client's response
 /// and `extensions.serviceName` added.
-fn subgraph_error(
+pub(crate) fn subgraph_error(
     raw: Map<String, Value>,
     service: &str,
     remap: impl Fn(&[Value]) -> Option<Vec<Value>>,

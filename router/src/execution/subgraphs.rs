@@ -53,6 +53,10 @@ impl Subgraphs {
         Self { http, endpoints }
     }
 
+    pub fn endpoint(&self, subgraph: &str) -> Option<&SubgraphEndpoint> {
+        self.endpoints.get(subgraph)
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &String> {
         self.endpoints.keys()
     }

@@ -3,8 +3,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Object, Result, Schema,
-    SimpleObject,
+    ComplexObject, Context, Enum, ID, InputObject, Object, Result, Schema, SimpleObject,
     dataloader::{DataLoader, Loader},
 };
 use chrono::{DateTime, Utc};

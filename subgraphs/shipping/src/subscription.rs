@@ -99,7 +99,11 @@ impl OrderAccess {
         Self { http: reqwest::Client::new(), url: url.into() }
     }
 
-    pub async fn visible(&self, order: Uuid, authorization: Option<&str>) -> Result<bool, AppError> {
+    pub async fn visible(
+        &self,
+        order: Uuid,
+        authorization: Option<&str>,
+    ) -> Result<bool, AppError> {
         let unavailable = |e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "orders lookup failed");
             AppError::unavailable("orders are temporarily unavailable")

@@ -43,8 +43,9 @@ impl Subscription {
         let order = repository::by_ids(&pool, &[id]).await.map_err(AppError::internal)?;
         let order = order.first().ok_or_else(|| AppError::not_found("order not found"))?;
         if order.customer_id != viewer.user_id && !viewer.is_admin() {
-            return Err(AppError::forbidden("only the customer or an admin can follow this order")
-                .into());
+            return Err(
+                AppError::forbidden("only the customer or an admin can follow this order").into()
+            );
         }
         if !feed.ready(FEED_WAIT).await {
             return Err(AppError::unavailable("live updates are unavailable right now").into());

@@ -1,0 +1,62 @@
+//! GraphQL over Server-Sent Events, distinct connections mode: one
+//! operation per request, answered with `text/event-stream` carrying
+//! `next` events and a final `complete` event.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    http::{HeaderMap, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event as SseEvent, KeepAlive, Sse},
+    },
+};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, Operation, errors_body, upstream_init};
+use crate::{
+    http::{Admitted, subgraph_headers},
+    state::RouterState,
+};
+
+pub const EVENT_STREAM: &str = "text/event-stream";
+
+/// Whether the client asked for an event stream.
+pub fn wanted(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(EVENT_STREAM))
+}
+
+pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> Response {
+    let (forwarded, _) = subgraph_headers(state, headers);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let operation =
+        Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
+    let (sender, mut receiver) = super::channel(state.config.subscriptions.buffer);
+    // Dropping the response stream (the client hung up) drops the receiver,
+    // which ends the operation and its upstream subscription.
+    tokio::spawn(super::run(operation, sender, CancellationToken::new()));
+    let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+        .flat_map(|event| {
+            let events = match event {
+                Event::Next(payload) => vec![next(&payload)],
+                Event::Error(errors) => vec![next(&errors_body(&errors)), complete()],
+                Event::Complete => vec![complete()],
+            };
+            futures::stream::iter(events)
+        })
+        .map(Ok::<_, Infallible>);
+    let heartbeat = Duration::from_millis(state.config.subscriptions.heartbeat_ms.max(100));
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat)).into_response()
+}
+
+fn next(payload: &serde_json::Value) -> SseEvent {
+    SseEvent::default().event("next").data(payload.to_string())
+}
+
+fn complete() -> SseEvent {
+    SseEvent::default().event("complete").data("")
+}

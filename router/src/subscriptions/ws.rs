@@ -1,0 +1,253 @@
+//! GraphQL over WebSocket for clients: graphql-transport-ws (the current
+//! protocol) and graphql-ws (the legacy subscriptions-transport-ws), chosen
+//! by the `Sec-WebSocket-Protocol` the client asks for.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use axum::{
+    extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
+use futures::{
+    StreamExt,
+    stream::{BoxStream, SelectAll},
+};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, Operation, authorization_in, errors_body, upstream_init};
+use crate::{
+    error::GraphqlError,
+    http::{admit, subgraph_headers},
+    state::RouterState,
+};
+
+const TRANSPORT_WS: &str = "graphql-transport-ws";
+const LEGACY_WS: &str = "graphql-ws";
+pub const TOO_MANY_SUBSCRIPTIONS: &str = "TOO_MANY_SUBSCRIPTIONS";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    TransportWs,
+    Legacy,
+}
+
+impl Protocol {
+    fn next(self) -> &'static str {
+        if self == Self::Legacy { "data" } else { "next" }
+    }
+}
+
+pub fn upgrade(state: Arc<RouterState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]);
+    let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
+        Some(LEGACY_WS) => Protocol::Legacy,
+        _ => Protocol::TransportWs,
+    };
+    upgrade.on_upgrade(move |socket| async move {
+        Connection::new(state, headers, socket, protocol).serve().await;
+    })
+}
+
+/// One client connection and the operations running on it.
+struct Connection {
+    state: Arc<RouterState>,
+    headers: HeaderMap,
+    socket: WebSocket,
+    protocol: Protocol,
+    /// The connection_init payload, once received.
+    init: Option<Value>,
+    /// Operation id → (generation, stop). The generation tells a finished
+    /// operation's late events from those of a new one reusing the id.
+    active: HashMap<String, (u64, CancellationToken)>,
+    generation: u64,
+    events: SelectAll<BoxStream<'static, (String, u64, Event)>>,
+}
+
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    fn new(
+        state: Arc<RouterState>,
+        headers: HeaderMap,
+        socket: WebSocket,
+        protocol: Protocol,
+    ) -> Self {
+        Self {
+            state,
+            headers,
+            socket,
+            protocol,
+            init: None,
+            active: HashMap::new(),
+            generation: 0,
+            events: SelectAll::new(),
+        }
+    }
+
+    async fn serve(mut self) {
+        let config = self.state.config.subscriptions;
+        let init_deadline =
+            tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
+        tokio::pin!(init_deadline);
+        let mut heartbeat =
+            tokio::time::interval(Duration::from_millis(config.heartbeat_ms.max(100)));
+        heartbeat.tick().await;
+        let closing = loop {
+            let flow = tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => self.on_message(text.as_str()).await,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                    Some(Ok(_)) => Flow::Continue,
+                },
+                Some((id, generation, event)) = self.events.next(), if !self.events.is_empty() => {
+                    self.on_event(id, generation, event).await
+                }
+                () = &mut init_deadline, if self.init.is_none() => {
+                    Flow::Close(4408, "Connection initialisation timeout")
+                }
+                _ = heartbeat.tick() => {
+                    let message = match self.protocol {
+                        Protocol::TransportWs => json!({ "type": "ping" }),
+                        Protocol::Legacy => json!({ "type": "ka" }),
+                    };
+                    self.send(message).await
+                }
+            };
+            if let Flow::Close(code, reason) = flow {
+                break Some((code, reason));
+            }
+        };
+        for (_, stop) in self.active.values() {
+            stop.cancel();
+        }
+        if let Some((code, reason)) = closing {
+            let frame = CloseFrame { code, reason: reason.into() };
+            let _ = self.socket.send(Message::Close(Some(frame))).await;
+        }
+    }
+
+    async fn on_message(&mut self, text: &str) -> Flow {
+        let Ok(message) = serde_json::from_str::<Value>(text) else {
+            return Flow::Close(4400, "Invalid message received");
+        };
+        let id = message.get("id").and_then(Value::as_str).map(str::to_owned);
+        match (message.get("type").and_then(Value::as_str), id) {
+            (Some("connection_init"), _) => {
+                if self.init.is_some() {
+                    return Flow::Close(4429, "Too many initialisation requests");
+                }
+                self.init = Some(message.get("payload").cloned().unwrap_or(Value::Null));
+                self.send(json!({ "type": "connection_ack" })).await
+            }
+            (Some("ping"), _) => self.send(json!({ "type": "pong" })).await,
+            (Some("pong"), _) => Flow::Continue,
+            (Some("subscribe" | "start"), Some(id)) => {
+                self.subscribe(id, message.get("payload").cloned().unwrap_or(Value::Null)).await
+            }
+            (Some("complete" | "stop"), Some(id)) => {
+                if let Some((_, stop)) = self.active.remove(&id) {
+                    stop.cancel();
+                }
+                Flow::Continue
+            }
+            (Some("connection_terminate"), _) => Flow::Close(1000, "Normal Closure"),
+            _ => Flow::Close(4400, "Invalid message received"),
+        }
+    }
+
+    async fn subscribe(&mut self, id: String, payload: Value) -> Flow {
+        let Some(init) = &self.init else { return Flow::Close(4401, "Unauthorized") };
+        if self.active.contains_key(&id) {
+            // The protocol's wording, with the id left out of a static reason.
+            return Flow::Close(4409, "Subscriber for this id already exists");
+        }
+        let limit = self.state.config.subscriptions.max_per_connection;
+        if self.active.len() >= limit {
+            let error = GraphqlError::new(
+                format!("at most {limit} operations may run on one connection"),
+                TOO_MANY_SUBSCRIPTIONS,
+            );
+            return self.send_error(&id, &[error]).await;
+        }
+        let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
+        let admitted = match admit(
+            &self.state,
+            text("query"),
+            text("operationName").as_deref(),
+            payload.get("variables").cloned(),
+        ) {
+            Ok(admitted) => admitted,
+            Err(e) => return self.send_error(&id, &e.errors).await,
+        };
+        // Credentials come from connection_init (the contract), or else from
+        // the upgrade request's headers.
+        let mut headers = self.headers.clone();
+        if let Some(value) = authorization_in(init).and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        let (forwarded, _) = subgraph_headers(&self.state, &headers);
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let operation =
+            Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
+        let (sender, mut receiver) = super::channel(self.state.config.subscriptions.buffer);
+        let stop = CancellationToken::new();
+        self.generation += 1;
+        let generation = self.generation;
+        self.active.insert(id.clone(), (generation, stop.clone()));
+        tokio::spawn(super::run(operation, sender, stop));
+        let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+            .map(move |event| (id.clone(), generation, event));
+        self.events.push(stream.boxed());
+        Flow::Continue
+    }
+
+    async fn on_event(&mut self, id: String, generation: u64, event: Event) -> Flow {
+        if self.active.get(&id).map(|(g, _)| *g) != Some(generation) {
+            return Flow::Continue;
+        }
+        match event {
+            Event::Next(payload) => {
+                self.send(json!({ "id": id, "type": self.protocol.next(), "payload": payload }))
+                    .await
+            }
+            Event::Error(errors) => {
+                self.active.remove(&id);
+                self.send_error(&id, &errors).await
+            }
+            Event::Complete => {
+                self.active.remove(&id);
+                self.send(json!({ "id": id, "type": "complete" })).await
+            }
+        }
+    }
+
+    async fn send_error(&mut self, id: &str, errors: &[GraphqlError]) -> Flow {
+        let payload = match self.protocol {
+            Protocol::TransportWs => json!(errors),
+            // The legacy protocol's error payload is one error object; send
+            // the errors as a result, then complete.
+            Protocol::Legacy => {
+                let flow = self
+                    .send(json!({ "id": id, "type": "data", "payload": errors_body(errors) }))
+                    .await;
+                if let Flow::Close(..) = flow {
+                    return flow;
+                }
+                return self.send(json!({ "id": id, "type": "complete" })).await;
+            }
+        };
+        self.send(json!({ "id": id, "type": "error", "payload": payload })).await
+    }
+
+    async fn send(&mut self, message: Value) -> Flow {
+        match self.socket.send(Message::Text(message.to_string().into())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close(1006, "send failed"),
+        }
+    }
+}
