@@ -11,4 +11,4 @@ mod server;
 pub use graphql::{
     GraphqlEndpoint, RequestData, configure_schema, export_sdl, graphiql_page, wants_html,
 };
-pub use server::{App, BackgroundTask, Readiness, RunningApp, bind, shutdown_on_signal};
+pub use server::{App, BackgroundTask, Readiness, RunningApp, Stopping, bind, shutdown_on_signal};

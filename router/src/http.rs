@@ -106,7 +106,10 @@ async fn get_graphql(
     let (mut parts, _) = request.into_parts();
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-            Ok(upgrade) => subscriptions::ws::upgrade(state, parts.headers, upgrade),
+            Ok(upgrade) => {
+                let stopping = kit::http::Stopping::of(&parts.extensions);
+                subscriptions::ws::upgrade(state, parts.headers, upgrade, stopping)
+            }
             Err(rejection) => rejection.into_response(),
         };
     }

@@ -38,6 +38,8 @@ where
 {
     builder
         .enable_federation()
+        // Federation 2 routers plan subscriptions from the subgraph SDL.
+        .enable_subscription_in_federation()
         .extension(Tracing)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -123,6 +125,7 @@ fn subscriptions<Q, M, S>(
     headers: &HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
+    stopping: tokio_util::sync::CancellationToken,
 ) -> Response
 where
     Q: ObjectType + 'static,
@@ -142,8 +145,8 @@ where
     data.insert(trace);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, endpoint.schema.clone(), protocol)
+        .on_upgrade(move |socket| async move {
+            let connection = GraphQLWebSocket::new(socket, endpoint.schema.clone(), protocol)
                 .with_data(data)
                 .on_connection_init(move |payload| async move {
                     // The contract puts the token in connection_init's
@@ -156,7 +159,12 @@ where
                     }
                     Ok(data)
                 })
-                .serve()
+                .serve();
+            // Dropping the connection closes it: clients see the service go.
+            tokio::select! {
+                () = connection => {}
+                () = stopping.cancelled() => {}
+            }
         })
         .into_response()
 }
@@ -205,7 +213,10 @@ where
             Err(rejection) => return rejection.into_response(),
         };
         return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-            Ok(upgrade) => subscriptions(endpoint, &parts.headers, protocol, upgrade),
+            Ok(upgrade) => {
+                let stopping = super::Stopping::of(&parts.extensions);
+                subscriptions(endpoint, &parts.headers, protocol, upgrade, stopping)
+            }
             Err(rejection) => rejection.into_response(),
         };
     }

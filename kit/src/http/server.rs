@@ -82,7 +82,8 @@ impl App {
     ) -> std::io::Result<()> {
         let handles: Vec<JoinHandle<()>> =
             self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.child_token()))).collect();
-        let result = axum::serve(listener, self.router)
+        let router = self.router.layer(axum::Extension(Stopping(shutdown.clone())));
+        let result = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .await;
         shutdown.cancel();
@@ -100,6 +101,19 @@ impl App {
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(self.serve(listener, shutdown.clone()));
         RunningApp { addr, shutdown, handle: Some(handle) }
+    }
+}
+
+/// Cancelled when the service stops. Available to handlers as a request
+/// extension, so that long-lived connections (WebSocket subscriptions),
+/// which graceful shutdown does not wait for, end with the service.
+#[derive(Clone)]
+pub struct Stopping(pub CancellationToken);
+
+impl Stopping {
+    /// The service's token; a never-cancelled one outside a served `App`.
+    pub fn of(extensions: &axum::http::Extensions) -> CancellationToken {
+        extensions.get::<Self>().map(|s| s.0.clone()).unwrap_or_default()
     }
 }
 

@@ -39,14 +39,19 @@ impl Protocol {
     }
 }
 
-pub fn upgrade(state: Arc<RouterState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub fn upgrade(
+    state: Arc<RouterState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+    stopping: CancellationToken,
+) -> Response {
     let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]);
     let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
         Some(LEGACY_WS) => Protocol::Legacy,
         _ => Protocol::TransportWs,
     };
     upgrade.on_upgrade(move |socket| async move {
-        Connection::new(state, headers, socket, protocol).serve().await;
+        Connection::new(state, headers, socket, protocol).serve(stopping).await;
     })
 }
 
@@ -89,7 +94,7 @@ impl Connection {
         }
     }
 
-    async fn serve(mut self) {
+    async fn serve(mut self, stopping: CancellationToken) {
         let config = self.state.config.subscriptions;
         let init_deadline =
             tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
@@ -99,6 +104,7 @@ impl Connection {
         heartbeat.tick().await;
         let closing = loop {
             let flow = tokio::select! {
+                () = stopping.cancelled() => Flow::Close(1001, "Going away"),
                 incoming = self.socket.recv() => match incoming {
                     Some(Ok(Message::Text(text))) => self.on_message(text.as_str()).await,
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,

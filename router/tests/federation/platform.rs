@@ -11,7 +11,11 @@ use tokio::net::TcpListener;
 pub struct Platform {
     pub router: RunningApp,
     pub pool: PgPool,
-    _services: Vec<RunningApp>,
+    /// The composed supergraph, for extra routers with other settings.
+    pub supergraph: String,
+    services: Vec<(&'static str, RunningApp)>,
+    orders_config: orders::OrdersConfig,
+    verifier: kit::auth::JwtVerifier,
     http: reqwest::Client,
 }
 
@@ -87,11 +91,16 @@ impl Platform {
         let cart =
             cart::build_with(&cart_config, keys.verifier()).expect("cart").spawn(bind().await);
 
+        // Shipping asks orders who owns an order: bind orders' port first.
+        let orders_listener = bind().await;
+        let orders_url =
+            format!("http://{}/graphql", orders_listener.local_addr().expect("address"));
         shipping::rates::seed(&pool).await.expect("rates");
         let mut shipping_config = shipping::ShippingConfig::from_env().expect("config");
         isolate(&mut shipping_config.service);
         shipping_config.catalog_url = catalog.url("/graphql");
         shipping_config.carrier_step = std::time::Duration::from_millis(100);
+        shipping_config.orders_url = orders_url;
         let shipping = shipping::build_with_pool(&shipping_config, pool.clone(), keys.verifier())
             .spawn(bind().await);
 
@@ -103,7 +112,7 @@ impl Platform {
         orders_config.users_url = users.url("/graphql");
         orders_config.shipping_url = shipping.url("/graphql");
         let orders = orders::build_with_pool(&orders_config, pool.clone(), keys.verifier())
-            .spawn(bind().await);
+            .spawn(orders_listener);
 
         let mut payments_config = payments::PaymentsConfig::from_env().expect("config");
         isolate(&mut payments_config.service);
@@ -133,7 +142,18 @@ impl Platform {
         let platform = Self {
             router,
             pool,
-            _services: vec![users, catalog, inventory, cart, orders, payments, shipping],
+            supergraph,
+            services: vec![
+                ("users", users),
+                ("catalog", catalog),
+                ("inventory", inventory),
+                ("cart", cart),
+                ("orders", orders),
+                ("payments", payments),
+                ("shipping", shipping),
+            ],
+            orders_config,
+            verifier: keys.verifier(),
             http: reqwest::Client::new(),
         };
         platform.wait_for_consumers(&unique).await;
@@ -144,10 +164,43 @@ impl Platform {
     /// dropped when the test ends. Call it last in every test.
     pub async fn stop(self) {
         self.router.stop().await;
-        for service in self._services {
+        for (_, service) in self.services {
             service.stop().await;
         }
         self.pool.close().await;
+    }
+
+    /// Stops one service, as a crash would take it away.
+    pub async fn kill(&mut self, name: &str) {
+        let at = self.services.iter().position(|(n, _)| *n == name).expect("service");
+        self.services.remove(at).1.stop().await;
+    }
+
+    /// The running service called `name`.
+    pub fn service(&self, name: &str) -> &RunningApp {
+        &self.services.iter().find(|(n, _)| *n == name).expect("service").1
+    }
+
+    /// Another orders instance on the same database and exchange; stopped
+    /// with the platform.
+    pub async fn second_orders(&mut self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app =
+            orders::build_with_pool(&self.orders_config, self.pool.clone(), self.verifier.clone())
+                .spawn(listener);
+        let url = app.url("/graphql");
+        self.services.push(("orders-2", app));
+        url
+    }
+
+    /// Another router on this platform's subgraphs with other settings.
+    pub async fn router_with(&mut self, config: router::RouterConfig) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app =
+            router::build_from_sdl(config, &self.supergraph, None).expect("router").spawn(listener);
+        let url = app.url("/graphql");
+        self.services.push(("router-2", app));
+        url
     }
 
     /// The saga's queues exist before the first event is published.
