@@ -17,7 +17,7 @@ pub mod outbox;
 mod publisher;
 
 pub use broker::Broker;
-pub use consumer::{Consumer, ConsumerSpec, EventHandler};
+pub use consumer::{Apply, Consumer, ConsumerSpec, Deduplicated, EventHandler};
 pub use envelope::Envelope;
 pub use live::LiveFeed;
 pub use outbox::OutboxRelay;

@@ -46,3 +46,14 @@ pub async fn connect_with(
         .with_context(|| format!("MongoDB at {} did not answer", config.url))?;
     Ok(database)
 }
+
+/// Duplicate-key errors (E11000) from any write.
+pub fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == 11000,
+        ErrorKind::Command(e) => e.code == 11000,
+        ErrorKind::InsertMany(e) => e.write_errors.iter().flatten().any(|w| w.code == 11000),
+        _ => error.to_string().contains("E11000"),
+    }
+}

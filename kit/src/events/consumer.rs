@@ -26,11 +26,19 @@ use lapin::{
 };
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::{Broker, Envelope};
 
 const RETRY_HEADER: &str = "x-shopgraph-retries";
 const ERROR_HEADER: &str = "x-shopgraph-error";
+
+/// Applies one event exactly once, however often it is delivered: `Ok(false)`
+/// when it was seen before. [`Deduplicated`] does this for PostgreSQL
+/// services; a service with another store brings its own.
+pub trait Apply: Send + Sync + 'static {
+    fn apply(&self, event: &Envelope) -> impl Future<Output = anyhow::Result<bool>> + Send;
+}
 
 /// Applies one event inside the consumer's transaction.
 pub trait EventHandler: Send + Sync + 'static {
@@ -85,16 +93,30 @@ pub enum Outcome {
     Malformed(anyhow::Error),
 }
 
-pub struct Consumer<H> {
+pub struct Consumer<A> {
     spec: ConsumerSpec,
-    pool: PgPool,
     broker: Broker,
-    handler: Arc<H>,
+    applier: Arc<A>,
 }
 
-impl<H: EventHandler> Consumer<H> {
+/// A PostgreSQL handler run once per event: the event id is recorded in
+/// `processed_events` in the handler's own transaction.
+pub struct Deduplicated<H> {
+    consumer: String,
+    pool: PgPool,
+    handler: H,
+}
+
+impl<H: EventHandler> Consumer<Deduplicated<H>> {
     pub fn new(spec: ConsumerSpec, pool: PgPool, broker: Broker, handler: H) -> Self {
-        Self { spec, pool, broker, handler: Arc::new(handler) }
+        let applier = Deduplicated { consumer: spec.name.clone(), pool, handler };
+        Self::with_applier(spec, broker, applier)
+    }
+}
+
+impl<A: Apply> Consumer<A> {
+    pub fn with_applier(spec: ConsumerSpec, broker: Broker, applier: A) -> Self {
+        Self { spec, broker, applier: Arc::new(applier) }
     }
 
     /// Declares the consumer's queues and bindings. Idempotent.
@@ -188,27 +210,6 @@ impl<H: EventHandler> Consumer<H> {
             Ok(envelope) => envelope,
             Err(e) => return Outcome::Malformed(e.into()),
         };
-        match self.apply(&envelope).await {
-            Ok(true) => Outcome::Applied,
-            Ok(false) => Outcome::Duplicate,
-            Err(e) => Outcome::Failed(e),
-        }
-    }
-
-    async fn apply(&self, envelope: &Envelope) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(&self.spec.name)
-        .bind(envelope.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !fresh {
-            return Ok(false);
-        }
         let span = tracing::info_span!(
             "event",
             consumer = %self.spec.name,
@@ -216,10 +217,11 @@ impl<H: EventHandler> Consumer<H> {
             event_id = %envelope.id,
             traceparent = envelope.traceparent.as_deref().unwrap_or_default(),
         );
-        let _entered = span.enter();
-        self.handler.handle(&mut tx, envelope).await?;
-        tx.commit().await?;
-        Ok(true)
+        match self.applier.apply(&envelope).instrument(span).await {
+            Ok(true) => Outcome::Applied,
+            Ok(false) => Outcome::Duplicate,
+            Err(e) => Outcome::Failed(e),
+        }
     }
 
     async fn settle(
@@ -273,6 +275,27 @@ impl<H: EventHandler> Consumer<H> {
             .await?;
         anyhow::ensure!(confirmation.is_ack(), "broker refused the {queue} copy");
         Ok(())
+    }
+}
+
+impl<H: EventHandler> Apply for Deduplicated<H> {
+    async fn apply(&self, envelope: &Envelope) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&self.consumer)
+        .bind(envelope.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(false);
+        }
+        self.handler.handle(&mut tx, envelope).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

@@ -41,6 +41,16 @@ impl Readiness {
         })
     }
 
+    pub fn mongo(self, database: mongodb::Database) -> Self {
+        self.check("mongodb", move || {
+            let database = database.clone();
+            async move {
+                database.run_command(mongodb::bson::doc! { "ping": 1 }).await?;
+                Ok(())
+            }
+        })
+    }
+
     pub fn broker(self, broker: crate::events::Broker) -> Self {
         self.check("rabbitmq", move || {
             let broker = broker.clone();

@@ -38,16 +38,7 @@ pub async fn build_with(
         verifier,
         request_data: request_data(catalog.clone()),
     };
-    let ping_db = database.clone();
-    let readiness = Readiness::new()
-        .check("mongodb", move || {
-            let db = ping_db.clone();
-            async move {
-                db.run_command(mongodb::bson::doc! { "ping": 1 }).await?;
-                Ok(())
-            }
-        })
-        .broker(broker.clone());
+    let readiness = Readiness::new().mongo(database).broker(broker.clone());
     let relay = PendingEventRelay::new(catalog.store.clone(), broker);
     Ok(App::new(endpoint.into_router(), readiness).with_task(move |stop| relay.run(stop)))
 }

@@ -1,0 +1,82 @@
+use std::sync::Arc;
+
+use kit::{
+    auth::JwtVerifier,
+    cli::Command,
+    events::{Broker, Consumer, ConsumerSpec},
+    http::{App, GraphqlEndpoint, Readiness},
+};
+use mongodb::Database;
+
+use crate::{
+    channels::Channels,
+    config::NotificationsConfig,
+    delivery::Worker,
+    events::{LISTENS_TO, Notify},
+    schema::build_schema,
+    store::Store,
+    templates,
+};
+
+pub async fn build(config: &NotificationsConfig) -> anyhow::Result<App> {
+    let database = kit::mongo::connect(&config.mongo).await?;
+    let verifier = JwtVerifier::from_config(&config.service.auth)?;
+    build_with(config, database, verifier).await
+}
+
+/// Assembles the service on a database in hand (tests use a fresh one each).
+pub async fn build_with(
+    config: &NotificationsConfig,
+    database: Database,
+    verifier: JwtVerifier,
+) -> anyhow::Result<App> {
+    let store = store(&database).await?;
+    let channels = Arc::new(Channels::new(&config.smtp)?);
+    let broker = Broker::new(config.service.events.clone());
+    let endpoint = GraphqlEndpoint {
+        service: "notifications",
+        schema: build_schema(Some(store.clone())),
+        verifier,
+        request_data: Arc::new(|request| request),
+    };
+    let consumer = Consumer::with_applier(
+        ConsumerSpec::new("notifications.events", LISTENS_TO, &broker),
+        broker.clone(),
+        Notify { store: store.clone() },
+    );
+    let worker = Worker::new(store, channels, broker.clone(), config);
+    let readiness = Readiness::new().mongo(database).broker(broker);
+    Ok(App::new(endpoint.into_router(), readiness)
+        .with_task(move |stop| consumer.run(stop))
+        .with_task(move |stop| worker.run(stop)))
+}
+
+/// The store on a database, indexes ensured and default templates added.
+pub async fn store(database: &Database) -> anyhow::Result<Store> {
+    let store = Store::new(database);
+    store.create_indexes().await?;
+    store.seed_templates(templates::defaults()).await?;
+    Ok(store)
+}
+
+pub fn schema_sdl() -> String {
+    kit::http::export_sdl(&build_schema(None))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    if command == Command::Schema {
+        print!("{}", schema_sdl());
+        return Ok(());
+    }
+    let config = NotificationsConfig::from_env()?;
+    match command {
+        Command::Seed => {
+            store(&kit::mongo::connect(&config.mongo).await?).await?;
+            Ok(())
+        }
+        _ => {
+            let addr = (config.service.host, config.service.port).into();
+            build(&config).await?.run("notifications", addr).await
+        }
+    }
+}
