@@ -94,3 +94,104 @@ impl BrokerProxy {
         *self = Self::serve(listener);
     }
 }
+
+/// A local SMTP server for tests: it speaks enough SMTP for real clients
+/// (lettre), keeps every message it accepts, and can be told to refuse
+/// mail with a transient 451 to exercise retries.
+pub struct SmtpSink {
+    pub addr: std::net::SocketAddr,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    refusing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink");
+        let addr = listener.local_addr().expect("an address");
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let refusing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (kept, refuse) = (messages.clone(), refusing.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(smtp_session(stream, kept.clone(), refuse.clone()));
+            }
+        });
+        Self { addr, messages, refusing, task }
+    }
+
+    /// Every accepted message, headers and body as sent.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// While on, every message is refused with `451`.
+    pub fn refuse(&self, on: bool) {
+        self.refusing.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Waits up to `seconds` for a message containing every one of `parts`.
+    pub async fn wait_for(&self, parts: &[&str], seconds: u64) -> String {
+        for _ in 0..seconds * 20 {
+            if let Some(m) =
+                self.messages().into_iter().find(|m| parts.iter().all(|p| m.contains(p)))
+            {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no message with {parts:?} arrived; got {:#?}", self.messages());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn smtp_session(
+    stream: TcpStream,
+    kept: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    refusing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    if write.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+        return;
+    }
+    while let Ok(Some(line)) = lines.next_line().await {
+        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" => b"250 sink\r\n",
+            "MAIL" if refusing.load(std::sync::atomic::Ordering::SeqCst) => {
+                b"451 4.3.0 try again later\r\n"
+            }
+            "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
+            "DATA" => {
+                if write.write_all(b"354 end with .\r\n").await.is_err() {
+                    return;
+                }
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line == "." {
+                        break;
+                    }
+                    message.push_str(line.strip_prefix('.').unwrap_or(&line));
+                    message.push('\n');
+                }
+                kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(message);
+                b"250 OK queued\r\n"
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ => b"502 command not implemented\r\n",
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}

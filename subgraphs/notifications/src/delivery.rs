@@ -12,6 +12,7 @@ use crate::{
     channels::Channels,
     events::SOURCE,
     store::{NotificationDoc, NotificationStatus, Store, now_ms},
+    templates::NotificationChannel,
 };
 
 /// How long a claimed delivery is hidden from other instances.
@@ -74,7 +75,7 @@ impl Worker {
 
     async fn attempt(&self, notification: &mut NotificationDoc) {
         notification.attempts += 1;
-        match self.channels.of(notification.channel).deliver(notification).await {
+        match self.deliver(notification).await {
             Ok(()) => {
                 notification.status = NotificationStatus::Sent;
                 notification.sent_at_ms = Some(now_ms());
@@ -96,6 +97,21 @@ impl Worker {
                     now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
             }
         }
+    }
+}
+
+impl Worker {
+    async fn deliver(&self, notification: &mut NotificationDoc) -> Result<(), String> {
+        // Events from different services race: an order's email may be due
+        // before `user.registered` has told us the address. Look it up at
+        // delivery time; retries give it time to arrive.
+        if notification.channel == NotificationChannel::Email && notification.recipient.is_none() {
+            let recipient = self.store.recipient(&notification.user_id).await;
+            let recipient = recipient.map_err(|e| format!("recipient lookup failed: {e}"))?;
+            notification.recipient =
+                Some(recipient.ok_or("no email address is known for this customer")?.email);
+        }
+        self.channels.of(notification.channel).deliver(notification).await
     }
 }
 

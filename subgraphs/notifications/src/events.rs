@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     store::{KnownOrder, NotificationDoc, NotificationStatus, Recipient, Store, now_ms},
-    templates::{self, NotificationChannel},
+    templates,
 };
 
 pub const LISTENS_TO: &[&str] = &[
@@ -171,8 +171,7 @@ fn render(event: &Envelope, plan: &Plan, template: &templates::Template) -> Noti
         (Ok(subject), Ok(body)) => {
             notification.subject = subject;
             notification.body = body;
-            (template.channel == NotificationChannel::Email && plan.email.is_none())
-                .then(|| "no email address is known for this customer".to_owned())
+            None
         }
         (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(template = %template.key, error = %e.0, "template could not be rendered");
