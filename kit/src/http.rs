@@ -8,7 +8,5 @@
 mod graphql;
 mod server;
 
-pub use graphql::{
-    GraphqlEndpoint, RequestData, configure_schema, export_sdl, graphiql_page, wants_html,
-};
+pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl, wants_html};
 pub use server::{App, BackgroundTask, Readiness, RunningApp, Stopping, bind, shutdown_on_signal};

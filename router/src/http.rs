@@ -32,6 +32,8 @@ use crate::{
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+/// GraphiQL, set up for queries over HTTP and subscriptions over WebSocket.
+const GRAPHIQL: &str = include_str!("graphiql.html");
 
 /// The body of a GraphQL request (or the GET query string, decoded).
 #[derive(Debug, Default, Deserialize)]
@@ -121,7 +123,7 @@ async fn get_graphql(
         }
     };
     if params.query.is_none() && kit::http::wants_html(&headers) {
-        return kit::http::graphiql_page(Some("/graphql")).into_response();
+        return axum::response::Html(GRAPHIQL).into_response();
     }
     let media = response_media_type(&headers);
     let variables = match params.variables.as_deref().map(serde_json::from_str::<Value>).transpose()

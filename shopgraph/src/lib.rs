@@ -73,6 +73,18 @@ async fn dev() -> anyhow::Result<()> {
     let shipping_app = shipping::build(&shipping_config).await.context("starting shipping")?;
     spawn(&mut services, "shipping", shipping_app, shipping_addr, &shutdown).await?;
 
+    let mut notifications_config = notifications::NotificationsConfig::from_env()?;
+    if std::env::var_os("SMTP_HOST").is_none() && std::env::var_os("NOTIFY_EMAIL").is_none() {
+        // No mail catcher configured: log emails rather than retrying them
+        // into FAILED. `docker compose` sets SMTP_HOST to its Mailpit.
+        notifications_config.email = notifications::EmailTransport::Log;
+    }
+    let notifications_addr =
+        (notifications_config.service.host, notifications_config.service.port).into();
+    let notifications_app =
+        notifications::build(&notifications_config).await.context("starting notifications")?;
+    spawn(&mut services, "notifications", notifications_app, notifications_addr, &shutdown).await?;
+
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
     let router_config = router::RouterConfig::load(None)?;

@@ -176,15 +176,16 @@ fn authorization_in(payload: &serde_json::Value) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
-/// The GraphiQL page, pointed at `/graphql` (and at `subscriptions` for
-/// WebSocket subscriptions when given).
-pub fn graphiql_page(subscriptions: Option<&str>) -> Html<String> {
-    let source = GraphiQLSource::build().endpoint("/graphql").title("Shopgraph");
-    let source = match subscriptions {
-        Some(endpoint) => source.subscription_endpoint(endpoint),
-        None => source,
-    };
-    Html(source.finish())
+/// The GraphiQL page, for queries over HTTP and subscriptions over
+/// WebSocket on `/graphql`.
+fn graphiql_page() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("Shopgraph")
+            .finish(),
+    )
 }
 
 /// Whether a request comes from a browser that wants a page.
@@ -221,7 +222,7 @@ where
         };
     }
     if wants_html(&parts.headers) {
-        graphiql_page(Some("/graphql")).into_response()
+        graphiql_page().into_response()
     } else {
         (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use kit::events::{
-    Broker, Consumer, ConsumerSpec,
+    Broker, Consumer, ConsumerSpec, Deduplicated,
     consumer::{Outcome, publish_direct},
 };
 use lapin::{
@@ -21,7 +21,7 @@ struct Setup {
     broker: Broker,
     spec: ConsumerSpec,
     handler: RecordingHandler,
-    consumer: Consumer<RecordingHandler>,
+    consumer: Consumer<Deduplicated<RecordingHandler>>,
     channel: lapin::Channel,
 }
 

@@ -254,3 +254,48 @@ async fn two_hundred_subscribers_on_one_router_each_get_every_event(pool: PgPool
     }
     platform.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn placed_and_shipped_emails_reach_the_customer_once(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let (token, order, _) = place_order(&platform, "mail@example.com").await;
+    platform.wait_for_status(&token, &order, "DELIVERED").await;
+    let number = platform
+        .graphql(
+            "query($id: ID!) { order(id: $id) { number } }",
+            json!({ "id": order }),
+            Some(&token),
+        )
+        .await["data"]["order"]["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let placed = format!("Subject: We received order {number}");
+    let shipped = format!("Subject: Order {number} has shipped");
+    let email = platform.smtp.wait_for(&[&placed, "To: mail@example.com"], 20).await;
+    assert!(email.contains("Hi Shopper"), "{email}");
+    platform.smtp.wait_for(&[&shipped], 20).await;
+    let delivered = format!("Subject: Order {number} was delivered");
+    platform.smtp.wait_for(&[&delivered], 20).await;
+    let messages = platform.smtp.messages();
+    for subject in [&placed, &shipped] {
+        assert_eq!(messages.iter().filter(|m| m.contains(subject.as_str())).count(), 1);
+    }
+    // The same steps, in the customer's in-app inbox through the router.
+    let inbox = platform
+        .graphql(
+            "{ me { notifications(first: 20) { edges { node { template channel } } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let templates: BTreeSet<String> = inbox["data"]["me"]["notifications"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .iter()
+        .filter(|e| e["node"]["channel"] == "IN_APP")
+        .map(|e| e["node"]["template"].as_str().expect("template").to_owned())
+        .collect();
+    assert!(templates.contains("order.placed") && templates.contains("order.shipped"), "{inbox}");
+    platform.stop().await;
+}

@@ -17,3 +17,4 @@ mod operations;
 mod platform;
 mod whole_system;
 mod ws_client;
+mod ws_protocol;

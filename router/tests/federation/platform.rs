@@ -13,6 +13,8 @@ pub struct Platform {
     pub pool: PgPool,
     /// The composed supergraph, for extra routers with other settings.
     pub supergraph: String,
+    /// Where the notifications service sends email.
+    pub smtp: kit::testing::SmtpSink,
     services: Vec<(&'static str, RunningApp)>,
     orders_config: orders::OrdersConfig,
     verifier: kit::auth::JwtVerifier,
@@ -121,6 +123,22 @@ impl Platform {
             payments::build_with(&payments_config, pool.clone(), provider, keys.verifier())
                 .spawn(bind().await);
 
+        let smtp = kit::testing::SmtpSink::start().await;
+        let mut notifications_config =
+            notifications::NotificationsConfig::from_env().expect("config");
+        isolate(&mut notifications_config.service);
+        notifications_config.mongo.database = format!("test_platform_notifications_{unique}");
+        notifications_config.smtp.host = smtp.addr.ip().to_string();
+        notifications_config.smtp.port = smtp.addr.port();
+        notifications_config.email = notifications::EmailTransport::Smtp;
+        notifications_config.poll = std::time::Duration::from_millis(50);
+        let database = kit::mongo::connect(&notifications_config.mongo).await.expect("mongo");
+        let notifications =
+            notifications::build_with(&notifications_config, database, keys.verifier())
+                .await
+                .expect("notifications")
+                .spawn(bind().await);
+
         let source = |name: &str, app: &RunningApp, sdl: String| router::compose::SubgraphSource {
             name: name.into(),
             routing_url: app.url("/graphql"),
@@ -134,6 +152,7 @@ impl Platform {
             source("orders", &orders, orders::schema_sdl()),
             source("payments", &payments, payments::schema_sdl()),
             source("shipping", &shipping, shipping::schema_sdl()),
+            source("notifications", &notifications, notifications::schema_sdl()),
         ])
         .unwrap_or_else(|e| panic!("{e:?}"));
         let router = router::build_from_sdl(router::RouterConfig::default(), &supergraph, None)
@@ -143,6 +162,7 @@ impl Platform {
             router,
             pool,
             supergraph,
+            smtp,
             services: vec![
                 ("users", users),
                 ("catalog", catalog),
@@ -151,6 +171,7 @@ impl Platform {
                 ("orders", orders),
                 ("payments", payments),
                 ("shipping", shipping),
+                ("notifications", notifications),
             ],
             orders_config,
             verifier: keys.verifier(),
@@ -207,7 +228,13 @@ impl Platform {
     async fn wait_for_consumers(&self, unique: &str) {
         let broker =
             kit::events::Broker::new(kit::config::EventsConfig::from_env().expect("config"));
-        for queue in ["inventory.orders", "orders.saga", "payments.saga", "shipping.orders"] {
+        for queue in [
+            "inventory.orders",
+            "orders.saga",
+            "payments.saga",
+            "shipping.orders",
+            "notifications.events",
+        ] {
             let name = format!("test.{unique}.{queue}");
             let mut ready = false;
             for _ in 0..200 {

@@ -1,12 +1,16 @@
 //! Delivery channels behind one trait: EMAIL over SMTP, SMS and PUSH that
-//! log (no provider is wired in yet), IN_APP that is the stored record.
+//! log (no provider is wired in yet; EMAIL too with `NOTIFY_EMAIL=log`), IN_APP that is the stored record.
 
 use std::time::Duration;
 
 use futures::{FutureExt, future::BoxFuture};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
 
-use crate::{config::SmtpConfig, store::NotificationDoc, templates::NotificationChannel};
+use crate::{
+    config::{EmailTransport, SmtpConfig},
+    store::NotificationDoc,
+    templates::NotificationChannel,
+};
 
 /// Sends one notification; `Err` says why, for the record and a retry.
 pub trait Channel: Send + Sync {
@@ -92,9 +96,13 @@ pub struct Channels {
 }
 
 impl Channels {
-    pub fn new(smtp: &SmtpConfig) -> anyhow::Result<Self> {
+    pub fn new(smtp: &SmtpConfig, transport: EmailTransport) -> anyhow::Result<Self> {
+        let email: Box<dyn Channel> = match transport {
+            EmailTransport::Smtp => Box::new(Email::new(smtp)?),
+            EmailTransport::Log => Box::new(Logged(NotificationChannel::Email)),
+        };
         Ok(Self {
-            email: Box::new(Email::new(smtp)?),
+            email,
             sms: Box::new(Logged(NotificationChannel::Sms)),
             push: Box::new(Logged(NotificationChannel::Push)),
             in_app: Box::new(InApp),

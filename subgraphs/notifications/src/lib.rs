@@ -11,5 +11,5 @@ mod startup;
 pub mod store;
 pub mod templates;
 
-pub use config::{NotificationsConfig, SmtpConfig};
+pub use config::{EmailTransport, NotificationsConfig, SmtpConfig};
 pub use startup::{build, build_with, run, schema_sdl, store};

@@ -31,7 +31,7 @@ pub async fn build_with(
     verifier: JwtVerifier,
 ) -> anyhow::Result<App> {
     let store = store(&database).await?;
-    let channels = Arc::new(Channels::new(&config.smtp)?);
+    let channels = Arc::new(Channels::new(&config.smtp, config.email)?);
     let broker = Broker::new(config.service.events.clone());
     let endpoint = GraphqlEndpoint {
         service: "notifications",

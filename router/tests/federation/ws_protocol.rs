@@ -1,0 +1,87 @@
+//! The router's WebSocket protocol rules: init first, unique ids, a limit
+//! per connection, queries too, and the legacy graphql-ws subprotocol.
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::{live::ORDER_LIVE, platform::Platform, ws_client::WsClient};
+
+#[sqlx::test(migrations = false)]
+async fn the_router_enforces_graphql_transport_ws_rules(pool: PgPool) {
+    let mut platform = Platform::start(pool).await;
+    let mut config = router::RouterConfig::default();
+    config.subscriptions.max_per_connection = 1;
+    let url = platform.router_with(config).await;
+    let (token, order, _) = crate::live::place_order(&platform, "rules@example.com").await;
+
+    // Subscribing before connection_init closes with 4401.
+    let mut early = WsClient::connect_with(&url, "graphql-transport-ws", None).await;
+    early.subscribe("1", "{ __typename }", json!({})).await;
+    assert_eq!(early.message().await, json!({ "type": "closed", "code": 4401 }));
+
+    let mut client = WsClient::connect(&url, Some(&token)).await;
+    client.subscribe("1", ORDER_LIVE, json!({ "id": order })).await;
+    assert_eq!(client.message().await["type"], "next");
+    // Over the limit of one: refused, the connection stays.
+    client.subscribe("2", ORDER_LIVE, json!({ "id": order })).await;
+    let refused = loop {
+        let message = client.message().await;
+        if message["id"] == "2" {
+            break message;
+        }
+    };
+    assert_eq!(refused["type"], "error");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS");
+    // Bad input is a clear error for that operation.
+    client.send(json!({ "id": "3", "type": "complete" })).await;
+    client.send(json!({ "id": "1", "type": "complete" })).await;
+    client.subscribe("4", "subscription { nope }", json!({})).await;
+    let invalid = loop {
+        let message = client.message().await;
+        if message["id"] == "4" {
+            break message;
+        }
+    };
+    assert_eq!(invalid["type"], "error");
+    assert_eq!(invalid["payload"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    // A duplicate id closes with 4409.
+    client.subscribe("5", ORDER_LIVE, json!({ "id": order })).await;
+    client.subscribe("5", ORDER_LIVE, json!({ "id": order })).await;
+    let closed = loop {
+        let message = client.message().await;
+        if message["type"] == "closed" {
+            break message;
+        }
+    };
+    assert_eq!(closed["code"], 4409);
+    platform.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_legacy_graphql_ws_subprotocol_serves_queries_and_subscriptions(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let (token, order, _) = crate::live::place_order(&platform, "legacy@example.com").await;
+    let init = json!({ "Authorization": format!("Bearer {token}") });
+    let url = platform.router.url("/graphql");
+    let mut client = WsClient::connect_with(&url, "graphql-ws", Some(init)).await;
+    let start = json!({ "id": "q", "type": "start", "payload": { "query": "{ me { email } }" } });
+    client.send(start).await;
+    let data = client.message().await;
+    assert_eq!(data["type"], "data", "{data}");
+    assert_eq!(data["payload"]["data"]["me"]["email"], "legacy@example.com");
+    assert_eq!(client.message().await, json!({ "id": "q", "type": "complete" }));
+
+    let payload = json!({ "query": ORDER_LIVE, "variables": { "id": order } });
+    client.send(json!({ "id": "s", "type": "start", "payload": payload })).await;
+    let first = client.message().await;
+    assert_eq!(first["payload"]["data"]["orderStatusChanged"]["status"], "PENDING", "{first}");
+    client.send(json!({ "id": "s", "type": "stop" })).await;
+    client.send(json!({ "type": "connection_terminate" })).await;
+    loop {
+        let message = client.message().await;
+        if message["type"] == "closed" {
+            break;
+        }
+    }
+    platform.stop().await;
+}
