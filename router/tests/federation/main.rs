@@ -13,6 +13,7 @@ mod helpers;
 mod http;
 mod live;
 mod loading;
+mod node_client;
 mod operations;
 mod platform;
 mod whole_system;
