@@ -191,6 +191,11 @@ impl Platform {
         self.pool.close().await;
     }
 
+    /// The platform's RabbitMQ exchange, for publishing events directly.
+    pub fn broker(&self) -> kit::events::Broker {
+        kit::events::Broker::new(self.orders_config.service.events.clone())
+    }
+
     /// Stops one service, as a crash would take it away.
     pub async fn kill(&mut self, name: &str) {
         let at = self.services.iter().position(|(n, _)| *n == name).expect("service");

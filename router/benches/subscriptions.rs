@@ -1,0 +1,136 @@
+//! Subscription latency through the router, from an event being published
+//! to RabbitMQ to a WebSocket client receiving the resulting message:
+//!
+//!     cargo bench -p router --bench subscriptions
+//!
+//! Starts the whole platform in this process (as the end-to-end tests do),
+//! delivers one order, then opens `1` and then `BENCH_SUBSCRIBERS` (500)
+//! router subscriptions to its `orderStatusChanged`. Each round records a
+//! new status row and publishes its `order.status_changed` event; a round
+//! ends when every subscriber has the message. Latency per delivery covers
+//! RabbitMQ → the orders instance's live queue → its reload → the upstream
+//! WebSocket → the router's per-event plan → the client.
+
+#[path = "../tests/federation/platform.rs"]
+#[allow(dead_code)]
+mod platform;
+#[path = "../tests/federation/ws_client.rs"]
+mod ws_client;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+const ORDERS_ONLY: &str =
+    "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status at order { number } } }";
+const JOINED: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status at order { number items { product { name } } customer { name } } } }";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let crowd: usize =
+        std::env::var("BENCH_SUBSCRIBERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let postgres = std::env::var("POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let pool =
+        kit::db::connect_and_migrate(&format!("{postgres}/bench_{unique}"), 30, &users::MIGRATOR)
+            .await?;
+    let platform = platform::Platform::start(pool.clone()).await;
+    let token = platform.customer("bench-live@example.com").await;
+    let product = platform.products("chair", 1).await.remove(0);
+    platform
+        .graphql(
+            "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }",
+            json!({ "p": product }),
+            Some(&token),
+        )
+        .await;
+    let placed = platform.checkout(&token, "tok_visa", "bench-live").await;
+    let order = placed["data"]["checkout"]["id"].as_str().expect("order").to_owned();
+    // Let the saga and the carrier finish so that only our events flow.
+    platform.wait_for_status(&token, &order, "DELIVERED").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let broker = platform.broker();
+    let url = platform.router.url("/graphql");
+    for (subscribers, query, rounds, label) in [
+        (1, ORDERS_ONLY, 100, "1 subscriber, orders fields"),
+        (1, JOINED, 100, "1 subscriber, + catalog and users per event"),
+        (crowd, ORDERS_ONLY, 20, "subscribers, orders fields"),
+    ] {
+        let (received, mut receipts) = mpsc::unbounded_channel();
+        let (ready, mut readiness) = mpsc::unbounded_channel();
+        let mut clients = Vec::new();
+        for _ in 0..subscribers {
+            let (url, token, order) = (url.clone(), token.clone(), order.clone());
+            let (received, ready) = (received.clone(), ready.clone());
+            clients.push(tokio::spawn(async move {
+                let mut client = ws_client::WsClient::connect(&url, Some(&token)).await;
+                client.subscribe("s", query, json!({ "id": order })).await;
+                // The history so far: PENDING … DELIVERED.
+                for _ in 0..5 {
+                    client.message().await;
+                }
+                let _ = ready.send(());
+                loop {
+                    let message = client.message().await;
+                    if message["type"] != "next" {
+                        return;
+                    }
+                    assert!(message["payload"].get("errors").is_none(), "{message}");
+                    if received.send(Instant::now()).is_err() {
+                        return;
+                    }
+                }
+            }));
+        }
+        for _ in 0..subscribers {
+            readiness.recv().await;
+        }
+        let mut latencies = Vec::with_capacity(subscribers * rounds);
+        for _ in 0..rounds {
+            sqlx::query("INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1::uuid, 'DELIVERED', 'bench', clock_timestamp())")
+                .bind(&order)
+                .execute(&pool)
+                .await?;
+            let event = kit::events::Envelope::new(
+                "orders",
+                "order.status_changed",
+                &order,
+                json!({ "orderId": order, "status": "DELIVERED" }),
+                None,
+            );
+            let published = Instant::now();
+            kit::events::consumer::publish_direct(&broker, &event).await?;
+            for _ in 0..subscribers {
+                let at = tokio::time::timeout(Duration::from_secs(30), receipts.recv())
+                    .await?
+                    .expect("a receipt");
+                latencies.push(at - published);
+            }
+        }
+        for client in clients {
+            client.abort();
+        }
+        latencies.sort();
+        let ms = |q: f64| {
+            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
+        let label = if subscribers > 1 { format!("{subscribers} {label}") } else { label.into() };
+        println!(
+            "{label}: {} deliveries, p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+            latencies.len(),
+            ms(0.5),
+            ms(0.99),
+            ms(1.0)
+        );
+    }
+
+    platform.stop().await;
+    let admin = sqlx::PgPool::connect(&format!("{postgres}/postgres")).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)"))
+        .execute(&admin)
+        .await?;
+    Ok(())
+}
