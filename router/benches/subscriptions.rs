@@ -39,18 +39,25 @@ async fn main() -> anyhow::Result<()> {
     let platform = platform::Platform::start(pool.clone()).await;
     let token = platform.customer("bench-live@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
-    platform
-        .graphql(
-            "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }",
-            json!({ "p": product }),
-            Some(&token),
-        )
-        .await;
-    let placed = platform.checkout(&token, "tok_visa", "bench-live").await;
-    let order = placed["data"]["checkout"]["id"].as_str().expect("order").to_owned();
-    // Let the saga and the carrier finish so that only our events flow.
-    platform.wait_for_status(&token, &order, "DELIVERED").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A delivered order per scenario, so each starts from a five-step
+    // history and only our events flow.
+    let delivered_order = |key: &'static str| {
+        let (platform, token, product) = (&platform, token.clone(), product.clone());
+        async move {
+            platform
+                .graphql(
+                    "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }",
+                    json!({ "p": product }),
+                    Some(&token),
+                )
+                .await;
+            let placed = platform.checkout(&token, "tok_visa", key).await;
+            let order = placed["data"]["checkout"]["id"].as_str().expect("order").to_owned();
+            platform.wait_for_status(&token, &order, "DELIVERED").await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            order
+        }
+    };
 
     let broker = platform.broker();
     let url = platform.router.url("/graphql");
@@ -59,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         (1, JOINED, 100, "1 subscriber, + catalog and users per event"),
         (crowd, ORDERS_ONLY, 20, "subscribers, orders fields"),
     ] {
+        let order = delivered_order(label).await;
         let (received, mut receipts) = mpsc::unbounded_channel();
         let (ready, mut readiness) = mpsc::unbounded_channel();
         let mut clients = Vec::new();

@@ -9,7 +9,7 @@
 //! (deduplicated, retried). A subscriber that falls more than the channel's
 //! capacity behind loses the oldest events and is told so (`Lagged`).
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use lapin::{
@@ -120,6 +120,10 @@ impl LiveFeed {
 /// states in order and once each, however events are delayed, duplicated or
 /// lost. Subscribe to the feed *before* calling this so nothing between the
 /// first load and the first event is missed. Ends after a failed load.
+///
+/// `load` gets the id of the event that triggered it (None for the first
+/// load and after falling behind), so that [`SharedLoads`] can let every
+/// subscription woken by one event share one read.
 pub fn follow<T, E, Load, Fut>(
     events: broadcast::Receiver<Arc<Envelope>>,
     relevant: impl Fn(&Envelope) -> bool + Send + 'static,
@@ -129,7 +133,7 @@ pub fn follow<T, E, Load, Fut>(
 where
     T: Send + 'static,
     E: Send + 'static,
-    Load: Fn() -> Fut + Send + 'static,
+    Load: Fn(Option<uuid::Uuid>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<Vec<T>, E>> + Send,
 {
     struct State<T, R, L, K> {
@@ -160,9 +164,10 @@ where
             if state.failed {
                 return None;
             }
+            let mut trigger = None;
             if state.started {
                 match state.events.recv().await {
-                    Ok(event) if (state.relevant)(&event) => {}
+                    Ok(event) if (state.relevant)(&event) => trigger = Some(event.id),
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(missed, "subscriber fell behind; reloading");
@@ -171,7 +176,7 @@ where
                 }
             }
             state.started = true;
-            match (state.load)().await {
+            match (state.load)(trigger).await {
                 Ok(items) => {
                     for item in items {
                         if state.seen.insert((state.key)(&item)) {
@@ -187,4 +192,62 @@ where
         }
     })
     .boxed()
+}
+
+/// Entries kept before the oldest are forgotten (they are only a cache).
+const SHARED_LOADS_KEPT: usize = 10_000;
+
+type SharedCell<V> = Arc<tokio::sync::OnceCell<Arc<V>>>;
+
+/// Coalesces the reloads one event causes in every subscription that
+/// follows the same thing: for a given key and event, the first load runs
+/// and the others share its result, so 500 subscribers to one order cost
+/// one read per event, not 500.
+pub struct SharedLoads<V> {
+    entries: Arc<std::sync::Mutex<HashMap<String, (uuid::Uuid, SharedCell<V>)>>>,
+}
+
+impl<V> Clone for SharedLoads<V> {
+    fn clone(&self) -> Self {
+        Self { entries: self.entries.clone() }
+    }
+}
+
+impl<V> Default for SharedLoads<V> {
+    fn default() -> Self {
+        Self { entries: Arc::default() }
+    }
+}
+
+impl<V: Send + Sync + 'static> SharedLoads<V> {
+    /// Loads for `key` after `event`, sharing with every caller for the
+    /// same key and event; without an event, loads alone. A failed load is
+    /// not shared: the next caller tries again.
+    pub async fn load<E, Fut>(
+        &self,
+        key: &str,
+        event: Option<uuid::Uuid>,
+        load: impl FnOnce() -> Fut,
+    ) -> Result<Arc<V>, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        let Some(event) = event else { return load().await.map(Arc::new) };
+        let cell = {
+            let mut entries =
+                self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match entries.get(key) {
+                Some((seen, cell)) if *seen == event => cell.clone(),
+                _ => {
+                    if entries.len() >= SHARED_LOADS_KEPT {
+                        entries.clear();
+                    }
+                    let cell = SharedCell::default();
+                    entries.insert(key.to_owned(), (event, cell.clone()));
+                    cell
+                }
+            }
+        };
+        cell.get_or_try_init(|| async { load().await.map(Arc::new) }).await.cloned()
+    }
 }

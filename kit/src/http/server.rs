@@ -93,6 +93,13 @@ impl App {
         let handles: Vec<JoinHandle<()>> =
             self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.child_token()))).collect();
         let router = self.router.layer(axum::Extension(Stopping(shutdown.clone())));
+        // No Nagle: GraphQL responses and subscription events are small and
+        // latency-bound; delaying them for coalescing only adds waiting.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let result = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .await;

@@ -57,8 +57,10 @@ impl UpstreamSubscription {
         let url = websocket_url(http_url);
         let mut request = url.as_str().into_client_request().map_err(|e| e.to_string())?;
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
-        let (socket, _) =
-            tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+        // No Nagle: events are small and latency is the point.
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut upstream = Self { socket };
         upstream.send(json!({ "type": "connection_init", "payload": init_payload })).await?;
         loop {

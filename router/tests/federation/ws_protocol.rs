@@ -85,3 +85,51 @@ async fn the_legacy_graphql_ws_subprotocol_serves_queries_and_subscriptions(pool
     }
     platform.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_client_that_stops_reading_is_ended_with_buffer_full(pool: PgPool) {
+    let mut platform = Platform::start(pool).await;
+    let mut config = router::RouterConfig::default();
+    config.subscriptions.buffer = 4;
+    let url = platform.router_with(config).await;
+    let (token, order, _) = crate::live::place_order(&platform, "slow@example.com").await;
+    platform.wait_for_status(&token, &order, "DELIVERED").await;
+    let mut client = WsClient::connect(&url, Some(&token)).await;
+    let query = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status reason } }";
+    client.subscribe("s", query, json!({ "id": order })).await;
+    assert_eq!(client.message().await["type"], "next");
+
+    // Far more than socket buffers hold: 300 changes of 64 KiB each, then
+    // one event announcing them. The client reads nothing meanwhile.
+    let reason = "x".repeat(64 * 1024);
+    for _ in 0..300 {
+        sqlx::query("INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1::uuid, 'DELIVERED', $2, clock_timestamp())")
+            .bind(&order)
+            .bind(&reason)
+            .execute(&platform.pool)
+            .await
+            .expect("insert");
+    }
+    let event = kit::events::Envelope::new(
+        "orders",
+        "order.status_changed",
+        &order,
+        json!({ "orderId": order, "status": "DELIVERED" }),
+        None,
+    );
+    kit::events::consumer::publish_direct(&platform.broker(), &event).await.expect("publish");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
+    let mut results = 0;
+    let last = loop {
+        let message = client.message().await;
+        if message["type"] != "next" || message["payload"].get("errors").is_some() {
+            break message;
+        }
+        results += 1;
+    };
+    assert_eq!(last["payload"]["errors"][0]["extensions"]["code"], "SUBSCRIPTION_BUFFER_FULL");
+    assert!(results < 304, "the router kept buffering: {results} results");
+    assert_eq!(client.message().await, json!({ "id": "s", "type": "complete" }));
+    platform.stop().await;
+}

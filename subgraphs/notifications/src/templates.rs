@@ -90,34 +90,48 @@ pub fn validate(template: &Template) -> Result<(), TemplateError> {
 /// Fills in `text`'s placeholders from `values`.
 pub fn render(text: &str, values: &HashMap<&str, String>) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end =
-            after.find("}}").ok_or_else(|| TemplateError("a `{{` has no matching `}}`".into()))?;
-        let name = after[..end].trim();
-        let value = values
-            .get(name)
-            .ok_or_else(|| TemplateError(format!("no value for `{{{{{name}}}}}`")))?;
-        out.push_str(value);
-        rest = &after[end + 2..];
+    for segment in segments(text)? {
+        match segment {
+            Segment::Text(text) => out.push_str(text),
+            Segment::Placeholder(name) => out.push_str(
+                values
+                    .get(name)
+                    .ok_or_else(|| TemplateError(format!("no value for `{{{{{name}}}}}`")))?,
+            ),
+        }
     }
-    out.push_str(rest);
     Ok(out)
 }
 
 fn placeholders(text: &str) -> Result<Vec<&str>, TemplateError> {
-    let mut names = Vec::new();
+    Ok(segments(text)?
+        .into_iter()
+        .filter_map(|s| match s {
+            Segment::Placeholder(name) => Some(name),
+            Segment::Text(_) => None,
+        })
+        .collect())
+}
+
+enum Segment<'a> {
+    Text(&'a str),
+    Placeholder(&'a str),
+}
+
+/// Splits `text` into literal text and `{{ name }}` placeholders.
+fn segments(text: &str) -> Result<Vec<Segment<'_>>, TemplateError> {
+    let mut segments = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
+        segments.push(Segment::Text(&rest[..start]));
         let after = &rest[start + 2..];
         let end =
             after.find("}}").ok_or_else(|| TemplateError("a `{{` has no matching `}}`".into()))?;
-        names.push(after[..end].trim());
+        segments.push(Segment::Placeholder(after[..end].trim()));
         rest = &after[end + 2..];
     }
-    Ok(names)
+    segments.push(Segment::Text(rest));
+    Ok(segments)
 }
 
 /// The templates a new installation starts with.

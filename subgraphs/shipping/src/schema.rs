@@ -23,7 +23,7 @@ use crate::{
     rates::{self, RateRow, Weights},
     shipments::{self, EventRow, ShipmentRow},
     status::ShipmentStatus,
-    subscription::{OrderAccess, Subscription},
+    subscription::{OrderAccess, ShipmentLoads, Subscription},
 };
 
 /// What resolvers need besides the pool.
@@ -41,7 +41,9 @@ pub type ShippingSchema = Schema<Query, Mutation, Subscription>;
 pub fn build_schema(services: Option<(Shipping, LiveFeed)>) -> ShippingSchema {
     let builder = kit::http::configure_schema(Schema::build(Query, Mutation, Subscription));
     match services {
-        Some((shipping, feed)) => builder.data(shipping).data(feed).finish(),
+        Some((shipping, feed)) => {
+            builder.data(shipping).data(feed).data(ShipmentLoads::default()).finish()
+        }
         None => builder.finish(),
     }
 }

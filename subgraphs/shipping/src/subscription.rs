@@ -9,7 +9,10 @@ use kit::{
     AppError,
     auth::{Authorization, ContextAuthExt},
     error::parse_uuid,
-    events::{LiveFeed, live},
+    events::{
+        LiveFeed,
+        live::{self, SharedLoads},
+    },
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -26,6 +29,9 @@ pub const LIVE_EVENTS: &[&str] = &[SHIPMENT_UPDATED];
 
 /// How long a new subscription waits for the live queue after a restart.
 const FEED_WAIT: Duration = Duration::from_secs(5);
+
+/// What every subscription to one order's shipment shares per event.
+pub type ShipmentLoads = SharedLoads<Option<(ShipmentRow, usize)>>;
 
 pub struct Subscription;
 
@@ -61,6 +67,7 @@ impl Subscription {
         if !feed.ready(FEED_WAIT).await {
             return Err(AppError::unavailable("live updates are unavailable right now").into());
         }
+        let loads = ctx.data::<ShipmentLoads>()?.clone();
         let order_text = order.to_string();
         let stream = live::follow(
             feed.subscribe(),
@@ -68,7 +75,14 @@ impl Subscription {
                 event.event_type == SHIPMENT_UPDATED
                     && event.data.get("orderId").and_then(|v| v.as_str()) == Some(&order_text)
             },
-            move || current(pool.clone(), order),
+            move |trigger| {
+                let (pool, loads) = (pool.clone(), loads.clone());
+                async move {
+                    let key = order.to_string();
+                    let current = loads.load(&key, trigger, || current(pool, order)).await?;
+                    Ok::<_, AppError>(current.as_ref().clone().into_iter().collect())
+                }
+            },
             |(shipment, events): &(ShipmentRow, usize)| format!("{}:{events}", shipment.status),
         );
         Ok(stream.map(|item| item.map(|(row, _)| Shipment(row)).map_err(Into::into)))
@@ -76,14 +90,14 @@ impl Subscription {
 }
 
 /// The order's shipment with how many tracking events it has, if any.
-async fn current(pool: PgPool, order: Uuid) -> Result<Vec<(ShipmentRow, usize)>, AppError> {
+async fn current(pool: PgPool, order: Uuid) -> Result<Option<(ShipmentRow, usize)>, AppError> {
     let Some(shipment) =
         shipments::by_orders(&pool, &[order]).await.map_err(AppError::internal)?.pop()
     else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let events = shipments::events_of(&pool, &[shipment.id]).await.map_err(AppError::internal)?;
-    Ok(vec![(shipment, events.len())])
+    Ok(Some((shipment, events.len())))
 }
 
 /// Asks the orders subgraph, as the caller, whether the caller may see an

@@ -24,9 +24,12 @@ pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 pub fn build_schema(services: Option<(Checkout, LiveFeed)>) -> OrdersSchema {
     let builder = kit::http::configure_schema(Schema::build(Query, Mutation, Subscription));
     match services {
-        Some((checkout, feed)) => {
-            builder.data(checkout.pool.clone()).data(checkout).data(feed).finish()
-        }
+        Some((checkout, feed)) => builder
+            .data(checkout.pool.clone())
+            .data(checkout)
+            .data(feed)
+            .data(kit::events::live::SharedLoads::<subscription::Snapshot>::default())
+            .finish(),
         None => builder.finish(),
     }
 }

@@ -1,7 +1,7 @@
 //! `orderStatusChanged`: the order's status history so far, then each
 //! change as it happens, fed by this instance's live event queue.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{Context, ID, Object, Result, Subscription as GraphqlSubscription};
 use chrono::{DateTime, Utc};
@@ -10,13 +10,20 @@ use kit::{
     AppError,
     auth::ContextAuthExt,
     error::parse_uuid,
-    events::{LiveFeed, live},
+    events::{
+        LiveFeed,
+        live::{self, SharedLoads},
+    },
 };
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{loaders::OrderLoader, types::Order};
-use crate::{events::ORDER_STATUS_CHANGED, repository, status::OrderStatus};
+use super::types::Order;
+use crate::{
+    events::ORDER_STATUS_CHANGED,
+    repository::{self, HistoryRow, OrderRow},
+    status::OrderStatus,
+};
 
 /// The routing keys the live feed binds.
 pub const LIVE_EVENTS: &[&str] = &[ORDER_STATUS_CHANGED];
@@ -40,6 +47,7 @@ impl Subscription {
         let id = parse_uuid(&order_id, "order")?;
         let pool = ctx.data::<PgPool>()?.clone();
         let feed = ctx.data::<LiveFeed>()?;
+        let loads = ctx.data::<SharedLoads<Snapshot>>()?.clone();
         let order = repository::by_ids(&pool, &[id]).await.map_err(AppError::internal)?;
         let order = order.first().ok_or_else(|| AppError::not_found("order not found"))?;
         if order.customer_id != viewer.user_id && !viewer.is_admin() {
@@ -51,36 +59,59 @@ impl Subscription {
             return Err(AppError::unavailable("live updates are unavailable right now").into());
         }
         let subject = id.to_string();
+        let events = feed.subscribe();
         let stream = live::follow(
-            feed.subscribe(),
+            events,
             move |event| event.event_type == ORDER_STATUS_CHANGED && event.subject == subject,
-            move || history(pool.clone(), id),
+            move |trigger| {
+                let (pool, loads) = (pool.clone(), loads.clone());
+                async move {
+                    let key = id.to_string();
+                    let snapshot = loads.load(&key, trigger, || snapshot(pool, id)).await?;
+                    Ok::<_, AppError>(history(&snapshot))
+                }
+            },
             |event: &OrderStatusEvent| format!("{}@{}", event.status.as_str(), event.at),
         );
         Ok(stream.map(|item| item.map_err(Into::into)))
     }
 }
 
-async fn history(pool: PgPool, order: Uuid) -> Result<Vec<OrderStatusEvent>, AppError> {
-    let rows = repository::history_of(&pool, &[order]).await.map_err(AppError::internal)?;
+/// An order and its status history, read once per event for every
+/// subscription following the order (see `SharedLoads`).
+pub struct Snapshot {
+    order: OrderRow,
+    history: Vec<HistoryRow>,
+}
+
+async fn snapshot(pool: PgPool, order: Uuid) -> Result<Snapshot, AppError> {
+    let ids = [order];
+    let (row, history) =
+        futures::try_join!(repository::by_ids(&pool, &ids), repository::history_of(&pool, &ids))
+            .map_err(AppError::internal)?;
+    let order = row.into_iter().next().ok_or_else(|| AppError::not_found("order not found"))?;
+    Ok(Snapshot { order, history })
+}
+
+fn history(snapshot: &Arc<Snapshot>) -> Vec<OrderStatusEvent> {
     let mut previous = None;
-    let mut events = Vec::with_capacity(rows.len());
-    for row in rows {
+    let mut events = Vec::with_capacity(snapshot.history.len());
+    for row in &snapshot.history {
         let Some(status) = OrderStatus::parse(&row.status) else { continue };
         events.push(OrderStatusEvent {
-            order_id: order,
+            snapshot: snapshot.clone(),
             status,
             previous_status: previous,
             at: row.at,
-            reason: row.reason,
+            reason: row.reason.clone(),
         });
         previous = Some(status);
     }
-    Ok(events)
+    events
 }
 
 pub struct OrderStatusEvent {
-    order_id: Uuid,
+    snapshot: Arc<Snapshot>,
     status: OrderStatus,
     previous_status: Option<OrderStatus>,
     at: DateTime<Utc>,
@@ -89,11 +120,9 @@ pub struct OrderStatusEvent {
 
 #[Object]
 impl OrderStatusEvent {
-    /// The order as it is when the event is delivered.
-    async fn order(&self, ctx: &Context<'_>) -> Result<Order> {
-        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<OrderLoader>>();
-        let row = loader.load_one(self.order_id).await?;
-        Ok(Order(row.ok_or_else(|| AppError::not_found("order not found"))?))
+    /// The order as it was read for this event.
+    async fn order(&self) -> Order {
+        Order(self.snapshot.order.clone())
     }
     async fn status(&self) -> OrderStatus {
         self.status
