@@ -8,5 +8,7 @@
 mod graphql;
 mod server;
 
-pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl, wants_html};
+pub use graphql::{
+    GraphqlEndpoint, RequestData, authorization_in, configure_schema, export_sdl, wants_html,
+};
 pub use server::{App, BackgroundTask, Readiness, RunningApp, Stopping, bind, shutdown_on_signal};

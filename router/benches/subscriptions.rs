@@ -7,9 +7,10 @@
 //! delivers one order, then opens `1` and then `BENCH_SUBSCRIBERS` (500)
 //! router subscriptions to its `orderStatusChanged`. Each round records a
 //! new status row and publishes its `order.status_changed` event; a round
-//! ends when every subscriber has the message. Latency per delivery covers
-//! RabbitMQ → the orders instance's live queue → its reload → the upstream
-//! WebSocket → the router's per-event plan → the client.
+//! ends when every subscriber has the message. Latency per delivery runs
+//! from the publish call (with publisher confirms) through RabbitMQ → the
+//! orders instance's live queue → its reload → the upstream WebSocket → the
+//! router's per-event plan → the client.
 
 #[path = "../tests/federation/platform.rs"]
 #[allow(dead_code)]
@@ -59,7 +60,8 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    let broker = platform.broker();
+    // One publisher for the run: its channel is open before the clock starts.
+    let mut publisher = kit::events::Publisher::new(platform.broker());
     let url = platform.router.url("/graphql");
     for (subscribers, query, rounds, label) in [
         (1, ORDERS_ONLY, 100, "1 subscriber, orders fields"),
@@ -110,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
                 None,
             );
             let published = Instant::now();
-            kit::events::consumer::publish_direct(&broker, &event).await?;
+            publisher.publish(std::slice::from_ref(&event)).await?;
             for _ in 0..subscribers {
                 let at = tokio::time::timeout(Duration::from_secs(30), receipts.recv())
                     .await?

@@ -151,7 +151,8 @@ where
                 .on_connection_init(move |payload| async move {
                     // The contract puts the token in connection_init's
                     // payload; a header on the upgrade request works too.
-                    let authorization = authorization_in(&payload).or(header_authorization);
+                    let authorization =
+                        authorization_in(&payload).map(str::to_owned).or(header_authorization);
                     let mut data = Data::default();
                     data.insert(authenticate(&endpoint.verifier, authorization.as_deref()).await);
                     if let Some(value) = authorization {
@@ -169,11 +170,12 @@ where
         .into_response()
 }
 
-/// `Authorization` from a connection_init payload, whatever its case.
-fn authorization_in(payload: &serde_json::Value) -> Option<String> {
+/// `Authorization` from a WebSocket connection_init payload, whatever its
+/// case (the contract spells it `Authorization`).
+pub fn authorization_in(payload: &serde_json::Value) -> Option<&str> {
     let object = payload.as_object()?;
     let (_, value) = object.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?;
-    value.as_str().map(str::to_owned)
+    value.as_str()
 }
 
 /// The GraphiQL page, for queries over HTTP and subscriptions over

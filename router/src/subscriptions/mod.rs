@@ -182,15 +182,6 @@ fn refused(raw: Map<String, Value>, service: &str) -> GraphqlError {
     crate::execution::subgraph_error(raw, service, |path| Some(path.to_vec()))
 }
 
-/// Reads `Authorization` from a connection_init payload, whatever its case.
-pub fn authorization_in(payload: &Value) -> Option<&str> {
-    let object = payload.as_object()?;
-    object
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-        .and_then(|(_, v)| v.as_str())
-}
-
 /// The subgraph-side payload: just the client's credentials.
 pub fn upstream_init(authorization: Option<&str>) -> Value {
     match authorization {

@@ -16,7 +16,9 @@ use futures::{
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Event, Operation, authorization_in, errors_body, upstream_init};
+use kit::http::authorization_in;
+
+use super::{Event, Operation, errors_body, upstream_init};
 use crate::{
     error::GraphqlError,
     http::{admit, subgraph_headers},
