@@ -198,13 +198,15 @@ where
 const SHARED_LOADS_KEPT: usize = 10_000;
 
 type SharedCell<V> = Arc<tokio::sync::OnceCell<Arc<V>>>;
+/// Per key: the event the cell was loaded for, and the cell.
+type SharedEntries<V> = HashMap<String, (uuid::Uuid, SharedCell<V>)>;
 
 /// Coalesces the reloads one event causes in every subscription that
 /// follows the same thing: for a given key and event, the first load runs
 /// and the others share its result, so 500 subscribers to one order cost
 /// one read per event, not 500.
 pub struct SharedLoads<V> {
-    entries: Arc<std::sync::Mutex<HashMap<String, (uuid::Uuid, SharedCell<V>)>>>,
+    entries: Arc<std::sync::Mutex<SharedEntries<V>>>,
 }
 
 impl<V> Clone for SharedLoads<V> {

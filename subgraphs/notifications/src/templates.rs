@@ -229,9 +229,9 @@ mod tests {
     fn saving_refuses_unknown_keys_variables_and_subjectless_email() {
         let mut template = defaults().remove(0);
         template.body = "{{token}}".into();
-        assert!(validate(&template).unwrap_err().0.contains("not available"));
+        assert!(validate(&template).expect_err("refused").0.contains("not available"));
         template.key = "nope".into();
-        assert!(validate(&template).unwrap_err().0.contains("unknown template key"));
+        assert!(validate(&template).expect_err("refused").0.contains("unknown template key"));
         let mut email = defaults().remove(0);
         email.subject = None;
         assert!(validate(&email).is_err());
