@@ -229,7 +229,8 @@ impl Platform {
         url
     }
 
-    /// The saga's queues exist before the first event is published.
+    /// The saga's queues are bound and consumed before the first event is
+    /// published.
     async fn wait_for_consumers(&self, unique: &str) {
         let broker =
             kit::events::Broker::new(kit::config::EventsConfig::from_env().expect("config"));
@@ -246,15 +247,15 @@ impl Platform {
                 let channel = broker.channel().await.expect("channel");
                 let passive =
                     lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
-                if channel
+                // Consuming starts after the bindings exist.
+                let queue = channel
                     .queue_declare(
                         name.as_str().into(),
                         passive,
                         lapin::types::FieldTable::default(),
                     )
-                    .await
-                    .is_ok()
-                {
+                    .await;
+                if queue.is_ok_and(|q| q.consumer_count() > 0) {
                     ready = true;
                     break;
                 }

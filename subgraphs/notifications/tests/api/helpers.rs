@@ -51,12 +51,15 @@ impl TestNotifications {
             let channel = self.broker.channel().await.expect("channel");
             let passive =
                 lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
-            if channel.queue_declare(name.into(), passive, Default::default()).await.is_ok() {
+            // A consumer only starts after its bindings exist: before that,
+            // a published event could find no queue bound and be dropped.
+            let queue = channel.queue_declare(name.into(), passive, Default::default()).await;
+            if queue.is_ok_and(|q| q.consumer_count() > 0) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("queue {name} never appeared");
+        panic!("queue {name} never got its consumer");
     }
 
     pub async fn publish(&self, envelope: &Envelope) {
