@@ -100,17 +100,8 @@ async fn main() -> anyhow::Result<()> {
         }
         let mut latencies = Vec::with_capacity(subscribers * rounds);
         for _ in 0..rounds {
-            sqlx::query("INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1::uuid, 'DELIVERED', 'bench', clock_timestamp())")
-                .bind(&order)
-                .execute(&pool)
-                .await?;
-            let event = kit::events::Envelope::new(
-                "orders",
-                "order.status_changed",
-                &order,
-                json!({ "orderId": order, "status": "DELIVERED" }),
-                None,
-            );
+            platform.record_status_row(&order, "bench").await;
+            let event = platform::status_event(&order);
             let published = Instant::now();
             publisher.publish(std::slice::from_ref(&event)).await?;
             for _ in 0..subscribers {

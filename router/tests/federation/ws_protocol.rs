@@ -103,20 +103,9 @@ async fn a_client_that_stops_reading_is_ended_with_buffer_full(pool: PgPool) {
     // one event announcing them. The client reads nothing meanwhile.
     let reason = "x".repeat(64 * 1024);
     for _ in 0..300 {
-        sqlx::query("INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1::uuid, 'DELIVERED', $2, clock_timestamp())")
-            .bind(&order)
-            .bind(&reason)
-            .execute(&platform.pool)
-            .await
-            .expect("insert");
+        platform.record_status_row(&order, &reason).await;
     }
-    let event = kit::events::Envelope::new(
-        "orders",
-        "order.status_changed",
-        &order,
-        json!({ "orderId": order, "status": "DELIVERED" }),
-        None,
-    );
+    let event = crate::platform::status_event(&order);
     kit::events::consumer::publish_direct(&platform.broker(), &event).await.expect("publish");
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
 
