@@ -81,7 +81,7 @@ pub struct KnownOrder {
 
 #[derive(Clone)]
 pub struct Store {
-    pub notifications: Collection<NotificationDoc>,
+    notifications: Collection<NotificationDoc>,
     templates: Collection<TemplateDoc>,
     recipients: Collection<Recipient>,
     orders: Collection<KnownOrder>,
