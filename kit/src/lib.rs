@@ -16,7 +16,7 @@ pub mod loaders;
 pub mod money;
 pub mod mongo;
 pub mod pagination;
-pub mod telemetry;
 pub mod testing;
 
 pub use error::{AppError, AppResult};
+pub use server::telemetry;

@@ -3,8 +3,8 @@
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 
-use kit::config::{ConfigError, var_opt};
 use serde::Deserialize;
+use server::config::{ConfigError, var_opt};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -2,17 +2,19 @@
 //! Federation 2 supergraph, plans operations with the Hive planner, and
 //! executes the plans with our own executor.
 
+mod admission;
+pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod error;
 pub mod execution;
-mod http;
 pub mod planning;
 pub mod schema;
 mod startup;
 mod state;
 mod subscriptions;
 pub mod supergraph;
+mod transport;
 mod variables;
 
 pub use config::RouterConfig;

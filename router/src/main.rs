@@ -1,5 +1,10 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    kit::telemetry::init();
-    router::run(std::env::args().skip(1).collect()).await
+async fn main() -> ExitCode {
+    let cli = router::cli::Cli::parse();
+    server::telemetry::init();
+    server::exit_code(router::run(cli).await)
 }

@@ -1,11 +1,23 @@
 //! `build(config) -> App`, and what `main` does for each command.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::Context;
-use kit::http::{App, Readiness};
+use graphql_tools::parser::schema::parse_schema;
+use server::{App, Readiness};
 
-use crate::{compose, config::RouterConfig, http, state::RouterState, supergraph::Supergraph};
+use crate::{
+    cli::{Cli, Command, ComposeArgs, PlanArgs, PlanFormat, ServeArgs},
+    compose,
+    config::RouterConfig,
+    planning::{Limits, QueryPlanner},
+    state::RouterState,
+    supergraph::Supergraph,
+    transport,
+};
 
 /// Loads the supergraph and assembles the router; does not bind.
 pub fn build(config: RouterConfig) -> anyhow::Result<App> {
@@ -23,50 +35,75 @@ pub fn build_from_sdl(
 ) -> anyhow::Result<App> {
     let supergraph = Supergraph::load(sdl, &config)?;
     let state = Arc::new(RouterState::new(config, supergraph)?);
-    let app = App::new(http::routes(state.clone()), Readiness::new());
+    let app = App::new(transport::routes(state.clone()), Readiness::new());
     Ok(match watch {
         Some(path) => app.with_task(move |stop| state.watch(path, stop)),
         None => app,
     })
 }
 
-const USAGE: &str = "usage:
-  router [serve] [--config FILE] [--supergraph FILE]   serve GraphQL on :4000
-  router compose [--config schema/supergraph.yaml] [--output schema/supergraph.graphql]";
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Compose(args)) => compose(args).await,
+        Some(Command::Plan(args)) => plan(&args),
+    }
+}
 
-/// Parses the command line and runs it.
-pub async fn run(args: Vec<String>) -> anyhow::Result<()> {
-    let mut args = args.into_iter().peekable();
-    let command = match args.peek().map(String::as_str) {
-        Some("compose") | Some("serve") => args.next(),
-        _ => None,
-    };
-    let mut options = std::collections::HashMap::new();
-    while let Some(flag) = args.next() {
-        let value = args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--config" | "--supergraph" | "--output" => {
-                options.insert(flag, value);
-            }
-            _ => anyhow::bail!("unknown argument `{flag}`\n{USAGE}"),
-        }
-    }
-    if command.as_deref() == Some("compose") {
-        let input = options.get("--config").map_or("schema/supergraph.yaml", String::as_str);
-        let output = options.get("--output").map_or("schema/supergraph.graphql", String::as_str);
-        let sdl = compose::compose_from_config(std::path::Path::new(input)).await?;
-        std::fs::write(output, sdl).with_context(|| format!("writing {output}"))?;
-        println!("wrote {output}");
-        return Ok(());
-    }
-    let mut config = RouterConfig::load(options.get("--config").map(std::path::Path::new))?;
-    if let Some(path) = options.get("--supergraph") {
-        config.supergraph_path = PathBuf::from(path);
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = RouterConfig::load(args.config.as_deref())?;
+    if let Some(path) = args.supergraph {
+        config.supergraph_path = path;
     }
     let listen = config.listen;
     let app = build(config)?;
-    let listener = kit::http::bind(listen).await?;
+    let listener = server::bind(listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "router listening; GraphiQL at /graphql");
-    app.serve(listener, kit::http::shutdown_on_signal()).await?;
+    app.serve(listener, server::shutdown_on_signal()).await?;
+    Ok(())
+}
+
+async fn compose(args: ComposeArgs) -> anyhow::Result<()> {
+    let sdl = compose::compose_from_config(&args.config).await?;
+    if args.output == Path::new("-") {
+        print!("{sdl}");
+        return Ok(());
+    }
+    std::fs::write(&args.output, sdl)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}
+
+/// Prints the plan of one operation; a refused operation prints its
+/// GraphQL errors and fails.
+fn plan(args: &PlanArgs) -> anyhow::Result<()> {
+    let sdl = std::fs::read_to_string(&args.supergraph)
+        .with_context(|| format!("reading supergraph {}", args.supergraph.display()))?;
+    let query = if args.query == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("reading the operation from stdin")?
+    } else {
+        std::fs::read_to_string(&args.query)
+            .with_context(|| format!("reading {}", args.query.display()))?
+    };
+    let document = parse_schema::<String>(&sdl)
+        .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
+        .into_static();
+    let planner = QueryPlanner::new(&document, 1).map_err(anyhow::Error::msg)?;
+    let limits = RouterConfig::default().limits;
+    let limits = Limits { max_depth: limits.max_depth, max_tokens: limits.max_tokens };
+    let prepared = match planner.prepare(&query, args.operation_name.as_deref(), limits) {
+        Ok(prepared) => prepared,
+        Err(refused) => {
+            let errors = serde_json::json!({ "errors": refused.errors });
+            anyhow::bail!("the operation cannot be planned:\n{errors:#}");
+        }
+    };
+    match args.format {
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&*prepared.plan)?),
+        PlanFormat::Text => println!("{}", prepared.plan),
+    }
     Ok(())
 }

@@ -3,87 +3,55 @@
 //! runs each service's own binary.
 
 use anyhow::Context;
-use kit::http::{App, bind, shutdown_on_signal};
+use clap::{Parser, Subcommand};
+use kit::{
+    cli::Subgraph,
+    http::{App, bind, shutdown_on_signal},
+};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Shopgraph's developer entry point.
+#[derive(Debug, Parser)]
+#[command(name = "shopgraph", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+enum Command {
+    /// Run every subgraph and the router (GraphiQL on :4000) in one process,
+    /// each on its own port and database, with the demo data applied.
+    /// Configured by the same environment variables as each service.
+    Dev,
+}
 
 /// What `main` does.
-pub async fn run() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("dev") => dev().await,
-        _ => anyhow::bail!("usage: shopgraph dev"),
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Dev => dev().await,
     }
 }
 
 async fn dev() -> anyhow::Result<()> {
     let shutdown = shutdown_on_signal();
     let mut services = JoinSet::new();
-
-    let users_config = users::UsersConfig::from_env()?;
-    users::seed(&users_config).await.context("seeding users")?;
-    let users_app = users::build(&users_config).await.context("starting users")?;
-    spawn(
-        &mut services,
-        "users",
-        users_app,
-        (users_config.service.host, users_config.service.port).into(),
-        &shutdown,
-    )
-    .await?;
-
-    let catalog_config = catalog::CatalogConfig::from_env()?;
-    let database =
-        kit::mongo::connect(&catalog_config.mongo).await.context("connecting to MongoDB")?;
-    catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await?)
-        .await
-        .context("seeding catalog")?;
-    let catalog_app = catalog::build(&catalog_config).await.context("starting catalog")?;
-    let catalog_addr = (catalog_config.service.host, catalog_config.service.port).into();
-    spawn(&mut services, "catalog", catalog_app, catalog_addr, &shutdown).await?;
-
-    let inventory_config = inventory::InventoryConfig::from_env()?;
-    let inventory_app = inventory::build(&inventory_config).await.context("starting inventory")?;
-    inventory::seed::seed_url(&inventory_config).await.context("seeding inventory")?;
-    let inventory_addr = (inventory_config.service.host, inventory_config.service.port).into();
-    spawn(&mut services, "inventory", inventory_app, inventory_addr, &shutdown).await?;
-
-    let cart_config = cart::CartConfig::from_env()?;
-    let cart_addr = (cart_config.service.host, cart_config.service.port).into();
-    spawn(
-        &mut services,
-        "cart",
-        cart::build(&cart_config).context("starting cart")?,
-        cart_addr,
-        &shutdown,
-    )
-    .await?;
-
-    let orders_config = orders::OrdersConfig::from_env()?;
-    let orders_addr = (orders_config.service.host, orders_config.service.port).into();
-    let orders_app = orders::build(&orders_config).await.context("starting orders")?;
-    spawn(&mut services, "orders", orders_app, orders_addr, &shutdown).await?;
-
-    let payments_config = payments::PaymentsConfig::from_env()?;
-    let payments_addr = (payments_config.service.host, payments_config.service.port).into();
-    let payments_app = payments::build(&payments_config).await.context("starting payments")?;
-    spawn(&mut services, "payments", payments_app, payments_addr, &shutdown).await?;
-
-    let shipping_config = shipping::ShippingConfig::from_env()?;
-    let shipping_addr = (shipping_config.service.host, shipping_config.service.port).into();
-    let shipping_app = shipping::build(&shipping_config).await.context("starting shipping")?;
-    spawn(&mut services, "shipping", shipping_app, shipping_addr, &shutdown).await?;
-
-    let mut notifications_config = notifications::NotificationsConfig::from_env()?;
+    start::<users::UsersSubgraph>(&mut services, &shutdown).await?;
+    start::<catalog::CatalogSubgraph>(&mut services, &shutdown).await?;
+    start::<inventory::InventorySubgraph>(&mut services, &shutdown).await?;
+    start::<cart::CartSubgraph>(&mut services, &shutdown).await?;
+    start::<orders::OrdersSubgraph>(&mut services, &shutdown).await?;
+    start::<payments::PaymentsSubgraph>(&mut services, &shutdown).await?;
+    start::<shipping::ShippingSubgraph>(&mut services, &shutdown).await?;
+    let mut notifications_config = notifications::NotificationsSubgraph::config()?;
     if std::env::var_os("SMTP_HOST").is_none() && std::env::var_os("NOTIFY_EMAIL").is_none() {
         // No mail catcher configured: log emails rather than retrying them
         // into FAILED. `docker compose` sets SMTP_HOST to its Mailpit.
         notifications_config.email = notifications::EmailTransport::Log;
     }
-    let notifications_addr =
-        (notifications_config.service.host, notifications_config.service.port).into();
-    let notifications_app =
-        notifications::build(&notifications_config).await.context("starting notifications")?;
-    spawn(&mut services, "notifications", notifications_app, notifications_addr, &shutdown).await?;
+    serve::<notifications::NotificationsSubgraph>(notifications_config, &mut services, &shutdown)
+        .await?;
 
     // The router last: it serves the checked-in supergraph, whose subgraph
     // URLs point at the services started above.
@@ -108,12 +76,32 @@ async fn dev() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts a subgraph configured from the environment.
+async fn start<S: Subgraph>(
+    services: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    serve::<S>(S::config()?, services, shutdown).await
+}
+
+/// Seeds a subgraph's demo data, builds it and serves it on its port.
+async fn serve<S: Subgraph>(
+    config: S::Config,
+    services: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    S::seed(&config).await.with_context(|| format!("seeding {}", S::NAME))?;
+    let app = S::build(&config).await.with_context(|| format!("starting {}", S::NAME))?;
+    let service = S::service(&config);
+    spawn(services, S::NAME, app, (service.host, service.port).into(), shutdown).await
+}
+
 async fn spawn(
     services: &mut JoinSet<anyhow::Result<()>>,
     name: &'static str,
     app: App,
     addr: std::net::SocketAddr,
-    shutdown: &tokio_util::sync::CancellationToken,
+    shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let listener = bind(addr).await.with_context(|| format!("starting {name}"))?;
     let token = shutdown.clone();

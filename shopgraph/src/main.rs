@@ -1,5 +1,10 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    let cli = shopgraph::Cli::parse();
     kit::telemetry::init();
-    shopgraph::run().await
+    server::exit_code(shopgraph::run(cli).await)
 }

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use ::server::headers::{authorization_in, wants_html};
 use async_graphql::Data;
 use async_graphql::{
     ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing, http::GraphiQLSource,
@@ -170,14 +171,6 @@ where
         .into_response()
 }
 
-/// `Authorization` from a WebSocket connection_init payload, whatever its
-/// case (the contract spells it `Authorization`).
-pub fn authorization_in(payload: &serde_json::Value) -> Option<&str> {
-    let object = payload.as_object()?;
-    let (_, value) = object.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?;
-    value.as_str()
-}
-
 /// The GraphiQL page, for queries over HTTP and subscriptions over
 /// WebSocket on `/graphql`.
 fn graphiql_page() -> Html<String> {
@@ -188,14 +181,6 @@ fn graphiql_page() -> Html<String> {
             .title("Shopgraph")
             .finish(),
     )
-}
-
-/// Whether a request comes from a browser that wants a page.
-pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// Subscriptions over WebSocket (graphql-transport-ws, or the legacy

@@ -6,7 +6,7 @@ use std::sync::{
 use axum::Router;
 use kit::{
     events::Broker,
-    http::{App, Readiness},
+    http::{App, Readiness, ReadinessChecks},
 };
 use sqlx::PgPool;
 

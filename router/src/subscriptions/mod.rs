@@ -1,5 +1,6 @@
-//! Streaming operations: subscriptions over WebSocket (graphql-transport-ws
-//! and the legacy graphql-ws) and over SSE (distinct connections).
+//! Running streaming operations, whatever transport carries them
+//! (`transport::ws` for graphql-transport-ws and graphql-ws, `transport::sse`
+//! for SSE): an admitted operation in, a channel of `Event`s out.
 //!
 //! The hive planner gives a subscription a `Subscription` node (the owning
 //! subgraph's root fetch) plus follow-up fetches. The router opens the
@@ -12,9 +13,7 @@
 //! error, then completion; the upstream subscription is closed. Nothing is
 //! dropped silently, and a slow client never holds memory hostage.
 
-pub mod sse;
-pub mod upstream;
-pub mod ws;
+mod upstream;
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
@@ -22,9 +21,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    admission::Admitted,
     error::{GraphqlError, SUBREQUEST_FAILED},
     execution::Execution,
-    http::Admitted,
     planning::{
         Kind,
         plan_nodes::{FetchNode, PlanNode, QueryPlan},

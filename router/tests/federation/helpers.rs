@@ -3,12 +3,12 @@ use std::time::Duration;
 use async_graphql::{ObjectType, Schema, SubscriptionType, registry::SDLExportOptions};
 use async_graphql_axum::GraphQL;
 use axum::{Router, routing::post_service};
-use kit::http::RunningApp;
 use router::{
     RouterConfig,
     compose::{SubgraphSource, compose},
 };
 use serde_json::{Value, json};
+use server::RunningApp;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 

@@ -9,4 +9,4 @@ mod startup;
 pub mod store;
 
 pub use config::CartConfig;
-pub use startup::{build, build_with, run, schema_sdl};
+pub use startup::{CartSubgraph, build, build_with, schema_sdl};

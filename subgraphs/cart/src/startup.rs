@@ -1,6 +1,5 @@
 use kit::{
     auth::JwtVerifier,
-    cli::Command,
     http::{App, GraphqlEndpoint, Readiness},
 };
 
@@ -39,18 +38,28 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Schema => {
-            print!("{}", schema_sdl());
-            Ok(())
-        }
-        // Carts belong to customers; there is no demo cart to seed.
-        Command::Seed => Ok(()),
-        Command::Serve => {
-            let config = CartConfig::from_env()?;
-            let addr = (config.service.host, config.service.port).into();
-            build(&config)?.run("cart", addr).await
-        }
+/// The `cart` binary: `cart [serve | schema | seed]`.
+pub struct CartSubgraph;
+
+impl kit::cli::Subgraph for CartSubgraph {
+    const NAME: &'static str = "cart";
+    const ABOUT: &'static str =
+        "Shopgraph's cart subgraph: one cart per customer, priced from the catalog; Redis.";
+    type Config = CartConfig;
+
+    fn config() -> anyhow::Result<CartConfig> {
+        Ok(CartConfig::from_env()?)
+    }
+
+    fn service(config: &CartConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &CartConfig) -> anyhow::Result<App> {
+        build(config)
     }
 }

@@ -12,4 +12,4 @@ mod startup;
 pub mod store;
 
 pub use config::CatalogConfig;
-pub use startup::{build, build_with, catalog, run, schema_sdl};
+pub use startup::{CatalogSubgraph, build, build_with, catalog, schema_sdl};

@@ -1,9 +1,8 @@
 use kit::{
     auth::JwtVerifier,
     cache::Cache,
-    cli::Command,
     events::Broker,
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use mongodb::Database;
 
@@ -54,20 +53,32 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    if command == Command::Schema {
-        print!("{}", schema_sdl());
-        return Ok(());
+/// The `catalog` binary: `catalog [serve | schema | seed]`.
+pub struct CatalogSubgraph;
+
+impl kit::cli::Subgraph for CatalogSubgraph {
+    const NAME: &'static str = "catalog";
+    const ABOUT: &'static str = "Shopgraph's catalog subgraph: products, categories and reviews, with search and keyset paging; MongoDB with a Redis read cache.";
+    type Config = CatalogConfig;
+
+    fn config() -> anyhow::Result<CatalogConfig> {
+        Ok(CatalogConfig::from_env()?)
     }
-    let config = CatalogConfig::from_env()?;
-    match command {
-        Command::Seed => {
-            let database = kit::mongo::connect(&config.mongo).await?;
-            seed::seed(&catalog(&config, &database).await?).await
-        }
-        _ => {
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("catalog", addr).await
-        }
+
+    fn service(config: &CatalogConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &CatalogConfig) -> anyhow::Result<App> {
+        build(config).await
+    }
+
+    async fn seed(config: &CatalogConfig) -> anyhow::Result<()> {
+        let database = kit::mongo::connect(&config.mongo).await?;
+        seed::seed(&catalog(config, &database).await?).await
     }
 }

@@ -13,4 +13,4 @@ pub mod stock;
 
 pub use config::InventoryConfig;
 pub use repository::{reservations::ReservedItem, stock::StockRow};
-pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl, services};
+pub use startup::{InventorySubgraph, MIGRATOR, build, build_with_pool, schema_sdl, services};

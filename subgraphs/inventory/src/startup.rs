@@ -1,9 +1,8 @@
 use kit::{
     auth::JwtVerifier,
     cache::Cache,
-    cli::Command,
     events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use sqlx::{PgPool, migrate::Migrator};
 
@@ -69,17 +68,31 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    if command == Command::Schema {
-        print!("{}", schema_sdl());
-        return Ok(());
+/// The `inventory` binary: `inventory [serve | schema | seed]`.
+pub struct InventorySubgraph;
+
+impl kit::cli::Subgraph for InventorySubgraph {
+    const NAME: &'static str = "inventory";
+    const ABOUT: &'static str = "Shopgraph's inventory subgraph: warehouses, stock with a ledger, availability and reservations driven by order events; PostgreSQL and Redis.";
+    type Config = InventoryConfig;
+
+    fn config() -> anyhow::Result<InventoryConfig> {
+        Ok(InventoryConfig::from_env()?)
     }
-    let config = InventoryConfig::from_env()?;
-    match command {
-        Command::Seed => seed::seed_url(&config).await,
-        _ => {
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("inventory", addr).await
-        }
+
+    fn service(config: &InventoryConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &InventoryConfig) -> anyhow::Result<App> {
+        build(config).await
+    }
+
+    async fn seed(config: &InventoryConfig) -> anyhow::Result<()> {
+        seed::seed_url(config).await
     }
 }

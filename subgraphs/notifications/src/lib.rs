@@ -12,4 +12,4 @@ pub mod store;
 pub mod templates;
 
 pub use config::{EmailTransport, NotificationsConfig, SmtpConfig};
-pub use startup::{build, build_with, run, schema_sdl, store};
+pub use startup::{NotificationsSubgraph, build, build_with, schema_sdl, store};

@@ -2,9 +2,8 @@ use std::sync::Arc;
 
 use kit::{
     auth::JwtVerifier,
-    cli::Command,
     events::{Broker, Consumer, ConsumerSpec},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use mongodb::Database;
 
@@ -63,20 +62,32 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    if command == Command::Schema {
-        print!("{}", schema_sdl());
-        return Ok(());
+/// The `notifications` binary: `notifications [serve | schema | seed]`.
+pub struct NotificationsSubgraph;
+
+impl kit::cli::Subgraph for NotificationsSubgraph {
+    const NAME: &'static str = "notifications";
+    const ABOUT: &'static str = "Shopgraph's notifications subgraph: templated email, SMS, push and in-app notifications for customer events; MongoDB.";
+    type Config = NotificationsConfig;
+
+    fn config() -> anyhow::Result<NotificationsConfig> {
+        Ok(NotificationsConfig::from_env()?)
     }
-    let config = NotificationsConfig::from_env()?;
-    match command {
-        Command::Seed => {
-            store(&kit::mongo::connect(&config.mongo).await?).await?;
-            Ok(())
-        }
-        _ => {
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("notifications", addr).await
-        }
+
+    fn service(config: &NotificationsConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &NotificationsConfig) -> anyhow::Result<App> {
+        build(config).await
+    }
+
+    async fn seed(config: &NotificationsConfig) -> anyhow::Result<()> {
+        store(&kit::mongo::connect(&config.mongo).await?).await?;
+        Ok(())
     }
 }

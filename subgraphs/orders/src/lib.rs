@@ -13,4 +13,4 @@ pub mod status;
 mod upstream;
 
 pub use config::OrdersConfig;
-pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl};
+pub use startup::{MIGRATOR, OrdersSubgraph, build, build_with_pool, schema_sdl};

@@ -1,5 +1,4 @@
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    kit::telemetry::init();
-    orders::run(kit::cli::Command::from_args()?).await
+async fn main() -> std::process::ExitCode {
+    kit::cli::run::<orders::OrdersSubgraph>(env!("CARGO_PKG_VERSION")).await
 }

@@ -1,8 +1,7 @@
 use kit::{
     auth::JwtVerifier,
-    cli::Command,
     events::{Broker, Consumer, ConsumerSpec, LiveFeed, OutboxRelay},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use sqlx::{PgPool, migrate::Migrator};
 
@@ -58,18 +57,27 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Schema => {
-            print!("{}", schema_sdl());
-            Ok(())
-        }
-        // Orders are placed by customers; there is nothing to seed.
-        Command::Seed => Ok(()),
-        Command::Serve => {
-            let config = OrdersConfig::from_env()?;
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("orders", addr).await
-        }
+/// The `orders` binary: `orders [serve | schema | seed]`.
+pub struct OrdersSubgraph;
+
+impl kit::cli::Subgraph for OrdersSubgraph {
+    const NAME: &'static str = "orders";
+    const ABOUT: &'static str = "Shopgraph's orders subgraph: checkout, the order state machine and its history, and the checkout saga; PostgreSQL.";
+    type Config = OrdersConfig;
+
+    fn config() -> anyhow::Result<OrdersConfig> {
+        Ok(OrdersConfig::from_env()?)
+    }
+
+    fn service(config: &OrdersConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &OrdersConfig) -> anyhow::Result<App> {
+        build(config).await
     }
 }

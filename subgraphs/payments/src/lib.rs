@@ -11,4 +11,4 @@ mod schema;
 mod startup;
 
 pub use config::PaymentsConfig;
-pub use startup::{MIGRATOR, build, build_with, provider, run, schema_sdl};
+pub use startup::{MIGRATOR, PaymentsSubgraph, build, build_with, provider, schema_sdl};

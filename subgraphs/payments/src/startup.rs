@@ -2,9 +2,8 @@ use std::time::Duration;
 
 use kit::{
     auth::JwtVerifier,
-    cli::Command,
     events::{Broker, Consumer, ConsumerSpec, OutboxRelay},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use sqlx::{PgPool, migrate::Migrator};
 
@@ -70,17 +69,27 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Schema => {
-            print!("{}", schema_sdl());
-            Ok(())
-        }
-        Command::Seed => Ok(()),
-        Command::Serve => {
-            let config = PaymentsConfig::from_env()?;
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("payments", addr).await
-        }
+/// The `payments` binary: `payments [serve | schema | seed]`.
+pub struct PaymentsSubgraph;
+
+impl kit::cli::Subgraph for PaymentsSubgraph {
+    const NAME: &'static str = "payments";
+    const ABOUT: &'static str = "Shopgraph's payments subgraph: one charge per order (sandbox or Stripe), retries and refunds; PostgreSQL.";
+    type Config = PaymentsConfig;
+
+    fn config() -> anyhow::Result<PaymentsConfig> {
+        Ok(PaymentsConfig::from_env()?)
+    }
+
+    fn service(config: &PaymentsConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &PaymentsConfig) -> anyhow::Result<App> {
+        build(config).await
     }
 }

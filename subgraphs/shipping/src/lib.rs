@@ -11,4 +11,4 @@ pub mod status;
 mod subscription;
 
 pub use config::ShippingConfig;
-pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl};
+pub use startup::{MIGRATOR, ShippingSubgraph, build, build_with_pool, schema_sdl};

@@ -1,5 +1,4 @@
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    kit::telemetry::init();
-    shipping::run(kit::cli::Command::from_args()?).await
+async fn main() -> std::process::ExitCode {
+    kit::cli::run::<shipping::ShippingSubgraph>(env!("CARGO_PKG_VERSION")).await
 }

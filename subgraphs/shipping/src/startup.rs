@@ -1,8 +1,7 @@
 use kit::{
     auth::JwtVerifier,
-    cli::Command,
     events::{Broker, Consumer, ConsumerSpec, LiveFeed, OutboxRelay},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use sqlx::{PgPool, migrate::Migrator};
 
@@ -67,17 +66,31 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&build_schema(None))
 }
 
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    if command == Command::Schema {
-        print!("{}", schema_sdl());
-        return Ok(());
+/// The `shipping` binary: `shipping [serve | schema | seed]`.
+pub struct ShippingSubgraph;
+
+impl kit::cli::Subgraph for ShippingSubgraph {
+    const NAME: &'static str = "shipping";
+    const ABOUT: &'static str = "Shopgraph's shipping subgraph: shipping rates, shipments for paid orders, the sandbox carrier and live tracking; PostgreSQL.";
+    type Config = ShippingConfig;
+
+    fn config() -> anyhow::Result<ShippingConfig> {
+        Ok(ShippingConfig::from_env()?)
     }
-    let config = ShippingConfig::from_env()?;
-    match command {
-        Command::Seed => Ok(rates::seed(&connect(&config).await?).await?),
-        _ => {
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("shipping", addr).await
-        }
+
+    fn service(config: &ShippingConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &ShippingConfig) -> anyhow::Result<App> {
+        build(config).await
+    }
+
+    async fn seed(config: &ShippingConfig) -> anyhow::Result<()> {
+        Ok(rates::seed(&connect(config).await?).await?)
     }
 }

@@ -17,4 +17,4 @@ pub use config::UsersConfig;
 pub use events::{PASSWORD_RESET_REQUESTED, USER_REGISTERED};
 pub use schema::UsersSchema;
 pub use seed::{ADMIN_EMAIL, seed, seed_pool};
-pub use startup::{MIGRATOR, build, build_with_pool, run, schema_sdl};
+pub use startup::{MIGRATOR, UsersSubgraph, build, build_with_pool, schema_sdl};

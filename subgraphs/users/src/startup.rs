@@ -1,8 +1,7 @@
 use axum::{Json, routing::get};
 use kit::{
-    cli::Command,
     events::{Broker, OutboxRelay},
-    http::{App, GraphqlEndpoint, Readiness},
+    http::{App, GraphqlEndpoint, Readiness, ReadinessChecks},
 };
 use sqlx::{PgPool, migrate::Migrator};
 
@@ -61,18 +60,31 @@ pub fn schema_sdl() -> String {
     kit::http::export_sdl(&schema)
 }
 
-/// What `main` does for each command.
-pub async fn run(command: Command) -> anyhow::Result<()> {
-    if command == Command::Schema {
-        print!("{}", schema_sdl());
-        return Ok(());
+/// The `users` binary: `users [serve | schema | seed]`.
+pub struct UsersSubgraph;
+
+impl kit::cli::Subgraph for UsersSubgraph {
+    const NAME: &'static str = "users";
+    const ABOUT: &'static str = "Shopgraph's users subgraph: accounts, sign-in (RS256 access tokens, rotating refresh tokens), profiles and address books; PostgreSQL.";
+    type Config = UsersConfig;
+
+    fn config() -> anyhow::Result<UsersConfig> {
+        Ok(UsersConfig::from_env()?)
     }
-    let config = UsersConfig::from_env()?;
-    match command {
-        Command::Seed => seed(&config).await,
-        _ => {
-            let addr = (config.service.host, config.service.port).into();
-            build(&config).await?.run("users", addr).await
-        }
+
+    fn service(config: &UsersConfig) -> &kit::config::ServiceConfig {
+        &config.service
+    }
+
+    fn schema_sdl() -> String {
+        schema_sdl()
+    }
+
+    async fn build(config: &UsersConfig) -> anyhow::Result<App> {
+        build(config).await
+    }
+
+    async fn seed(config: &UsersConfig) -> anyhow::Result<()> {
+        seed(config).await
     }
 }

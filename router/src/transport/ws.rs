@@ -16,13 +16,13 @@ use futures::{
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use kit::http::authorization_in;
+use server::headers::authorization_in;
 
-use super::{Event, Operation, errors_body, upstream_init};
 use crate::{
+    admission::{admit, subgraph_headers},
     error::GraphqlError,
-    http::{admit, subgraph_headers},
     state::RouterState,
+    subscriptions::{self, Event, Operation, errors_body, upstream_init},
 };
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
@@ -202,12 +202,12 @@ impl Connection {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let operation =
             Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
-        let (sender, mut receiver) = super::channel(self.state.config.subscriptions.buffer);
+        let (sender, mut receiver) = subscriptions::channel(self.state.config.subscriptions.buffer);
         let stop = CancellationToken::new();
         self.generation += 1;
         let generation = self.generation;
         self.active.insert(id.clone(), (generation, stop.clone()));
-        tokio::spawn(super::run(operation, sender, stop));
+        tokio::spawn(subscriptions::run(operation, sender, stop));
         let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
             .map(move |event| (id.clone(), generation, event));
         self.events.push(stream.boxed());

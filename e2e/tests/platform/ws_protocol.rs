@@ -4,7 +4,9 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::{live::ORDER_LIVE, platform::Platform, ws_client::WsClient};
+use e2e::{platform::Platform, ws_client::WsClient};
+
+use crate::live::ORDER_LIVE;
 
 #[sqlx::test(migrations = false)]
 async fn the_router_enforces_graphql_transport_ws_rules(pool: PgPool) {
@@ -105,7 +107,7 @@ async fn a_client_that_stops_reading_is_ended_with_buffer_full(pool: PgPool) {
     for _ in 0..300 {
         platform.record_status_row(&order, &reason).await;
     }
-    let event = crate::platform::status_event(&order);
+    let event = e2e::platform::status_event(&order);
     kit::events::consumer::publish_direct(&platform.broker(), &event).await.expect("publish");
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::platform::Platform;
+use e2e::platform::Platform;
 
 #[sqlx::test(migrations = false)]
 async fn the_graphql_ws_npm_client_follows_an_order(pool: PgPool) {
@@ -19,7 +19,7 @@ async fn the_graphql_ws_npm_client_follows_an_order(pool: PgPool) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node");
     assert!(
         std::path::Path::new(dir).join("node_modules/graphql-ws").exists(),
-        "run `npm ci --prefix router/tests/node` (scripts/test does)"
+        "run `npm ci --prefix e2e/tests/node` (scripts/test does)"
     );
     let platform = Platform::start(pool).await;
     let (token, order, names) = crate::live::place_order(&platform, "node@example.com").await;

@@ -15,19 +15,17 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kit::telemetry::TraceParent;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tracing::Instrument;
 
+use super::{sse, ws};
 use crate::{
+    admission::{Admitted, admit, bad_request, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
-    execution::{Execution, subgraphs::forwarded_headers},
-    planning::{Kind, Limits, PreparedOperation},
+    execution::Execution,
+    planning::Kind,
     state::RouterState,
-    subscriptions,
-    supergraph::Supergraph,
-    variables,
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -109,8 +107,8 @@ async fn get_graphql(
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
             Ok(upgrade) => {
-                let stopping = kit::http::Stopping::of(&parts.extensions);
-                subscriptions::ws::upgrade(state, parts.headers, upgrade, stopping)
+                let stopping = server::Stopping::of(&parts.extensions);
+                ws::upgrade(state, parts.headers, upgrade, stopping)
             }
             Err(rejection) => rejection.into_response(),
         };
@@ -122,7 +120,7 @@ async fn get_graphql(
             return failure(response_media_type(&headers), bad_request(rejection.body_text()));
         }
     };
-    if params.query.is_none() && kit::http::wants_html(&headers) {
+    if params.query.is_none() && server::headers::wants_html(&headers) {
         return axum::response::Html(GRAPHIQL).into_response();
     }
     let media = response_media_type(&headers);
@@ -145,63 +143,6 @@ async fn get_graphql(
     handle(&state, &headers, request, Method::GET, media).await
 }
 
-/// An operation checked and planned, with coerced variables: what every
-/// transport (HTTP, WebSocket, SSE) executes.
-pub(crate) struct Admitted {
-    pub supergraph: Arc<Supergraph>,
-    pub prepared: Arc<PreparedOperation>,
-    pub variables: Map<String, Value>,
-}
-
-pub(crate) fn admit(
-    state: &RouterState,
-    query: Option<String>,
-    operation_name: Option<&str>,
-    variables: Option<Value>,
-) -> Result<Admitted, RequestError> {
-    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return Err(bad_request("the request has no `query`"));
-    };
-    let provided = match variables {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(map)) => map,
-        Some(_) => return Err(bad_request("`variables` must be an object")),
-    };
-    let supergraph = state.current();
-    let limits = Limits {
-        max_depth: state.config.limits.max_depth,
-        max_tokens: state.config.limits.max_tokens,
-    };
-    let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
-    let variables = variables::coerce(&prepared.variables, &provided, &supergraph.schema)
-        .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
-    Ok(Admitted { supergraph, prepared, variables })
-}
-
-/// The headers subgraphs get: the configured client headers, plus a
-/// `traceparent` continuing the client's trace or starting one.
-pub(crate) fn subgraph_headers(
-    state: &RouterState,
-    headers: &HeaderMap,
-) -> (HeaderMap, TraceParent) {
-    let mut forwarded = forwarded_headers(headers, &state.forward_headers);
-    // Start a trace when the client did not: subgraph logs and the events
-    // they emit then share one trace id.
-    let trace = headers
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .unwrap_or_else(TraceParent::new_root);
-    let forwards_trace = state.forward_headers.iter().any(|h| h == "traceparent");
-    if forwards_trace
-        && !forwarded.contains_key("traceparent")
-        && let Ok(value) = HeaderValue::from_str(&trace.child().to_string())
-    {
-        forwarded.insert("traceparent", value);
-    }
-    (forwarded, trace)
-}
-
 async fn handle(
     state: &RouterState,
     headers: &HeaderMap,
@@ -214,14 +155,14 @@ async fn handle(
             Ok(admitted) => admitted,
             Err(e) => return failure(media, e),
         };
-    if subscriptions::sse::wanted(headers) {
+    if sse::wanted(headers) {
         if method == Method::GET && admitted.prepared.kind == Kind::Mutation {
             return failure(
                 media,
                 bad_request("only queries and subscriptions may be sent with GET"),
             );
         }
-        return subscriptions::sse::respond(state, headers, admitted);
+        return sse::respond(state, headers, admitted);
     }
     let Admitted { supergraph, prepared, variables } = &admitted;
     if method == Method::GET && prepared.kind != Kind::Query {
@@ -255,10 +196,6 @@ async fn handle(
     };
     let result = execution.run().instrument(span).await;
     respond(StatusCode::OK, media, result.into_body())
-}
-
-pub(crate) fn bad_request(message: impl Into<String>) -> RequestError {
-    RequestError::new(RequestFailure::BadRequest, message, BAD_REQUEST)
 }
 
 fn failure(media: &'static str, error: RequestError) -> Response {

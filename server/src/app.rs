@@ -1,3 +1,9 @@
+//! A server process's lifecycle: `build(config) -> App` assembles routes
+//! and background tasks without binding; tests drive `app.router` without a
+//! socket or [`App::spawn`] it on port 0; binaries call [`App::run`].
+//! Every app answers `/health` (the process is up) and `/ready` (its
+//! dependencies answer), and stops on SIGINT/SIGTERM through one path.
+
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{Json, Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
@@ -29,33 +35,6 @@ impl Readiness {
     {
         self.checks.push((name, Arc::new(move || check().boxed())));
         self
-    }
-
-    pub fn postgres(self, pool: sqlx::PgPool) -> Self {
-        self.check("postgres", move || {
-            let pool = pool.clone();
-            async move {
-                sqlx::query("SELECT 1").execute(&pool).await?;
-                Ok(())
-            }
-        })
-    }
-
-    pub fn mongo(self, database: mongodb::Database) -> Self {
-        self.check("mongodb", move || {
-            let database = database.clone();
-            async move {
-                database.run_command(mongodb::bson::doc! { "ping": 1 }).await?;
-                Ok(())
-            }
-        })
-    }
-
-    pub fn broker(self, broker: crate::events::Broker) -> Self {
-        self.check("rabbitmq", move || {
-            let broker = broker.clone();
-            async move { Ok(broker.check().await?) }
-        })
     }
 }
 

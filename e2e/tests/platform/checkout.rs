@@ -3,7 +3,7 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::platform::Platform;
+use e2e::platform::Platform;
 
 const ADD: &str =
     "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }";
@@ -160,7 +160,7 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
                 )
                 .await;
             status = order["data"]["order"]["status"].as_str().unwrap_or_default().to_owned();
-            if crate::platform::reached(&status, "PAID") {
+            if e2e::platform::reached(&status, "PAID") {
                 status = "PAID".into();
                 break;
             }

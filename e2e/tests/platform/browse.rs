@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::helpers::{post_query, start_router};
+use e2e::{post_query, start_router};
 
 #[sqlx::test(migrations = false)]
 async fn products_with_price_stock_and_review_authors_through_the_router(pool: PgPool) {

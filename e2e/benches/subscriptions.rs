@@ -1,7 +1,7 @@
 //! Subscription latency through the router, from an event being published
 //! to RabbitMQ to a WebSocket client receiving the resulting message:
 //!
-//!     cargo bench -p router --bench subscriptions
+//!     cargo bench -p e2e --bench subscriptions
 //!
 //! Starts the whole platform in this process (as the end-to-end tests do),
 //! delivers one order, then opens `1` and then `BENCH_SUBSCRIBERS` (500)
@@ -12,11 +12,6 @@
 //! orders instance's live queue → its reload → the upstream WebSocket → the
 //! router's per-event plan → the client.
 
-#[path = "../tests/federation/platform.rs"]
-#[allow(dead_code)]
-mod platform;
-#[path = "../tests/federation/ws_client.rs"]
-mod ws_client;
 
 use std::time::{Duration, Instant};
 
@@ -37,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let pool =
         kit::db::connect_and_migrate(&format!("{postgres}/bench_{unique}"), 30, &users::MIGRATOR)
             .await?;
-    let platform = platform::Platform::start(pool.clone()).await;
+    let platform = e2e::platform::Platform::start(pool.clone()).await;
     let token = platform.customer("bench-live@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
     // A delivered order per scenario, so each starts from a five-step
@@ -76,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
             let (url, token, order) = (url.clone(), token.clone(), order.clone());
             let (received, ready) = (received.clone(), ready.clone());
             clients.push(tokio::spawn(async move {
-                let mut client = ws_client::WsClient::connect(&url, Some(&token)).await;
+                let mut client = e2e::ws_client::WsClient::connect(&url, Some(&token)).await;
                 client.subscribe("s", query, json!({ "id": order })).await;
                 // The history so far: PENDING … DELIVERED.
                 for _ in 0..5 {
@@ -101,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         let mut latencies = Vec::with_capacity(subscribers * rounds);
         for _ in 0..rounds {
             platform.record_status_row(&order, "bench").await;
-            let event = platform::status_event(&order);
+            let event = e2e::platform::status_event(&order);
             let published = Instant::now();
             publisher.publish(std::slice::from_ref(&event)).await?;
             for _ in 0..subscribers {

@@ -1,6 +1,6 @@
 //! Checkouts end to end on loopback with the sandbox provider:
 //!
-//!     cargo bench -p router --bench checkout
+//!     cargo bench -p e2e --bench checkout
 //!
 //! Starts every subgraph and the router in this process (as the end-to-end
 //! tests do; needs PostgreSQL, Redis, RabbitMQ and MongoDB or SecantusDB),
@@ -9,9 +9,6 @@
 //! (2) checkouts per second end to end: `BENCH_ORDERS` × 4 orders placed by
 //! 8 concurrent customers, timed until every one is PAID.
 
-#[path = "../tests/federation/platform.rs"]
-#[allow(dead_code)]
-mod platform;
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let pool =
         kit::db::connect_and_migrate(&format!("{postgres}/bench_{unique}"), 30, &users::MIGRATOR)
             .await?;
-    let platform = platform::Platform::start(pool.clone()).await;
+    let platform = e2e::platform::Platform::start(pool.clone()).await;
     let product = platform.products("chair", 1).await.remove(0);
     sqlx::query("UPDATE stock_levels SET on_hand = 100000, reserved = 0").execute(&pool).await?;
 

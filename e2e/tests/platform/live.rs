@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::{platform::Platform, ws_client::WsClient};
+use e2e::{platform::Platform, ws_client::WsClient};
 
 pub const ORDER_LIVE: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus order { number items { quantity product { name } } customer { name } payment { status } } } }";
 pub const SHIPMENT_LIVE: &str = "subscription($id: ID!) { shipmentUpdated(orderId: $id) { status trackingNumber events { status location description } } }";

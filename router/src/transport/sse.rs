@@ -14,10 +14,10 @@ use axum::{
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{Event, Operation, errors_body, upstream_init};
 use crate::{
-    http::{Admitted, subgraph_headers},
+    admission::{Admitted, subgraph_headers},
     state::RouterState,
+    subscriptions::{self, Event, Operation, errors_body, upstream_init},
 };
 
 pub const EVENT_STREAM: &str = "text/event-stream";
@@ -35,10 +35,10 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let operation =
         Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
-    let (sender, mut receiver) = super::channel(state.config.subscriptions.buffer);
+    let (sender, mut receiver) = subscriptions::channel(state.config.subscriptions.buffer);
     // Dropping the response stream (the client hung up) drops the receiver,
     // which ends the operation and its upstream subscription.
-    tokio::spawn(super::run(operation, sender, CancellationToken::new()));
+    tokio::spawn(subscriptions::run(operation, sender, CancellationToken::new()));
     let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
         .flat_map(|event| {
             let events = match event {

@@ -1,7 +1,7 @@
 //! The storefront's browsing query through the router, against the real
 //! users, catalog and inventory subgraphs with their demo data:
 //!
-//!     cargo bench -p router --bench browse
+//!     cargo bench -p e2e --bench browse
 //!
 //! Needs PostgreSQL, Redis and MongoDB (or SecantusDB) on localhost, as the
 //! tests do; uses throw-away databases. Reports latency and throughput for

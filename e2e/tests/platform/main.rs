@@ -1,0 +1,9 @@
+//! The whole platform through the router: every real subgraph on port 0,
+//! against real PostgreSQL, Redis, RabbitMQ and MongoDB (SecantusDB).
+
+mod browse;
+mod checkout;
+mod live;
+mod node_client;
+mod whole_system;
+mod ws_protocol;

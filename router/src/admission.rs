@@ -1,0 +1,78 @@
+//! Admission: whether a request may run. Every transport (HTTP, WebSocket,
+//! SSE) turns its protocol into a query, an operation name and variables,
+//! and asks here; what comes back is an operation that is parsed,
+//! validated, within the limits, planned, and has coerced variables, or a
+//! coded refusal. Admission also decides what the subgraphs are told about
+//! the client (forwarded headers, trace context).
+
+use axum::http::{HeaderMap, HeaderValue};
+use serde_json::{Map, Value};
+use server::telemetry::TraceParent;
+use std::sync::Arc;
+
+use crate::{
+    error::{BAD_REQUEST, RequestError, RequestFailure},
+    execution::subgraphs::forwarded_headers,
+    planning::{Limits, PreparedOperation},
+    state::RouterState,
+    supergraph::Supergraph,
+    variables,
+};
+
+/// An operation checked and planned, with coerced variables: what every
+/// transport (HTTP, WebSocket, SSE) executes.
+pub struct Admitted {
+    pub supergraph: Arc<Supergraph>,
+    pub prepared: Arc<PreparedOperation>,
+    pub variables: Map<String, Value>,
+}
+
+pub fn admit(
+    state: &RouterState,
+    query: Option<String>,
+    operation_name: Option<&str>,
+    variables: Option<Value>,
+) -> Result<Admitted, RequestError> {
+    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
+        return Err(bad_request("the request has no `query`"));
+    };
+    let provided = match variables {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(bad_request("`variables` must be an object")),
+    };
+    let supergraph = state.current();
+    let limits = Limits {
+        max_depth: state.config.limits.max_depth,
+        max_tokens: state.config.limits.max_tokens,
+    };
+    let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
+    let variables = variables::coerce(&prepared.variables, &provided, &supergraph.schema)
+        .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
+    Ok(Admitted { supergraph, prepared, variables })
+}
+
+/// The headers subgraphs get: the configured client headers, plus a
+/// `traceparent` continuing the client's trace or starting one.
+pub fn subgraph_headers(state: &RouterState, headers: &HeaderMap) -> (HeaderMap, TraceParent) {
+    let mut forwarded = forwarded_headers(headers, &state.forward_headers);
+    // Start a trace when the client did not: subgraph logs and the events
+    // they emit then share one trace id.
+    let trace = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse)
+        .unwrap_or_else(TraceParent::new_root);
+    let forwards_trace = state.forward_headers.iter().any(|h| h == "traceparent");
+    if forwards_trace
+        && !forwarded.contains_key("traceparent")
+        && let Ok(value) = HeaderValue::from_str(&trace.child().to_string())
+    {
+        forwarded.insert("traceparent", value);
+    }
+    (forwarded, trace)
+}
+
+pub fn bad_request(message: impl Into<String>) -> RequestError {
+    RequestError::new(RequestFailure::BadRequest, message, BAD_REQUEST)
+}
