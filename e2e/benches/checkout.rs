@@ -9,7 +9,6 @@
 //! (2) checkouts per second end to end: `BENCH_ORDERS` × 4 orders placed by
 //! 8 concurrent customers, timed until every one is PAID.
 
-
 use std::time::{Duration, Instant};
 
 use serde_json::json;

@@ -12,7 +12,6 @@
 //! orders instance's live queue → its reload → the upstream WebSocket → the
 //! router's per-event plan → the client.
 
-
 use std::time::{Duration, Instant};
 
 use serde_json::json;

@@ -19,6 +19,9 @@ pub struct ServiceConfig {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`, default 10.
     pub database_max_connections: u32,
+    /// `UPSTREAM_TIMEOUT_MS`, default 5000: how long a call to another
+    /// subgraph may take.
+    pub upstream_timeout: Duration,
     pub events: EventsConfig,
     pub auth: AuthConfig,
 }
@@ -34,6 +37,7 @@ impl ServiceConfig {
             port: var_or(&format!("{prefix}_PORT"), default_port)?,
             database_url: var_or(&format!("{prefix}_DATABASE_URL"), default_db)?,
             database_max_connections: var_or("DATABASE_MAX_CONNECTIONS", 10)?,
+            upstream_timeout: millis_or("UPSTREAM_TIMEOUT_MS", 5000)?,
             events: EventsConfig::from_env()?,
             auth: AuthConfig::from_env()?,
         })

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod graphql_client;
 pub mod http;
 pub mod loaders;
 pub mod money;

@@ -151,3 +151,27 @@ impl RouterConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in the router's README parses, and says what it says.
+    #[test]
+    fn the_documented_example_file_loads() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/router.example.yaml");
+        let text = std::fs::read_to_string(path).expect("the example file");
+        let config: RouterConfig = serde_yaml::from_str(&text).expect("a valid config");
+        assert_eq!(config.subgraph_urls["users"], "http://127.0.0.1:4001/graphql");
+        assert_eq!(config.subgraph_timeouts_ms["users"], 5000);
+        assert_eq!(config.limits.max_depth, LimitsConfig::default().max_depth);
+        assert_eq!(config.subscriptions.buffer, SubscriptionsConfig::default().buffer);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let refused = serde_yaml::from_str::<RouterConfig>("listen: 127.0.0.1:4000\nlisen: x\n");
+        let message = refused.expect_err("a typo is an error").to_string();
+        assert!(message.contains("lisen"), "{message}");
+    }
+}

@@ -179,14 +179,24 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
             .await
             .expect("charges");
     assert_eq!(charges, 5);
-    let (on_hand, reserved, negative): (i64, i64, i64) = sqlx::query_as(
-        "SELECT sum(on_hand)::bigint, sum(reserved)::bigint, count(*) FILTER (WHERE on_hand < 0 OR reserved < 0) FROM stock_levels WHERE product_id = $1",
-    )
-    .bind(&product)
-    .fetch_one(&platform.pool)
-    .await
-    .expect("stock");
-    assert_eq!((on_hand, reserved, negative), (0, 0, 0));
+    // Inventory commits a reservation when it hears of PAID, a moment after
+    // the order reads PAID: wait for the stock to settle, never below zero.
+    let mut stock: (i64, i64, i64) = (-1, -1, -1);
+    for _ in 0..100 {
+        stock = sqlx::query_as(
+            "SELECT sum(on_hand)::bigint, sum(reserved)::bigint, count(*) FILTER (WHERE on_hand < 0 OR reserved < 0) FROM stock_levels WHERE product_id = $1",
+        )
+        .bind(&product)
+        .fetch_one(&platform.pool)
+        .await
+        .expect("stock");
+        assert_eq!(stock.2, 0, "negative stock: {stock:?}");
+        if stock == (0, 0, 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(stock, (0, 0, 0));
     platform.stop().await;
 }
 

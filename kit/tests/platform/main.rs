@@ -2,6 +2,7 @@
 //! database, exchange and queue names, so tests run in parallel.
 
 mod consumer;
+mod graphql_client;
 mod helpers;
 mod outbox;
 mod scaffold;

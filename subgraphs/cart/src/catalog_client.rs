@@ -4,9 +4,12 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use kit::{AppError, AppResult, money::Money};
+use kit::{
+    AppResult,
+    graphql_client::{GraphqlClient, id_key},
+    money::Money,
+};
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct CatalogProduct {
@@ -16,47 +19,23 @@ pub struct CatalogProduct {
 }
 
 #[derive(Clone)]
-pub struct CatalogClient {
-    http: reqwest::Client,
-    url: String,
-}
-
-const QUERY: &str = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name price { amount currency } } } }";
+pub struct CatalogClient(GraphqlClient);
 
 impl CatalogClient {
-    pub fn new(url: impl Into<String>) -> Self {
-        let http =
-            reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default();
-        Self { http, url: url.into() }
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        Self(GraphqlClient::new("catalog", url, timeout))
     }
 
     /// The products that exist, by id; unknown or deleted ids are absent.
     pub async fn products(&self, ids: &[String]) -> AppResult<HashMap<String, CatalogProduct>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let representations: Vec<_> =
-            ids.iter().map(|id| json!({ "__typename": "Product", "id": id })).collect();
-        let unavailable = |e: &dyn std::fmt::Display| {
-            tracing::error!(error = %e, url = %self.url, "catalog lookup failed");
-            AppError::unavailable("prices are temporarily unavailable; please retry")
-        };
-        let response: serde_json::Value = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": QUERY, "variables": { "r": representations } }))
-            .send()
-            .await
-            .map_err(|e| unavailable(&e))?
-            .json()
-            .await
-            .map_err(|e| unavailable(&e))?;
-        let entities =
-            response["data"]["_entities"].as_array().ok_or_else(|| unavailable(&response))?;
-        Ok(entities
-            .iter()
-            .filter_map(|e| serde_json::from_value::<CatalogProduct>(e.clone()).ok())
-            .map(|p| (p.id.clone(), p))
-            .collect())
+        let found = self
+            .0
+            .entities::<CatalogProduct>(
+                "Product",
+                ids.iter().map(|id| id_key(id)),
+                "id name price { amount currency }",
+            )
+            .await?;
+        Ok(found.into_iter().flatten().map(|p| (p.id.clone(), p)).collect())
     }
 }

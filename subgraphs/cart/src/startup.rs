@@ -22,7 +22,10 @@ pub fn build_with(config: &CartConfig, verifier: JwtVerifier) -> anyhow::Result<
         service: "cart",
         schema: build_schema(Some(carts)),
         verifier,
-        request_data: request_data(CatalogClient::new(config.catalog_url.clone())),
+        request_data: request_data(CatalogClient::new(
+            config.catalog_url.clone(),
+            config.service.upstream_timeout,
+        )),
     };
     let readiness = Readiness::new().check("redis", move || {
         let store = store.clone();

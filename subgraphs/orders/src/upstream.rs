@@ -1,22 +1,25 @@
 //! What checkout reads from other subgraphs, over their GraphQL APIs: the
 //! cart and the address book as the customer (with their own token), prices
-//! and names from the catalog, availability from inventory.
+//! and names from the catalog, availability from inventory, and shipping
+//! quotes.
 
-use std::{collections::HashMap, time::Duration};
+use std::collections::HashMap;
 
-use kit::{AppError, AppResult};
+use kit::{
+    AppResult,
+    graphql_client::{GraphqlClient, id_key},
+};
 use serde_json::{Value, json};
 
 use crate::config::OrdersConfig;
 
 #[derive(Clone)]
 pub struct Upstream {
-    http: reqwest::Client,
-    cart: String,
-    catalog: String,
-    inventory: String,
-    users: String,
-    shipping: String,
+    cart: GraphqlClient,
+    catalog: GraphqlClient,
+    inventory: GraphqlClient,
+    users: GraphqlClient,
+    shipping: GraphqlClient,
 }
 
 /// A shipping quote: the rate's id and its cost.
@@ -34,131 +37,144 @@ pub struct PricedProduct {
     pub currency: String,
 }
 
-fn unavailable(service: &str, detail: impl std::fmt::Display) -> AppError {
-    tracing::error!(service, error = %detail, "checkout could not reach a subgraph");
-    AppError::unavailable(format!("checkout is temporarily unavailable ({service}); please retry"))
+/// The shapes read from the upstream responses.
+mod wire {
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    #[derive(Deserialize)]
+    pub struct Money {
+        pub amount: i64,
+        pub currency: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct CartData {
+        pub cart: Cart,
+    }
+    #[derive(Deserialize)]
+    pub struct Cart {
+        pub items: Vec<CartItem>,
+    }
+    #[derive(Deserialize)]
+    pub struct CartItem {
+        pub product: ProductId,
+        pub quantity: i32,
+    }
+    #[derive(Deserialize)]
+    pub struct ProductId {
+        pub id: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Priced {
+        pub id: String,
+        pub name: String,
+        pub price: Money,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Available {
+        pub id: String,
+        pub available_quantity: i64,
+    }
+
+    #[derive(Deserialize)]
+    pub struct MeData {
+        pub me: Option<Me>,
+    }
+    #[derive(Deserialize)]
+    pub struct Me {
+        pub addresses: Vec<Value>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RatesData {
+        pub shipping_rates: Vec<Rate>,
+    }
+    #[derive(Deserialize)]
+    pub struct Rate {
+        pub id: String,
+        pub cost: Money,
+    }
 }
 
 impl Upstream {
     pub fn new(config: &OrdersConfig) -> Self {
+        let timeout = config.service.upstream_timeout;
         Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()
-                .unwrap_or_default(),
-            cart: config.cart_url.clone(),
-            catalog: config.catalog_url.clone(),
-            inventory: config.inventory_url.clone(),
-            users: config.users_url.clone(),
-            shipping: config.shipping_url.clone(),
+            cart: GraphqlClient::new("cart", &config.cart_url, timeout),
+            catalog: GraphqlClient::new("catalog", &config.catalog_url, timeout),
+            inventory: GraphqlClient::new("inventory", &config.inventory_url, timeout),
+            users: GraphqlClient::new("users", &config.users_url, timeout),
+            shipping: GraphqlClient::new("shipping", &config.shipping_url, timeout),
         }
-    }
-
-    async fn call(
-        &self,
-        service: &str,
-        url: &str,
-        query: &str,
-        variables: Value,
-        authorization: Option<&str>,
-    ) -> AppResult<Value> {
-        let mut request =
-            self.http.post(url).json(&json!({ "query": query, "variables": variables }));
-        if let Some(header) = authorization {
-            request = request.header("authorization", header);
-        }
-        let response: Value = request
-            .send()
-            .await
-            .map_err(|e| unavailable(service, e))?
-            .json()
-            .await
-            .map_err(|e| unavailable(service, e))?;
-        if let Some(errors) = response.get("errors") {
-            return Err(unavailable(service, errors));
-        }
-        Ok(response["data"].clone())
     }
 
     /// (product id, quantity) of the customer's cart.
     pub async fn cart(&self, authorization: &str) -> AppResult<Vec<(String, i32)>> {
-        let data = self
-            .call(
-                "cart",
-                &self.cart,
-                "{ cart { items { product { id } quantity } } }",
-                json!({}),
-                Some(authorization),
-            )
+        let data: wire::CartData = self
+            .cart
+            .query("{ cart { items { product { id } quantity } } }", json!({}), Some(authorization))
             .await?;
-        Ok(data["cart"]["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| {
-                Some((
-                    i["product"]["id"].as_str()?.to_owned(),
-                    i32::try_from(i["quantity"].as_i64()?).ok()?,
-                ))
-            })
-            .collect())
+        Ok(data.cart.items.into_iter().map(|i| (i.product.id, i.quantity)).collect())
     }
 
     pub async fn clear_cart(&self, authorization: &str) -> AppResult<()> {
-        self.call(
-            "cart",
-            &self.cart,
-            "mutation { clearCart { itemCount } }",
-            json!({}),
-            Some(authorization),
-        )
-        .await
-        .map(drop)
+        self.cart
+            .query::<Value>("mutation { clearCart { itemCount } }", json!({}), Some(authorization))
+            .await
+            .map(drop)
     }
 
     pub async fn prices(&self, products: &[String]) -> AppResult<HashMap<String, PricedProduct>> {
-        let data = self
-            .entities("catalog", &self.catalog, products, "id name price { amount currency }")
+        let found = self
+            .catalog
+            .entities::<wire::Priced>(
+                "Product",
+                products.iter().map(|id| id_key(id)),
+                "id name price { amount currency }",
+            )
             .await?;
-        Ok(data
+        Ok(found
             .into_iter()
-            .filter_map(|e| {
+            .flatten()
+            .map(|p| {
                 let priced = PricedProduct {
-                    name: e["name"].as_str()?.to_owned(),
-                    amount: e["price"]["amount"].as_i64()?,
-                    currency: e["price"]["currency"].as_str()?.to_owned(),
+                    name: p.name,
+                    amount: p.price.amount,
+                    currency: p.price.currency,
                 };
-                Some((e["id"].as_str()?.to_owned(), priced))
+                (p.id, priced)
             })
             .collect())
     }
 
     pub async fn availability(&self, products: &[String]) -> AppResult<HashMap<String, i64>> {
-        let data =
-            self.entities("inventory", &self.inventory, products, "id availableQuantity").await?;
-        Ok(data
-            .into_iter()
-            .filter_map(|e| Some((e["id"].as_str()?.to_owned(), e["availableQuantity"].as_i64()?)))
-            .collect())
+        let found = self
+            .inventory
+            .entities::<wire::Available>(
+                "Product",
+                products.iter().map(|id| id_key(id)),
+                "id availableQuantity",
+            )
+            .await?;
+        Ok(found.into_iter().flatten().map(|p| (p.id, p.available_quantity)).collect())
     }
 
     /// The customer's saved address with this id, if it is theirs.
     pub async fn address(&self, authorization: &str, id: &str) -> AppResult<Option<Value>> {
-        let data = self
-            .call(
-                "users",
-                &self.users,
+        let data: wire::MeData = self
+            .users
+            .query(
                 "{ me { addresses { id name line1 line2 city region postalCode country phone } } }",
                 json!({}),
                 Some(authorization),
             )
             .await?;
-        Ok(data["me"]["addresses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|a| a["id"] == id)
-            .cloned())
+        Ok(data.me.into_iter().flat_map(|me| me.addresses).find(|a| a["id"] == id))
     }
 
     /// Every rate for these items to this address, cheapest first.
@@ -170,48 +186,18 @@ impl Upstream {
     ) -> AppResult<Vec<ShippingQuote>> {
         let items: Vec<_> =
             lines.iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect();
-        let data = self
-            .call(
-                "shipping",
-                &self.shipping,
+        let data: wire::RatesData = self
+            .shipping
+            .query(
                 "query($c: String!, $p: String!, $i: [RateItemInput!]!) { shippingRates(country: $c, postalCode: $p, items: $i) { id cost { amount currency } } }",
                 json!({ "c": country, "p": postal_code, "i": items }),
                 None,
             )
             .await?;
-        Ok(data["shippingRates"]
-            .as_array()
+        Ok(data
+            .shipping_rates
             .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                Some(ShippingQuote {
-                    id: r["id"].as_str()?.to_owned(),
-                    amount: r["cost"]["amount"].as_i64()?,
-                    currency: r["cost"]["currency"].as_str()?.to_owned(),
-                })
-            })
-            .collect())
-    }
-
-    async fn entities(
-        &self,
-        service: &str,
-        url: &str,
-        ids: &[String],
-        fields: &str,
-    ) -> AppResult<Vec<Value>> {
-        let representations: Vec<_> =
-            ids.iter().map(|id| json!({ "__typename": "Product", "id": id })).collect();
-        let query = format!(
-            "query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Product {{ {fields} }} }} }}"
-        );
-        let data = self.call(service, url, &query, json!({ "r": representations }), None).await?;
-        Ok(data["_entities"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| !e.is_null())
+            .map(|r| ShippingQuote { id: r.id, amount: r.cost.amount, currency: r.cost.currency })
             .collect())
     }
 }

@@ -72,9 +72,11 @@ impl Loader<Uuid> for RefundsOf {
     type Value = Vec<RefundRow>;
     type Error = AppError;
     async fn load(&self, payments: &[Uuid]) -> Result<HashMap<Uuid, Vec<RefundRow>>, AppError> {
-        Ok(kit::loaders::group_by(repository::refunds_of(&self.0, payments).await?, |r| {
-            r.payment_id
-        }))
+        Ok(kit::loaders::group_by(
+            payments,
+            repository::refunds_of(&self.0, payments).await?,
+            |r| r.payment_id,
+        ))
     }
 }
 

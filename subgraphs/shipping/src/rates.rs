@@ -1,10 +1,13 @@
 //! Rate quotes: zone (domestic or international) and weight based, one
 //! price per carrier service, from the `shipping_rates` table.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
-use kit::{AppError, AppResult};
-use serde_json::json;
+use kit::{
+    AppResult,
+    graphql_client::{GraphqlClient, id_key},
+};
+use serde::Deserialize;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -68,38 +71,26 @@ pub async fn seed(db: &sqlx::PgPool) -> sqlx::Result<()> {
 
 /// Product weights from the catalog, in one `_entities` call.
 #[derive(Clone)]
-pub struct Weights {
-    http: reqwest::Client,
-    url: String,
+pub struct Weights(GraphqlClient);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Weighed {
+    id: String,
+    weight_grams: i64,
 }
 
 impl Weights {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { http: reqwest::Client::new(), url: url.into() }
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        Self(GraphqlClient::new("catalog", url, timeout))
     }
 
+    /// Grams per product id; unknown products are absent.
     pub async fn of(&self, products: &[String]) -> AppResult<HashMap<String, i64>> {
-        let representations: Vec<_> =
-            products.iter().map(|id| json!({ "__typename": "Product", "id": id })).collect();
-        let unavailable = |e: &dyn std::fmt::Display| {
-            tracing::error!(error = %e, "catalog weight lookup failed");
-            AppError::unavailable("shipping rates are temporarily unavailable")
-        };
-        let response: serde_json::Value = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id weightGrams } } }", "variables": { "r": representations } }))
-            .send()
-            .await
-            .map_err(|e| unavailable(&e))?
-            .json()
-            .await
-            .map_err(|e| unavailable(&e))?;
-        Ok(response["data"]["_entities"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| Some((e["id"].as_str()?.to_owned(), e["weightGrams"].as_i64()?)))
-            .collect())
+        let found = self
+            .0
+            .entities::<Weighed>("Product", products.iter().map(|id| id_key(id)), "id weightGrams")
+            .await?;
+        Ok(found.into_iter().flatten().map(|p| (p.id, p.weight_grams)).collect())
     }
 }

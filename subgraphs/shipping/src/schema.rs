@@ -84,7 +84,9 @@ impl Loader<Uuid> for EventsOf {
     type Value = Vec<EventRow>;
     type Error = AppError;
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<EventRow>>, AppError> {
-        Ok(kit::loaders::group_by(shipments::events_of(&self.0, ids).await?, |e| e.shipment_id))
+        Ok(kit::loaders::group_by(ids, shipments::events_of(&self.0, ids).await?, |e| {
+            e.shipment_id
+        }))
     }
 }
 

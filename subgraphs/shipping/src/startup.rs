@@ -34,9 +34,9 @@ pub async fn build(config: &ShippingConfig) -> anyhow::Result<App> {
 pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerifier) -> App {
     let shipping = Shipping {
         pool: pool.clone(),
-        weights: Weights::new(config.catalog_url.clone()),
+        weights: Weights::new(config.catalog_url.clone(), config.service.upstream_timeout),
         origin_country: config.origin_country.clone(),
-        orders: OrderAccess::new(config.orders_url.clone()),
+        orders: OrderAccess::new(config.orders_url.clone(), config.service.upstream_timeout),
     };
     let broker = Broker::new(config.service.events.clone());
     let feed = LiveFeed::new(LIVE_EVENTS);

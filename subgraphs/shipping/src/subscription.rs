@@ -13,7 +13,9 @@ use kit::{
         LiveFeed,
         live::{self, SharedLoads},
     },
+    graphql_client::GraphqlClient,
 };
+use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -103,14 +105,21 @@ async fn current(pool: PgPool, order: Uuid) -> Result<Option<(ShipmentRow, usize
 /// Asks the orders subgraph, as the caller, whether the caller may see an
 /// order (orders answers NOT_FOUND for other customers' orders).
 #[derive(Clone)]
-pub struct OrderAccess {
-    http: reqwest::Client,
-    url: String,
+pub struct OrderAccess(GraphqlClient);
+
+#[derive(Deserialize)]
+struct OrderSeen {
+    order: Option<OrderId>,
+}
+
+#[derive(Deserialize)]
+struct OrderId {
+    id: Uuid,
 }
 
 impl OrderAccess {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { http: reqwest::Client::new(), url: url.into() }
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        Self(GraphqlClient::new("orders", url, timeout))
     }
 
     pub async fn visible(
@@ -118,24 +127,14 @@ impl OrderAccess {
         order: Uuid,
         authorization: Option<&str>,
     ) -> Result<bool, AppError> {
-        let unavailable = |e: &dyn std::fmt::Display| {
-            tracing::error!(error = %e, "orders lookup failed");
-            AppError::unavailable("orders are temporarily unavailable")
-        };
-        let mut request = self.http.post(&self.url).json(&json!({
-            "query": "query($id: ID!) { order(id: $id) { id } }",
-            "variables": { "id": order },
-        }));
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        let response: serde_json::Value = request
-            .send()
-            .await
-            .map_err(|e| unavailable(&e))?
-            .json()
-            .await
-            .map_err(|e| unavailable(&e))?;
-        Ok(response["data"]["order"]["id"].as_str() == Some(order.to_string().as_str()))
+        let response = self
+            .0
+            .response::<OrderSeen>(
+                "query($id: ID!) { order(id: $id) { id } }",
+                json!({ "id": order }),
+                authorization,
+            )
+            .await?;
+        Ok(response.data.and_then(|d| d.order).is_some_and(|seen| seen.id == order))
     }
 }

@@ -58,16 +58,11 @@ impl Loader<String> for ChildrenLoader {
         &self,
         parents: &[String],
     ) -> Result<HashMap<String, Vec<CategoryDoc>>, AppError> {
-        let mut out: HashMap<String, Vec<CategoryDoc>> =
-            parents.iter().map(|p| (p.clone(), Vec::new())).collect();
-        for child in
-            self.0.store.categories_by_parents(parents).await.map_err(AppError::internal)?
-        {
-            if let Some(parent) = &child.parent_id {
-                out.entry(parent.clone()).or_default().push(child);
-            }
-        }
-        Ok(out)
+        let children =
+            self.0.store.categories_by_parents(parents).await.map_err(AppError::internal)?;
+        // Asked by parent id, so every child has one.
+        let children = children.into_iter().filter(|c| c.parent_id.is_some());
+        Ok(kit::loaders::group_by(parents, children, |c| c.parent_id.clone().unwrap_or_default()))
     }
 }
 

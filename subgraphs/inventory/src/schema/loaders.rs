@@ -31,12 +31,8 @@ impl Loader<String> for StockLevelsLoader {
     type Error = AppError;
 
     async fn load(&self, products: &[String]) -> Result<HashMap<String, Vec<StockRow>>, AppError> {
-        let mut out: HashMap<String, Vec<StockRow>> =
-            products.iter().map(|p| (p.clone(), Vec::new())).collect();
-        for row in stock::for_products(&self.0, products).await? {
-            out.entry(row.product_id.clone()).or_default().push(row);
-        }
-        Ok(out)
+        let rows = stock::for_products(&self.0, products).await?;
+        Ok(kit::loaders::group_by(products, rows, |row| row.product_id.clone()))
     }
 }
 

@@ -25,7 +25,7 @@ impl Loader<Uuid> for ItemsLoader {
     type Error = AppError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ItemRow>>, AppError> {
-        Ok(kit::loaders::group_by(repository::items_of(&self.0, ids).await?, |i| i.order_id))
+        Ok(kit::loaders::group_by(ids, repository::items_of(&self.0, ids).await?, |i| i.order_id))
     }
 }
 
@@ -36,6 +36,6 @@ impl Loader<Uuid> for HistoryLoader {
     type Error = AppError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<HistoryRow>>, AppError> {
-        Ok(kit::loaders::group_by(repository::history_of(&self.0, ids).await?, |h| h.order_id))
+        Ok(kit::loaders::group_by(ids, repository::history_of(&self.0, ids).await?, |h| h.order_id))
     }
 }

@@ -31,11 +31,7 @@ impl Loader<Uuid> for AddressLoader {
     type Error = AppError;
 
     async fn load(&self, user_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<AddressRow>>, AppError> {
-        let mut by_user: HashMap<Uuid, Vec<AddressRow>> =
-            user_ids.iter().map(|id| (*id, Vec::new())).collect();
-        for row in addresses::for_users(&self.0, user_ids).await? {
-            by_user.entry(row.user_id).or_default().push(row);
-        }
-        Ok(by_user)
+        let rows = addresses::for_users(&self.0, user_ids).await?;
+        Ok(kit::loaders::group_by(user_ids, rows, |row| row.user_id))
     }
 }
