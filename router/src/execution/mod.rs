@@ -9,6 +9,7 @@ pub mod subgraphs;
 
 use std::{
     collections::{BTreeSet, HashMap},
+    hash::{DefaultHasher, Hash, Hasher},
     sync::Mutex,
 };
 
@@ -249,7 +250,9 @@ impl Run<'_> {
             let data = self.lock_data();
             for job in &jobs {
                 let mut representations: Vec<Value> = Vec::new();
-                let mut seen: HashMap<String, usize> = HashMap::new();
+                // By a hash of the representation; equal hashes are
+                // compared in full, so a collision only costs a compare.
+                let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
                 let mut job_targets = Vec::new();
                 for path in &job.paths {
                     for address in paths::collect(&data, path, &matcher) {
@@ -262,11 +265,16 @@ impl Run<'_> {
                         if let Some(rewrites) = job.input_rewrites {
                             paths::apply_rewrites(&mut representation, rewrites, &matcher);
                         }
-                        let text = representation.to_string();
-                        let index = *seen.entry(text).or_insert_with(|| {
-                            representations.push(representation);
-                            representations.len() - 1
-                        });
+                        let same = seen.entry(hash_of(&representation)).or_default();
+                        let index =
+                            match same.iter().find(|&&i| representations[i] == representation) {
+                                Some(&index) => index,
+                                None => {
+                                    representations.push(representation);
+                                    same.push(representations.len() - 1);
+                                    representations.len() - 1
+                                }
+                            };
                         job_targets.push((address, index));
                     }
                 }
@@ -290,10 +298,22 @@ impl Run<'_> {
         }
         let mut tree = self.lock_data();
         for (job, job_targets) in jobs.iter().zip(&targets) {
-            let Some(Value::Array(results)) = data.remove(job.response_key) else { continue };
+            let Some(Value::Array(mut results)) = data.remove(job.response_key) else { continue };
+            // A result is moved into its last entity and cloned only for
+            // the others that share its representation.
+            let mut uses = vec![0usize; results.len()];
+            for (_, index) in job_targets {
+                if let Some(count) = uses.get_mut(*index) {
+                    *count += 1;
+                }
+            }
             for (address, index) in job_targets {
-                let Some(result) = results.get(*index).filter(|r| r.is_object()) else { continue };
-                let mut result = result.clone();
+                let Some(slot) = results.get_mut(*index).filter(|r| r.is_object()) else {
+                    continue;
+                };
+                uses[*index] -= 1;
+                let mut result =
+                    if uses[*index] == 0 { std::mem::take(slot) } else { slot.clone() };
                 if let Some(rewrites) = job.output_rewrites {
                     paths::apply_rewrites(&mut result, rewrites, &matcher);
                 }
@@ -409,6 +429,33 @@ fn remap_entity_error(
             .collect(),
         None => vec![subgraph_error(raw, service, |_| None)],
     }
+}
+
+/// A hash of a JSON value's content, for deduplicating representations
+/// without serialising them.
+fn hash_of(value: &Value) -> u64 {
+    fn feed(value: &Value, hasher: &mut DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(hasher),
+            Value::Bool(b) => (1u8, b).hash(hasher),
+            Value::Number(n) => (2u8, n.as_f64().map(f64::to_bits), n.as_i64()).hash(hasher),
+            Value::String(s) => (3u8, s).hash(hasher),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(hasher);
+                items.iter().for_each(|i| feed(i, hasher));
+            }
+            Value::Object(map) => {
+                (5u8, map.len()).hash(hasher);
+                for (k, v) in map {
+                    k.hash(hasher);
+                    feed(v, hasher);
+                }
+            }
+        }
+    }
+    let mut hasher = DefaultHasher::new();
+    feed(value, &mut hasher);
+    hasher.finish()
 }
 
 fn is_null_at(value: &Value, path: &[Value]) -> bool {

@@ -7,41 +7,42 @@ use serde_json::{Map, Value};
 
 use crate::planning::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
 
-/// A concrete position in the response: object keys and list indexes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Key(String),
+/// A concrete position in the response: object keys (borrowed from the
+/// plan's paths, so addresses cost no string copies) and list indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'p> {
+    Key(&'p str),
     Index(usize),
 }
 
-pub type Address = Vec<Step>;
+pub type Address<'p> = Vec<Step<'p>>;
 
-pub fn address_to_path(address: &[Step]) -> Vec<Value> {
+pub fn address_to_path(address: &[Step<'_>]) -> Vec<Value> {
     address
         .iter()
         .map(|s| match s {
-            Step::Key(k) => Value::from(k.as_str()),
+            Step::Key(k) => Value::from(*k),
             Step::Index(i) => Value::from(*i),
         })
         .collect()
 }
 
 /// Every object reached by following `path` from `root`.
-pub fn collect(
+pub fn collect<'p>(
     root: &Value,
-    path: &[FlattenNodePathSegment],
+    path: &'p [FlattenNodePathSegment],
     matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
-) -> Vec<Address> {
+) -> Vec<Address<'p>> {
     let mut found = Vec::new();
     walk(root, path, &mut Vec::new(), &mut found, matches);
     found
 }
 
-fn walk(
+fn walk<'p>(
     value: &Value,
-    path: &[FlattenNodePathSegment],
-    at: &mut Address,
-    found: &mut Vec<Address>,
+    path: &'p [FlattenNodePathSegment],
+    at: &mut Address<'p>,
+    found: &mut Vec<Address<'p>>,
     matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
 ) {
     // Lists are traversed wherever they occur, whether or not the path
@@ -63,7 +64,7 @@ fn walk(
         None => found.push(at.clone()),
         Some(FlattenNodePathSegment::Field(key)) => {
             if let Some(child) = object.get(key) {
-                at.push(Step::Key(key.clone()));
+                at.push(Step::Key(key.as_str()));
                 walk(child, &path[1..], at, found, matches);
                 at.pop();
             }
@@ -78,17 +79,17 @@ fn walk(
     }
 }
 
-pub fn get<'a>(root: &'a Value, address: &[Step]) -> Option<&'a Value> {
+pub fn get<'a>(root: &'a Value, address: &[Step<'_>]) -> Option<&'a Value> {
     address.iter().try_fold(root, |value, step| match step {
-        Step::Key(k) => value.get(k),
-        Step::Index(i) => value.get(i),
+        Step::Key(k) => value.get(*k),
+        Step::Index(i) => value.get(*i),
     })
 }
 
-pub fn get_mut<'a>(root: &'a mut Value, address: &[Step]) -> Option<&'a mut Value> {
+pub fn get_mut<'a>(root: &'a mut Value, address: &[Step<'_>]) -> Option<&'a mut Value> {
     address.iter().try_fold(root, |value, step| match step {
-        Step::Key(k) => value.get_mut(k),
-        Step::Index(i) => value.get_mut(i),
+        Step::Key(k) => value.get_mut(*k),
+        Step::Index(i) => value.get_mut(*i),
     })
 }
 

@@ -18,6 +18,33 @@ struct Shaper<'a> {
     errors: &'a mut Vec<GraphqlError>,
 }
 
+/// Where the shaper is, for error paths: borrowed, since it changes at
+/// every field and is read only when a non-null field turns out null.
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn to_path(segments: &[Segment<'_>]) -> Vec<Value> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => Value::from(*k),
+            Segment::Index(i) => Value::from(*i),
+        })
+        .collect()
+}
+
+/// Whether an error's path and `segments` are on one branch (one is a
+/// prefix of the other).
+fn on_branch(error: &[Value], segments: &[Segment<'_>]) -> bool {
+    error.iter().zip(segments).all(|(e, s)| match s {
+        Segment::Key(k) => e.as_str() == Some(*k),
+        Segment::Index(i) => e.as_u64() == u64::try_from(*i).ok(),
+    })
+}
+
 /// `null` for a value that is null but may not be: the parent must become
 /// null in turn.
 struct Propagate;
@@ -43,29 +70,35 @@ pub fn shape(exec: &Execution<'_>, data: Value, errors: &mut Vec<GraphqlError>) 
     }
 }
 
-impl Shaper<'_> {
-    fn object(
+impl<'a> Shaper<'a> {
+    fn object<'s>(
         &mut self,
-        source: &Map<String, Value>,
-        static_type: &str,
-        items: &[SelectionItem],
-        path: &mut Vec<Value>,
-    ) -> Result<Map<String, Value>, Propagate> {
-        let concrete =
-            source.get("__typename").and_then(Value::as_str).unwrap_or(static_type).to_owned();
-        let mut out = Map::new();
-        self.fields(source, &concrete, items, path, &mut out)?;
+        source: &'s Map<String, Value>,
+        static_type: &'s str,
+        items: &'s [SelectionItem],
+        path: &mut Vec<Segment<'s>>,
+    ) -> Result<Map<String, Value>, Propagate>
+    where
+        'a: 's,
+    {
+        let concrete = source.get("__typename").and_then(Value::as_str).unwrap_or(static_type);
+        let mut out = Map::with_capacity(items.len());
+        self.fields(source, concrete, items, path, &mut out)?;
         Ok(out)
     }
 
-    fn fields(
+    fn fields<'s>(
         &mut self,
-        source: &Map<String, Value>,
-        concrete: &str,
-        items: &[SelectionItem],
-        path: &mut Vec<Value>,
+        source: &'s Map<String, Value>,
+        concrete: &'s str,
+        items: &'s [SelectionItem],
+        path: &mut Vec<Segment<'s>>,
         out: &mut Map<String, Value>,
-    ) -> Result<(), Propagate> {
+    ) -> Result<(), Propagate>
+    where
+        'a: 's,
+    {
+        let schema: &'a SchemaIndex = self.schema;
         for item in items {
             match item {
                 SelectionItem::Field(field) => {
@@ -74,22 +107,21 @@ impl Shaper<'_> {
                     {
                         continue;
                     }
-                    let key = field.selection_identifier().to_owned();
+                    let key = field.selection_identifier();
                     if field.name == "__typename" {
-                        out.insert(key, Value::from(concrete));
+                        out.insert(key.to_owned(), Value::from(concrete));
                         continue;
                     }
-                    let Some(definition) = self.schema.field(concrete, &field.name) else {
+                    let Some(definition) = schema.field(concrete, &field.name) else {
                         // Not in the API schema (introspection fields are
                         // typed through their own types); keep what we have.
-                        out.insert(key.clone(), source.get(&key).cloned().unwrap_or(Value::Null));
+                        out.insert(key.to_owned(), source.get(key).cloned().unwrap_or(Value::Null));
                         continue;
                     };
-                    let field_type = definition.field_type.clone();
-                    path.push(Value::from(key.as_str()));
+                    path.push(Segment::Key(key));
                     let completed = self.complete(
-                        source.get(&key),
-                        &field_type,
+                        source.get(key),
+                        &definition.field_type,
                         &field.selections.items,
                         path,
                         concrete,
@@ -97,10 +129,10 @@ impl Shaper<'_> {
                     );
                     path.pop();
                     match completed {
-                        Ok(value) => match out.get_mut(&key) {
+                        Ok(value) => match out.get_mut(key) {
                             Some(existing) => super::paths::deep_merge(existing, value),
                             None => {
-                                out.insert(key, value);
+                                out.insert(key.to_owned(), value);
                             }
                         },
                         Err(Propagate) => return Err(Propagate),
@@ -120,15 +152,19 @@ impl Shaper<'_> {
         Ok(())
     }
 
-    fn complete(
+    #[allow(clippy::too_many_arguments)]
+    fn complete<'s>(
         &mut self,
-        raw: Option<&Value>,
-        ty: &Type,
-        items: &[SelectionItem],
-        path: &mut Vec<Value>,
+        raw: Option<&'s Value>,
+        ty: &'s Type,
+        items: &'s [SelectionItem],
+        path: &mut Vec<Segment<'s>>,
         parent: &str,
         field: &str,
-    ) -> Result<Value, Propagate> {
+    ) -> Result<Value, Propagate>
+    where
+        'a: 's,
+    {
         match ty {
             Type::NonNullType(inner) => {
                 match self.complete(raw, inner, items, path, parent, field) {
@@ -143,7 +179,7 @@ impl Shaper<'_> {
                                 format!("Cannot return null for non-nullable field {parent}.{field}."),
                                 "INTERNAL_SERVER_ERROR",
                             )
-                            .at(path.clone()),
+                            .at(to_path(path)),
                         );
                         }
                         Err(Propagate)
@@ -154,7 +190,7 @@ impl Shaper<'_> {
                 let Some(Value::Array(values)) = raw else { return Ok(Value::Null) };
                 let mut out = Vec::with_capacity(values.len());
                 for (i, value) in values.iter().enumerate() {
-                    path.push(Value::from(i));
+                    path.push(Segment::Index(i));
                     let item = self.complete(Some(value), inner, items, path, parent, field);
                     path.pop();
                     match item {
@@ -185,9 +221,7 @@ impl Shaper<'_> {
         !skip_if.is_some_and(flag) && include_if.is_none_or(flag)
     }
 
-    fn error_covers(&self, path: &[Value]) -> bool {
-        self.errors
-            .iter()
-            .any(|e| e.path.as_ref().is_some_and(|p| p.starts_with(path) || path.starts_with(p)))
+    fn error_covers(&self, path: &[Segment<'_>]) -> bool {
+        self.errors.iter().any(|e| e.path.as_ref().is_some_and(|p| on_branch(p, path)))
     }
 }
