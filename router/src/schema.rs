@@ -2,7 +2,10 @@
 //! federation internals and `@inaccessible` elements): what the router
 //! validates against, answers introspection from and shapes responses by.
 
-use std::collections::{HashMap, HashSet};
+/// Looked up for every field of every response: a fast hasher (the keys
+/// are schema names, not attacker-chosen).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 use graphql_tools::static_graphql::schema::{
     Definition, Document, Field, InputValue, Type, TypeDefinition,
@@ -42,8 +45,8 @@ const BUILTIN_SCALARS: &[&str] = &["String", "Int", "Float", "Boolean", "ID"];
 
 impl SchemaIndex {
     pub fn new(document: Document) -> Self {
-        let mut types = HashMap::new();
-        let mut possible_types: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut types = HashMap::default();
+        let mut possible_types: HashMap<String, HashSet<String>> = HashMap::default();
         for scalar in BUILTIN_SCALARS {
             let definition = TypeDefinition::Scalar(
                 graphql_tools::static_graphql::schema::ScalarType::new((*scalar).to_owned()),
@@ -102,9 +105,9 @@ impl SchemaIndex {
 
 impl TypeInfo {
     fn new(kind: TypeKind, definition: TypeDefinition) -> Self {
-        let mut fields = HashMap::new();
-        let mut input_fields = HashMap::new();
-        let mut enum_values = HashSet::new();
+        let mut fields = HashMap::default();
+        let mut input_fields = HashMap::default();
+        let mut enum_values = HashSet::default();
         match &definition {
             TypeDefinition::Object(o) => {
                 fields.extend(o.fields.iter().map(|f| (f.name.clone(), f.clone())));

@@ -32,20 +32,38 @@ use crate::{
 };
 
 /// The result of one operation.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ExecutionResult {
-    pub data: Option<Value>,
+    /// The JSON text of `data`, written by `response::write`.
+    pub data: Vec<u8>,
     pub errors: Vec<GraphqlError>,
 }
 
 impl ExecutionResult {
-    /// The response body: `errors` (when any) first, then `data`.
+    /// The response body's bytes: `errors` (when any) first, then `data`.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut body = Vec::with_capacity(self.data.len() + 64);
+        body.push(b'{');
+        if !self.errors.is_empty() {
+            body.extend_from_slice(b"\"errors\":");
+            // Errors are plain data and always serialise.
+            let _ = serde_json::to_writer(&mut body, &self.errors);
+            body.push(b',');
+        }
+        body.extend_from_slice(b"\"data\":");
+        body.extend_from_slice(&self.data);
+        body.push(b'}');
+        body
+    }
+
+    /// The response body as a value, for transports that send events.
     pub fn into_body(self) -> Value {
         let mut body = Map::new();
         if !self.errors.is_empty() {
             body.insert("errors".into(), serde_json::to_value(&self.errors).unwrap_or_default());
         }
-        body.insert("data".into(), self.data.unwrap_or(Value::Null));
+        let data = serde_json::from_slice(&self.data).unwrap_or(Value::Null);
+        body.insert("data".into(), data);
         Value::Object(body)
     }
 }
@@ -95,8 +113,8 @@ impl Execution<'_> {
             self.variables,
             &mut data,
         );
-        let data = response::shape(self, data, &mut errors);
-        ExecutionResult { data: Some(data), errors }
+        let data = response::write(self, &data, &mut errors);
+        ExecutionResult { data, errors }
     }
 }
 

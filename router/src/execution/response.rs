@@ -1,6 +1,14 @@
-//! Shapes the merged data to the client's selection: aliases, fragments,
-//! field order, `__typename`, `@skip`/`@include`, and null propagation as
-//! the spec defines it.
+//! Writes the client's `data` as JSON bytes straight from the merged
+//! subgraph data, in one pass guided by the normalized operation: aliases,
+//! fragments, field order, `__typename`, `@skip`/`@include`, and null
+//! propagation as the spec defines it. No response tree is built.
+//!
+//! Null propagation without a tree: an object or list remembers where its
+//! bytes start; when a non-null field inside it turns out null, the writer
+//! cuts the buffer back to that point and writes `null` there, or passes
+//! the null further up when that position may not be null either.
+
+use std::io::Write;
 
 use graphql_tools::static_graphql::schema::Type;
 use serde_json::{Map, Value};
@@ -12,13 +20,14 @@ use crate::{
     schema::{SchemaIndex, TypeKind},
 };
 
-struct Shaper<'a> {
+struct Writer<'a> {
     schema: &'a SchemaIndex,
     variables: &'a Map<String, Value>,
     errors: &'a mut Vec<GraphqlError>,
+    out: Vec<u8>,
 }
 
-/// Where the shaper is, for error paths: borrowed, since it changes at
+/// Where the writer is, for error paths: borrowed, since it changes at
 /// every field and is read only when a non-null field turns out null.
 #[derive(Clone, Copy)]
 enum Segment<'a> {
@@ -49,51 +58,62 @@ fn on_branch(error: &[Value], segments: &[Segment<'_>]) -> bool {
 /// null in turn.
 struct Propagate;
 
-pub fn shape(exec: &Execution<'_>, data: Value, errors: &mut Vec<GraphqlError>) -> Value {
-    let schema = exec.schema;
-    let root_type = match exec.operation.kind {
-        Kind::Query => schema.query_type.clone(),
-        Kind::Mutation => schema.mutation_type.clone().unwrap_or_default(),
-        Kind::Subscription => schema.subscription_type.clone().unwrap_or_default(),
-    };
-    let mut shaper = Shaper { schema, variables: exec.variables, errors };
-    let empty = Map::new();
-    let object = data.as_object().unwrap_or(&empty);
-    match shaper.object(
-        object,
-        &root_type,
-        &exec.operation.operation.selection_set.items,
-        &mut Vec::new(),
-    ) {
-        Ok(map) => Value::Object(map),
-        Err(Propagate) => Value::Null,
-    }
+/// What a position ended up holding.
+#[derive(PartialEq, Eq)]
+enum Written {
+    Null,
+    Value,
 }
 
-impl<'a> Shaper<'a> {
+/// The JSON text of the response's `data`.
+pub fn write(exec: &Execution<'_>, data: &Value, errors: &mut Vec<GraphqlError>) -> Vec<u8> {
+    let schema = exec.schema;
+    let root_type = match exec.operation.kind {
+        Kind::Query => schema.query_type.as_str(),
+        Kind::Mutation => schema.mutation_type.as_deref().unwrap_or_default(),
+        Kind::Subscription => schema.subscription_type.as_deref().unwrap_or_default(),
+    };
+    let mut writer =
+        Writer { schema, variables: exec.variables, errors, out: Vec::with_capacity(4096) };
+    let empty = Map::new();
+    let object = data.as_object().unwrap_or(&empty);
+    let items = &exec.operation.operation.selection_set.items;
+    if writer.object(object, root_type, items, &mut Vec::new()).is_err() {
+        writer.out.clear();
+        writer.out.extend_from_slice(b"null");
+    }
+    writer.out
+}
+
+impl<'a> Writer<'a> {
     fn object<'s>(
         &mut self,
         source: &'s Map<String, Value>,
         static_type: &'s str,
         items: &'s [SelectionItem],
         path: &mut Vec<Segment<'s>>,
-    ) -> Result<Map<String, Value>, Propagate>
+    ) -> Result<(), Propagate>
     where
         'a: 's,
     {
         let concrete = source.get("__typename").and_then(Value::as_str).unwrap_or(static_type);
-        let mut out = Map::with_capacity(items.len());
-        self.fields(source, concrete, items, path, &mut out)?;
-        Ok(out)
+        self.out.push(b'{');
+        let mut written: Vec<&'s str> = Vec::new();
+        self.fields(source, concrete, items, path, &mut written)?;
+        self.out.push(b'}');
+        Ok(())
     }
 
+    /// Writes the selected fields of one object. `written` holds the keys
+    /// already in it: the normalized operation merges fields, so a key
+    /// repeats only through fragments, with the same value.
     fn fields<'s>(
         &mut self,
         source: &'s Map<String, Value>,
         concrete: &'s str,
         items: &'s [SelectionItem],
         path: &mut Vec<Segment<'s>>,
-        out: &mut Map<String, Value>,
+        written: &mut Vec<&'s str>,
     ) -> Result<(), Propagate>
     where
         'a: 's,
@@ -108,14 +128,19 @@ impl<'a> Shaper<'a> {
                         continue;
                     }
                     let key = field.selection_identifier();
+                    if written.contains(&key) {
+                        continue;
+                    }
+                    self.key(key, written.is_empty());
+                    written.push(key);
                     if field.name == "__typename" {
-                        out.insert(key.to_owned(), Value::from(concrete));
+                        self.string(concrete);
                         continue;
                     }
                     let Some(definition) = schema.field(concrete, &field.name) else {
                         // Not in the API schema (introspection fields are
                         // typed through their own types); keep what we have.
-                        out.insert(key.to_owned(), source.get(key).cloned().unwrap_or(Value::Null));
+                        self.value(source.get(key).unwrap_or(&Value::Null));
                         continue;
                     };
                     path.push(Segment::Key(key));
@@ -128,22 +153,14 @@ impl<'a> Shaper<'a> {
                         &field.name,
                     );
                     path.pop();
-                    match completed {
-                        Ok(value) => match out.get_mut(key) {
-                            Some(existing) => super::paths::deep_merge(existing, value),
-                            None => {
-                                out.insert(key.to_owned(), value);
-                            }
-                        },
-                        Err(Propagate) => return Err(Propagate),
-                    }
+                    completed?;
                 }
                 SelectionItem::InlineFragment(fragment) => {
                     if !self.included(fragment.skip_if.as_deref(), fragment.include_if.as_deref()) {
                         continue;
                     }
-                    if self.schema.type_matches(concrete, &fragment.type_condition) {
-                        self.fields(source, concrete, &fragment.selections.items, path, out)?;
+                    if schema.type_matches(concrete, &fragment.type_condition) {
+                        self.fields(source, concrete, &fragment.selections.items, path, written)?;
                     }
                 }
                 SelectionItem::FragmentSpread(_) => {}
@@ -161,59 +178,95 @@ impl<'a> Shaper<'a> {
         path: &mut Vec<Segment<'s>>,
         parent: &str,
         field: &str,
-    ) -> Result<Value, Propagate>
+    ) -> Result<Written, Propagate>
     where
         'a: 's,
     {
         match ty {
             Type::NonNullType(inner) => {
                 match self.complete(raw, inner, items, path, parent, field) {
-                    Ok(value) if !value.is_null() => Ok(value),
+                    Ok(Written::Value) => Ok(Written::Value),
                     _ => {
                         // A value that is absent was lost with a failed fetch,
                         // which already reported an error; an explicit null is
                         // reported here unless an error already covers it.
                         if raw.is_some_and(Value::is_null) && !self.error_covers(path) {
                             self.errors.push(
-                            GraphqlError::new(
-                                format!("Cannot return null for non-nullable field {parent}.{field}."),
-                                "INTERNAL_SERVER_ERROR",
-                            )
-                            .at(to_path(path)),
-                        );
+                                GraphqlError::new(
+                                    format!(
+                                        "Cannot return null for non-nullable field {parent}.{field}."
+                                    ),
+                                    "INTERNAL_SERVER_ERROR",
+                                )
+                                .at(to_path(path)),
+                            );
                         }
                         Err(Propagate)
                     }
                 }
             }
             Type::ListType(inner) => {
-                let Some(Value::Array(values)) = raw else { return Ok(Value::Null) };
-                let mut out = Vec::with_capacity(values.len());
+                let Some(Value::Array(values)) = raw else { return Ok(self.null()) };
+                let start = self.out.len();
+                self.out.push(b'[');
                 for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
                     path.push(Segment::Index(i));
                     let item = self.complete(Some(value), inner, items, path, parent, field);
                     path.pop();
-                    match item {
-                        Ok(v) => out.push(v),
-                        Err(Propagate) => return Ok(Value::Null),
+                    if item.is_err() {
+                        self.out.truncate(start);
+                        return Ok(self.null());
                     }
                 }
-                Ok(Value::Array(out))
+                self.out.push(b']');
+                Ok(Written::Value)
             }
             Type::NamedType(name) => {
-                let Some(value) = raw.filter(|v| !v.is_null()) else { return Ok(Value::Null) };
+                let Some(value) = raw.filter(|v| !v.is_null()) else { return Ok(self.null()) };
                 match self.schema.kind(name) {
                     Some(TypeKind::Object | TypeKind::Interface | TypeKind::Union) => {
-                        let Value::Object(object) = value else { return Ok(Value::Null) };
+                        let Value::Object(object) = value else { return Ok(self.null()) };
+                        let start = self.out.len();
                         match self.object(object, name, items, path) {
-                            Ok(map) => Ok(Value::Object(map)),
-                            Err(Propagate) => Ok(Value::Null),
+                            Ok(()) => Ok(Written::Value),
+                            Err(Propagate) => {
+                                self.out.truncate(start);
+                                Ok(self.null())
+                            }
                         }
                     }
-                    _ => Ok(value.clone()),
+                    _ => {
+                        self.value(value);
+                        Ok(Written::Value)
+                    }
                 }
             }
         }
+    }
+
+    fn key(&mut self, key: &str, first: bool) {
+        if !first {
+            self.out.push(b',');
+        }
+        self.string(key);
+        self.out.push(b':');
+    }
+
+    fn string(&mut self, text: &str) {
+        let _ = serde_json::to_writer(&mut self.out, text);
+    }
+
+    fn value(&mut self, value: &Value) {
+        // Writing to a Vec cannot fail, and a Value always serialises.
+        let _ = serde_json::to_writer(&mut self.out, value);
+    }
+
+    fn null(&mut self) -> Written {
+        let _ = self.out.write_all(b"null");
+        Written::Null
     }
 
     fn included(&self, skip_if: Option<&str>, include_if: Option<&str>) -> bool {

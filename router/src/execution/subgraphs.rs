@@ -4,7 +4,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use axum::http::{HeaderMap, HeaderName};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A subgraph's answer.
@@ -14,6 +14,13 @@ pub struct SubgraphResponse {
     pub data: Option<Value>,
     #[serde(default)]
     pub errors: Vec<Map<String, Value>>,
+}
+
+/// What is POSTed to a subgraph, serialised straight from borrowed parts.
+#[derive(Serialize)]
+struct SubgraphRequest<'a> {
+    query: &'a str,
+    variables: &'a Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,7 +79,8 @@ impl Subgraphs {
             .endpoints
             .get(subgraph)
             .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_owned()))?;
-        let body = serde_json::json!({ "query": query, "variables": variables });
+        let body = serde_json::to_vec(&SubgraphRequest { query, variables: &variables })
+            .map_err(|e| FetchError::Invalid(e.to_string()))?;
         let mut request = self
             .http
             .post(&endpoint.url)
@@ -82,7 +90,7 @@ impl Subgraphs {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let response = request.json(&body).send().await.map_err(|e| {
+        let response = request.body(body).send().await.map_err(|e| {
             if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
         })?;
         let status = response.status();

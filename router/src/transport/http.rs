@@ -195,7 +195,9 @@ async fn handle(
         introspection: &supergraph.introspection,
     };
     let result = execution.run().instrument(span).await;
-    respond(StatusCode::OK, media, result.into_body())
+    let body = result.into_bytes();
+    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(media))], body)
+        .into_response()
 }
 
 fn failure(media: &'static str, error: RequestError) -> Response {

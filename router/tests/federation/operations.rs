@@ -87,3 +87,27 @@ async fn the_router_answers_introspection_from_the_api_schema() {
     assert!(names.contains(&"Product") && names.contains(&"__Schema"), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("join__") || n.starts_with("link__")), "{names:?}");
 }
+
+#[tokio::test]
+async fn a_field_selected_twice_with_different_subfields_is_answered_once_with_all_of_them() {
+    let federation = Federation::start().await;
+    let response = federation
+        .query(
+            "{ product(upc: \"1\") { upc reviews { body } ...Authors upc } }
+             fragment Authors on Product { reviews { author { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response,
+        json!({ "data": { "product": {
+            "upc": "1",
+            "reviews": [
+                { "body": "Sturdy", "author": { "name": "Ada Lovelace" } },
+                { "body": "Love it", "author": { "name": "Alan Turing" } },
+            ],
+        } } })
+    );
+    let product = response["data"]["product"].as_object().expect("object");
+    assert_eq!(product.keys().collect::<Vec<_>>(), ["upc", "reviews"]);
+}
