@@ -111,7 +111,18 @@ fn main() {
     processes.0.push(child);
     if let Some(hive) = hive_router() {
         let address = free_address();
+        // Hive Router reads `router.config.yaml` from its working directory:
+        // forward `Authorization` to the subgraphs, as our router does.
+        let directory =
+            std::env::temp_dir().join(format!("gateway-bench-hive-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).expect("hive directory");
+        std::fs::write(
+            directory.join("router.config.yaml"),
+            "headers:\n  all:\n    request:\n      - propagate:\n          named: Authorization\n",
+        )
+        .expect("hive config");
         let child = Command::new(&hive)
+            .current_dir(&directory)
             .env("HOST", "127.0.0.1")
             .env("PORT", address.port().to_string())
             .env("SUPERGRAPH_FILE_PATH", &supergraph_path)

@@ -194,7 +194,7 @@ impl Run<'_> {
     async fn root_fetch(&self, fetch: &FetchNode) {
         let variables = self.variables_for(fetch.variable_usages.as_ref());
         let Some(response) =
-            self.call(&fetch.service_name, &fetch.operation.document_str, variables).await
+            self.call(&fetch.service_name, &fetch.operation.document_str, &variables, &[]).await
         else {
             return;
         };
@@ -261,50 +261,46 @@ impl Run<'_> {
         jobs: Vec<EntityJob<'_>>,
     ) {
         let matcher = self.matcher();
-        let mut variables = self.variables_for(usages);
+        let variables = self.variables_for(usages);
+        // Each job's representations, as the JSON text of one array.
+        let mut raw: Vec<(&str, Vec<u8>)> = Vec::with_capacity(jobs.len());
         // For each job: the entity addresses and which representation each uses.
         let mut targets: Vec<Vec<(Address, usize)>> = Vec::with_capacity(jobs.len());
         {
             let data = self.lock_data();
             for job in &jobs {
-                let mut representations: Vec<Value> = Vec::new();
-                // By a hash of the representation; equal hashes are
-                // compared in full, so a collision only costs a compare.
-                let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+                let mut array = Representations::default();
                 let mut job_targets = Vec::new();
                 for path in &job.paths {
                     for address in paths::collect(&data, path, &matcher) {
                         let Some(entity) = paths::get(&data, &address) else { continue };
-                        let Some(mut representation) =
-                            representations::project(entity, job.requires, self.exec.schema)
-                        else {
-                            continue;
+                        let index = match job.input_rewrites {
+                            None => array.add_projected(entity, job.requires, self.exec.schema),
+                            Some(rewrites) => {
+                                representations::project(entity, job.requires, self.exec.schema)
+                                    .and_then(|mut representation| {
+                                        paths::apply_rewrites(
+                                            &mut representation,
+                                            rewrites,
+                                            &matcher,
+                                        );
+                                        array.add_value(&representation)
+                                    })
+                            }
                         };
-                        if let Some(rewrites) = job.input_rewrites {
-                            paths::apply_rewrites(&mut representation, rewrites, &matcher);
+                        if let Some(index) = index {
+                            job_targets.push((address, index));
                         }
-                        let same = seen.entry(hash_of(&representation)).or_default();
-                        let index =
-                            match same.iter().find(|&&i| representations[i] == representation) {
-                                Some(&index) => index,
-                                None => {
-                                    representations.push(representation);
-                                    same.push(representations.len() - 1);
-                                    representations.len() - 1
-                                }
-                            };
-                        job_targets.push((address, index));
                     }
                 }
-                variables
-                    .insert(job.representations_variable.to_owned(), Value::Array(representations));
+                raw.push((job.representations_variable, array.finish()));
                 targets.push(job_targets);
             }
         }
         if targets.iter().all(Vec::is_empty) {
             return;
         }
-        let Some(response) = self.call(service, query, variables).await else { return };
+        let Some(response) = self.call(service, query, &variables, &raw).await else { return };
         let mut data = match response.data {
             Some(Value::Object(data)) => data,
             _ => Map::new(),
@@ -346,9 +342,11 @@ impl Run<'_> {
         &self,
         service: &str,
         query: &str,
-        variables: Map<String, Value>,
+        variables: &Map<String, Value>,
+        raw_variables: &[(&str, Vec<u8>)],
     ) -> Option<SubgraphResponse> {
-        let fetch = self.exec.subgraphs.fetch(service, query, variables, self.exec.headers);
+        let fetch =
+            self.exec.subgraphs.fetch(service, query, variables, raw_variables, self.exec.headers);
         match fetch.instrument(tracing::debug_span!("subgraph", service)).await {
             Ok(response) => Some(response),
             Err(e) => {
@@ -449,31 +447,83 @@ fn remap_entity_error(
     }
 }
 
-/// A hash of a JSON value's content, for deduplicating representations
-/// without serialising them.
-fn hash_of(value: &Value) -> u64 {
-    fn feed(value: &Value, hasher: &mut DefaultHasher) {
-        match value {
-            Value::Null => 0u8.hash(hasher),
-            Value::Bool(b) => (1u8, b).hash(hasher),
-            Value::Number(n) => (2u8, n.as_f64().map(f64::to_bits), n.as_i64()).hash(hasher),
-            Value::String(s) => (3u8, s).hash(hasher),
-            Value::Array(items) => {
-                (4u8, items.len()).hash(hasher);
-                items.iter().for_each(|i| feed(i, hasher));
+/// One `_entities` call's representations, written as the JSON text of an
+/// array and deduplicated by a hash of their bytes (equal hashes are
+/// compared in full, so a collision only costs a compare).
+struct Representations {
+    text: Vec<u8>,
+    /// Hash -> (start, end, index) of each distinct representation.
+    seen: HashMap<u64, Vec<(usize, usize, usize)>>,
+    count: usize,
+}
+
+impl Default for Representations {
+    fn default() -> Self {
+        Self { text: b"[".to_vec(), seen: HashMap::new(), count: 0 }
+    }
+}
+
+impl Representations {
+    /// Projects `requires` out of `entity`; the index of its
+    /// representation, or `None` when the entity lacks a required field.
+    fn add_projected(
+        &mut self,
+        entity: &Value,
+        requires: &SelectionSet,
+        schema: &SchemaIndex,
+    ) -> Option<usize> {
+        let mark = self.text.len();
+        if self.count > 0 {
+            self.text.push(b',');
+        }
+        let start = self.text.len();
+        match representations::write(entity, requires, schema, &mut self.text) {
+            representations::Written::Done => Some(self.keep(mark, start)),
+            representations::Written::Absent => {
+                self.text.truncate(mark);
+                None
             }
-            Value::Object(map) => {
-                (5u8, map.len()).hash(hasher);
-                for (k, v) in map {
-                    k.hash(hasher);
-                    feed(v, hasher);
-                }
+            representations::Written::NeedsMerge => {
+                self.text.truncate(mark);
+                let representation = representations::project(entity, requires, schema)?;
+                self.add_value(&representation)
             }
         }
     }
-    let mut hasher = DefaultHasher::new();
-    feed(value, &mut hasher);
-    hasher.finish()
+
+    fn add_value(&mut self, representation: &Value) -> Option<usize> {
+        let mark = self.text.len();
+        if self.count > 0 {
+            self.text.push(b',');
+        }
+        let start = self.text.len();
+        serde_json::to_writer(&mut self.text, representation).ok()?;
+        Some(self.keep(mark, start))
+    }
+
+    /// The bytes from `start` are a representation: its index, the earlier
+    /// one's when it was seen before (then cut back to `mark`).
+    fn keep(&mut self, mark: usize, start: usize) -> usize {
+        let end = self.text.len();
+        let mut hasher = DefaultHasher::new();
+        self.text[start..end].hash(&mut hasher);
+        let same = self.seen.entry(hasher.finish()).or_default();
+        if let Some(&(_, _, index)) =
+            same.iter().find(|(s, e, _)| self.text[*s..*e] == self.text[start..end])
+        {
+            self.text.truncate(mark);
+            return index;
+        }
+        let index = self.count;
+        same.push((start, end, index));
+        self.count += 1;
+        index
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.text.push(b']');
+        self.text
+    }
 }
 
 fn is_null_at(value: &Value, path: &[Value]) -> bool {

@@ -4,7 +4,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use axum::http::{HeaderMap, HeaderName};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// A subgraph's answer.
@@ -14,13 +14,6 @@ pub struct SubgraphResponse {
     pub data: Option<Value>,
     #[serde(default)]
     pub errors: Vec<Map<String, Value>>,
-}
-
-/// What is POSTed to a subgraph, serialised straight from borrowed parts.
-#[derive(Serialize)]
-struct SubgraphRequest<'a> {
-    query: &'a str,
-    variables: &'a Map<String, Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,14 +65,15 @@ impl Subgraphs {
         &self,
         subgraph: &str,
         query: &str,
-        variables: Map<String, Value>,
+        variables: &Map<String, Value>,
+        raw_variables: &[(&str, Vec<u8>)],
         headers: &HeaderMap,
     ) -> Result<SubgraphResponse, FetchError> {
         let endpoint = self
             .endpoints
             .get(subgraph)
             .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_owned()))?;
-        let body = serde_json::to_vec(&SubgraphRequest { query, variables: &variables })
+        let body = request_body(query, variables, raw_variables)
             .map_err(|e| FetchError::Invalid(e.to_string()))?;
         let mut request = self
             .http
@@ -105,6 +99,40 @@ impl Subgraphs {
     }
 }
 
+/// `{"query": …, "variables": {…}}`, written from borrowed parts; raw
+/// variables (representations already written as JSON) are copied in as
+/// they are.
+fn request_body(
+    query: &str,
+    variables: &Map<String, Value>,
+    raw_variables: &[(&str, Vec<u8>)],
+) -> serde_json::Result<Vec<u8>> {
+    let raw_len: usize = raw_variables.iter().map(|(_, text)| text.len() + 32).sum();
+    let mut body = Vec::with_capacity(query.len() + raw_len + 64);
+    body.extend_from_slice(b"{\"query\":");
+    serde_json::to_writer(&mut body, query)?;
+    body.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    for (name, value) in variables {
+        if !std::mem::take(&mut first) {
+            body.push(b',');
+        }
+        serde_json::to_writer(&mut body, name)?;
+        body.push(b':');
+        serde_json::to_writer(&mut body, value)?;
+    }
+    for (name, text) in raw_variables {
+        if !std::mem::take(&mut first) {
+            body.push(b',');
+        }
+        serde_json::to_writer(&mut body, name)?;
+        body.push(b':');
+        body.extend_from_slice(text);
+    }
+    body.extend_from_slice(b"}}");
+    Ok(body)
+}
+
 /// Which client headers go to subgraphs.
 pub fn forwarded_headers(incoming: &HeaderMap, names: &[HeaderName]) -> HeaderMap {
     let mut out = HeaderMap::new();
@@ -114,4 +142,28 @@ pub fn forwarded_headers(incoming: &HeaderMap, names: &[HeaderName]) -> HeaderMa
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    #[test]
+    fn a_request_body_joins_variables_and_raw_representations() {
+        let variables = json!({ "first": 2, "name": "a \"quoted\" name" });
+        let Value::Object(variables) = variables else { unreachable!() };
+        let raw = [("representations", br#"[{"__typename":"Product","upc":"1"}]"#.to_vec())];
+        let body = super::request_body("query($first: Int) { x }", &variables, &raw).expect("body");
+        let parsed: Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(
+            parsed,
+            json!({ "query": "query($first: Int) { x }", "variables": {
+                "first": 2,
+                "name": "a \"quoted\" name",
+                "representations": [{ "__typename": "Product", "upc": "1" }],
+            } })
+        );
+        let empty = super::request_body("{ x }", &serde_json::Map::new(), &[]).expect("body");
+        assert_eq!(empty, br#"{"query":"{ x }","variables":{}}"#);
+    }
 }
