@@ -13,13 +13,18 @@ use std::io::Write;
 use graphql_tools::static_graphql::schema::Type;
 use serde_json::{Map, Value};
 
-use super::Execution;
+use super::{
+    Execution,
+    paths::{Step, address_to_path},
+};
 use crate::{
     error::GraphqlError,
     planning::{Kind, SelectionItem},
     schema::{SchemaIndex, TypeKind},
 };
 
+/// The writer's position is an address (`Step`s borrowed from the
+/// operation), read only when a non-null field turns out null.
 struct Writer<'a> {
     schema: &'a SchemaIndex,
     variables: &'a Map<String, Value>,
@@ -27,30 +32,12 @@ struct Writer<'a> {
     out: Vec<u8>,
 }
 
-/// Where the writer is, for error paths: borrowed, since it changes at
-/// every field and is read only when a non-null field turns out null.
-#[derive(Clone, Copy)]
-enum Segment<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn to_path(segments: &[Segment<'_>]) -> Vec<Value> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => Value::from(*k),
-            Segment::Index(i) => Value::from(*i),
-        })
-        .collect()
-}
-
 /// Whether an error's path and `segments` are on one branch (one is a
 /// prefix of the other).
-fn on_branch(error: &[Value], segments: &[Segment<'_>]) -> bool {
+fn on_branch(error: &[Value], segments: &[Step<'_>]) -> bool {
     error.iter().zip(segments).all(|(e, s)| match s {
-        Segment::Key(k) => e.as_str() == Some(*k),
-        Segment::Index(i) => e.as_u64() == u64::try_from(*i).ok(),
+        Step::Key(k) => e.as_str() == Some(*k),
+        Step::Index(i) => e.as_u64() == u64::try_from(*i).ok(),
     })
 }
 
@@ -91,7 +78,7 @@ impl<'a> Writer<'a> {
         source: &'s Map<String, Value>,
         static_type: &'s str,
         items: &'s [SelectionItem],
-        path: &mut Vec<Segment<'s>>,
+        path: &mut Vec<Step<'s>>,
     ) -> Result<(), Propagate>
     where
         'a: 's,
@@ -112,7 +99,7 @@ impl<'a> Writer<'a> {
         source: &'s Map<String, Value>,
         concrete: &'s str,
         items: &'s [SelectionItem],
-        path: &mut Vec<Segment<'s>>,
+        path: &mut Vec<Step<'s>>,
         written: &mut Vec<&'s str>,
     ) -> Result<(), Propagate>
     where
@@ -143,7 +130,7 @@ impl<'a> Writer<'a> {
                         self.value(source.get(key).unwrap_or(&Value::Null));
                         continue;
                     };
-                    path.push(Segment::Key(key));
+                    path.push(Step::Key(key));
                     let completed = self.complete(
                         source.get(key),
                         &definition.field_type,
@@ -175,7 +162,7 @@ impl<'a> Writer<'a> {
         raw: Option<&'s Value>,
         ty: &'s Type,
         items: &'s [SelectionItem],
-        path: &mut Vec<Segment<'s>>,
+        path: &mut Vec<Step<'s>>,
         parent: &str,
         field: &str,
     ) -> Result<Written, Propagate>
@@ -198,7 +185,7 @@ impl<'a> Writer<'a> {
                                     ),
                                     "INTERNAL_SERVER_ERROR",
                                 )
-                                .at(to_path(path)),
+                                .at(address_to_path(path)),
                             );
                         }
                         Err(Propagate)
@@ -213,7 +200,7 @@ impl<'a> Writer<'a> {
                     if i > 0 {
                         self.out.push(b',');
                     }
-                    path.push(Segment::Index(i));
+                    path.push(Step::Index(i));
                     let item = self.complete(Some(value), inner, items, path, parent, field);
                     path.pop();
                     if item.is_err() {
@@ -274,7 +261,7 @@ impl<'a> Writer<'a> {
         !skip_if.is_some_and(flag) && include_if.is_none_or(flag)
     }
 
-    fn error_covers(&self, path: &[Segment<'_>]) -> bool {
+    fn error_covers(&self, path: &[Step<'_>]) -> bool {
         self.errors.iter().any(|e| e.path.as_ref().is_some_and(|p| on_branch(p, path)))
     }
 }
