@@ -28,6 +28,10 @@ pub struct RouterConfig {
     pub subscriptions: SubscriptionsConfig,
     /// Cached query plans. `ROUTER_PLAN_CACHE_SIZE`, default 1000.
     pub plan_cache_size: usize,
+    /// While a query's subgraph request is in flight, identical ones
+    /// (same subgraph, headers and body) share its answer.
+    /// `ROUTER_DEDUPE_SUBGRAPH_REQUESTS`, default true.
+    pub dedupe_subgraph_requests: bool,
     /// How often the supergraph file is checked for changes.
     pub reload_interval_ms: u64,
 }
@@ -83,6 +87,7 @@ impl Default for RouterConfig {
             limits: LimitsConfig::default(),
             subscriptions: SubscriptionsConfig::default(),
             plan_cache_size: 1000,
+            dedupe_subgraph_requests: true,
             reload_interval_ms: 1000,
         }
     }
@@ -142,6 +147,9 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_PLAN_CACHE_SIZE")? {
             self.plan_cache_size = v;
+        }
+        if let Some(v) = var_opt("ROUTER_DEDUPE_SUBGRAPH_REQUESTS")? {
+            self.dedupe_subgraph_requests = v;
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

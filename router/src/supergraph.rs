@@ -43,7 +43,12 @@ impl Supergraph {
                 (name, SubgraphEndpoint { url, timeout: Duration::from_millis(timeout) })
             })
             .collect();
-        Ok(Self { planner, schema, introspection, subgraphs: Subgraphs::new(endpoints) })
+        Ok(Self {
+            planner,
+            schema,
+            introspection,
+            subgraphs: Subgraphs::new(endpoints, config.dedupe_subgraph_requests),
+        })
     }
 }
 

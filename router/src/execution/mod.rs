@@ -20,12 +20,12 @@ use tracing::Instrument;
 
 pub use introspection::Introspection;
 use paths::{Address, address_to_path, deep_merge};
-use subgraphs::{FetchError, SubgraphResponse, Subgraphs};
+use subgraphs::{FetchError, Sharing, SubgraphResponse, Subgraphs};
 
 use crate::{
     error::{GraphqlError, SUBREQUEST_FAILED},
     planning::{
-        PreparedOperation, SelectionSet,
+        Kind, PreparedOperation, SelectionSet,
         plan_nodes::{BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePathSegment, PlanNode},
     },
     schema::SchemaIndex,
@@ -345,8 +345,18 @@ impl Run<'_> {
         variables: &Map<String, Value>,
         raw_variables: &[(&str, Vec<u8>)],
     ) -> Option<SubgraphResponse> {
-        let fetch =
-            self.exec.subgraphs.fetch(service, query, variables, raw_variables, self.exec.headers);
+        let sharing = match self.exec.operation.kind {
+            Kind::Mutation => Sharing::Mutation,
+            Kind::Query | Kind::Subscription => Sharing::Query,
+        };
+        let fetch = self.exec.subgraphs.fetch(
+            service,
+            query,
+            variables,
+            raw_variables,
+            self.exec.headers,
+            sharing,
+        );
         match fetch.instrument(tracing::debug_span!("subgraph", service)).await {
             Ok(response) => Some(response),
             Err(e) => {

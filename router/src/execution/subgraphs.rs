@@ -1,14 +1,26 @@
 //! HTTP to subgraphs: one pooled keep-alive client, a timeout per subgraph,
-//! and a small GraphQL response type.
+//! a small GraphQL response type, and in-flight deduplication: while a
+//! query's request to a subgraph is on its way, an identical one (same
+//! subgraph, headers and body) waits for its answer instead of being sent
+//! again. Mutations are always sent.
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
 
 use axum::http::{HeaderMap, HeaderName};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// A subgraph's answer.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct SubgraphResponse {
     #[serde(default)]
     pub data: Option<Value>,
@@ -23,7 +35,7 @@ pub struct SubgraphEndpoint {
 }
 
 /// Why a subgraph request produced no GraphQL response.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
     #[error("subgraph `{0}` is not part of the supergraph")]
     UnknownSubgraph(String),
@@ -37,20 +49,37 @@ pub enum FetchError {
     Invalid(String),
 }
 
+type Answer = Result<Arc<SubgraphResponse>, FetchError>;
+
+/// Requests on their way, by subgraph, headers and body.
+type InFlight = Arc<Mutex<HashMap<Arc<[u8]>, Shared<BoxFuture<'static, Answer>>>>>;
+
 #[derive(Clone)]
 pub struct Subgraphs {
     http: reqwest::Client,
     endpoints: HashMap<String, SubgraphEndpoint>,
+    /// `None` when deduplication is off.
+    in_flight: Option<InFlight>,
+}
+
+/// Whether identical requests may share one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// A query's fetch: identical requests in flight share one answer.
+    Query,
+    /// A mutation's: always sent.
+    Mutation,
 }
 
 impl Subgraphs {
-    pub fn new(endpoints: HashMap<String, SubgraphEndpoint>) -> Self {
+    pub fn new(endpoints: HashMap<String, SubgraphEndpoint>, dedupe: bool) -> Self {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
             .build()
             .unwrap_or_default();
-        Self { http, endpoints }
+        let in_flight = dedupe.then(InFlight::default);
+        Self { http, endpoints, in_flight }
     }
 
     pub fn endpoint(&self, subgraph: &str) -> Option<&SubgraphEndpoint> {
@@ -61,6 +90,7 @@ impl Subgraphs {
         self.endpoints.keys()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn fetch(
         &self,
         subgraph: &str,
@@ -68,6 +98,7 @@ impl Subgraphs {
         variables: &Map<String, Value>,
         raw_variables: &[(&str, Vec<u8>)],
         headers: &HeaderMap,
+        sharing: Sharing,
     ) -> Result<SubgraphResponse, FetchError> {
         let endpoint = self
             .endpoints
@@ -84,19 +115,80 @@ impl Subgraphs {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let response = request.body(body).send().await.map_err(|e| {
-            if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
-        })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| {
-            if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
-        })?;
-        match serde_json::from_slice::<SubgraphResponse>(&bytes) {
-            Ok(parsed) => Ok(parsed),
-            Err(_) if !status.is_success() => Err(FetchError::Status(status.as_u16())),
-            Err(e) => Err(FetchError::Invalid(e.to_string())),
-        }
+        let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
+            return send(request, body).await;
+        };
+        let key = request_key(subgraph, headers, &body);
+        let answer = {
+            let mut requests = in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match requests.get(&key) {
+                Some(answer) => answer.clone(),
+                None => {
+                    let registry = in_flight.clone();
+                    let own_key = key.clone();
+                    // The request leaves the registry when it is answered,
+                    // whoever is waiting for it then: no answer outlives
+                    // its request.
+                    let answer = async move {
+                        let answer = send(request, body).await.map(Arc::new);
+                        registry
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .remove(&own_key);
+                        answer
+                    }
+                    .boxed()
+                    .shared();
+                    requests.insert(key, answer.clone());
+                    answer
+                }
+            }
+        };
+        let shared = answer.await?;
+        Ok(Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
     }
+}
+
+async fn send(
+    request: reqwest::RequestBuilder,
+    body: Vec<u8>,
+) -> Result<SubgraphResponse, FetchError> {
+    let response = request.body(body).send().await.map_err(|e| {
+        if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
+    })?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| {
+        if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
+    })?;
+    match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) if !status.is_success() => Err(FetchError::Status(status.as_u16())),
+        Err(e) => Err(FetchError::Invalid(e.to_string())),
+    }
+}
+
+/// Everything that makes two requests the same: the subgraph, the headers
+/// sent (credentials differ per client) and the body. Trace context is
+/// left out: it differs on every request and changes no answer (the shared
+/// request carries the first one's).
+fn request_key(subgraph: &str, headers: &HeaderMap, body: &[u8]) -> Arc<[u8]> {
+    let mut key = Vec::with_capacity(subgraph.len() + body.len() + 128);
+    for part in [subgraph.as_bytes(), b"\n"] {
+        key.extend_from_slice(part);
+    }
+    let answer_shaping = headers.iter().filter(|(name, _)| !is_trace_context(name.as_str()));
+    for (name, value) in answer_shaping {
+        key.extend_from_slice(name.as_str().as_bytes());
+        key.push(b':');
+        key.extend_from_slice(value.as_bytes());
+        key.push(b'\n');
+    }
+    key.extend_from_slice(body);
+    key.into()
+}
+
+fn is_trace_context(header: &str) -> bool {
+    matches!(header, "traceparent" | "tracestate")
 }
 
 /// `{"query": …, "variables": {…}}`, written from borrowed parts; raw

@@ -20,6 +20,8 @@ pub struct Probe {
     /// `_entities` representations each subgraph has resolved.
     pub products_resolved: Arc<AtomicUsize>,
     pub accounts_resolved: Arc<AtomicUsize>,
+    /// Times accounts' `slow` ran.
+    pub slow_calls: Arc<AtomicUsize>,
 }
 
 impl Probe {
@@ -419,8 +421,9 @@ pub mod accounts {
         async fn accounts(&self) -> Vec<Account> {
             DATA.iter().filter_map(|a| account(a.0)).collect()
         }
-        /// Answers after two seconds, for timeout tests.
-        async fn slow(&self) -> String {
+        /// Answers after two seconds, for timeout and deduplication tests.
+        async fn slow(&self, ctx: &Context<'_>) -> String {
+            ctx.data_unchecked::<Probe>().slow_calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             "finally".into()
         }

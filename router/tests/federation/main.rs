@@ -4,6 +4,7 @@
 
 mod abstract_types;
 mod composition;
+mod dedupe;
 mod entities;
 mod failures;
 mod fixtures;
