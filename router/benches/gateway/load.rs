@@ -16,17 +16,37 @@ pub struct Figures {
     pub cpu_per_request: Duration,
 }
 
+/// Whether every request carries its own `Authorization` (as in the public
+/// benchmark's k6 script: identical subgraph requests cannot be shared in
+/// flight), or all requests are byte-identical (plain wrk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requests {
+    UniqueCredentials,
+    Identical,
+}
+
 /// POSTs `body` to `url` from `connections` connections for `seconds`,
 /// while measuring `server`'s CPU time.
-pub fn run(url: &str, body: &str, connections: u32, seconds: u64, server: u32) -> Figures {
+pub fn run(
+    url: &str,
+    body: &str,
+    requests: Requests,
+    connections: u32,
+    seconds: u64,
+    server: u32,
+) -> Figures {
     let script = std::env::temp_dir().join(format!("gateway-bench-{}.lua", std::process::id()));
     let lua_body = body.replace('\\', "\\\\").replace('"', "\\\"");
+    let authorization = match requests {
+        Requests::UniqueCredentials => {
+            "[\"Authorization\"] = \"Bearer bench-\" .. math.random(1, 2000000000), "
+        }
+        Requests::Identical => "",
+    };
     std::fs::write(
         &script,
-        // Every request carries its own `Authorization`, as in the public
-        // benchmark: identical subgraph requests cannot be merged in flight.
         format!(
-            "local body = \"{lua_body}\"\nmath.randomseed(os.time() + math.floor(os.clock() * 1e6))\nrequest = function()\n  local headers = {{ [\"Content-Type\"] = \"application/json\", [\"Authorization\"] = \"Bearer bench-\" .. math.random(1, 2000000000) }}\n  return wrk.format(\"POST\", nil, headers, body)\nend\n"
+            "local body = \"{lua_body}\"\nmath.randomseed(os.time() + math.floor(os.clock() * 1e6))\nrequest = function()\n  local headers = {{ {authorization}[\"Content-Type\"] = \"application/json\" }}\n  return wrk.format(\"POST\", nil, headers, body)\nend\n"
         ),
     )
     .expect("write the wrk script");

@@ -9,7 +9,11 @@
 //! It starts the subgraphs and our router (`target/release/router`) as
 //! separate processes, checks the responses, then runs `wrk` at 1 and 50
 //! connections for `BENCH_SECONDS` (10) each, and reports req/s, p50, p99,
-//! the router's CPU time per request (from `/proc`) and its peak RSS. When a
+//! the router's CPU time per request (from `/proc`) and its peak RSS. Each
+//! request carries its own `Authorization`, as the public benchmark's k6
+//! script does, so no router can answer several clients with one subgraph
+//! request; one more run sends identical requests (plain wrk), where
+//! in-flight deduplication applies. When a
 //! Hive Router binary is found (`HIVE_ROUTER=/path`, or `hive_router` on the
 //! PATH) the same load runs against it, side by side, and the report gives
 //! the ratios. Build it once, outside CI (about 25 minutes here):
@@ -31,7 +35,7 @@ use std::{
 };
 
 use async_graphql::{ObjectType, Schema, SubscriptionType, registry::SDLExportOptions};
-use load::Figures;
+use load::{Figures, Requests};
 use router::compose::{SubgraphSource, compose};
 use serde_json::{Value, json};
 
@@ -60,6 +64,15 @@ query TestQuery {
 }";
 
 const ONE_SUBGRAPH: &str = "{ users { id username name } }";
+
+/// What is measured: a label, whether the heavy query (else the one-subgraph
+/// one), the requests' credentials, and connections.
+const LOADS: [(&str, bool, Requests, u32); 4] = [
+    ("heavy, 1 connection", true, Requests::UniqueCredentials, 1),
+    ("heavy, 50 connections", true, Requests::UniqueCredentials, 50),
+    ("heavy, 50 connections, identical requests", true, Requests::Identical, 50),
+    ("one subgraph, 50 connections", false, Requests::UniqueCredentials, 50),
+];
 
 /// Kills its processes when dropped, so a failed run leaves none behind.
 struct Processes(Vec<Child>);
@@ -155,20 +168,19 @@ fn main() {
     println!("| router | load | req/s | p50 | p99 | CPU per request | non-2xx |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     let mut results: Vec<(String, &str, Figures)> = Vec::new();
-    for (label, body, connections) in [
-        ("heavy, 1 connection", &heavy, 1),
-        ("heavy, 50 connections", &heavy, 50),
-        ("one subgraph, 50 connections", &light, 50),
-    ] {
+    for (label, body, requests, connections) in LOADS.map(|(label, heavy_query, requests, c)| {
+        (label, if heavy_query { &heavy } else { &light }, requests, c)
+    }) {
         for (name, address, pid) in &routers {
-            let figures =
-                load::run(&format!("http://{address}/graphql"), body, connections, seconds, *pid);
+            let url = format!("http://{address}/graphql");
+            let figures = load::run(&url, body, requests, connections, seconds, *pid);
             print_row(name, label, &figures);
             results.push(((*name).to_owned(), label, figures));
         }
     }
     let accounts_pid = processes.0[0].id();
-    let direct = load::run(&accounts_url, &light, 50, seconds, accounts_pid);
+    let direct =
+        load::run(&accounts_url, &light, Requests::UniqueCredentials, 50, seconds, accounts_pid);
     print_row("direct to accounts", "one subgraph, 50 connections", &direct);
     for (name, _, pid) in &routers {
         println!("{name}: peak RSS {:.1} MB", load::peak_rss_mb(*pid));
@@ -199,7 +211,7 @@ fn report_ratios(results: &[(String, &str, Figures)], direct: &Figures) {
             light.requests_per_second / direct.requests_per_second
         );
     }
-    for label in ["heavy, 1 connection", "heavy, 50 connections", "one subgraph, 50 connections"] {
+    for (label, ..) in LOADS {
         if let (Some((_, _, a)), Some((_, _, b))) = (ours(label), hive(label)) {
             println!(
                 "{label}: ours / hive: throughput {:.2}x, p50 {:.2}x, p99 {:.2}x, CPU per request {:.2}x",
