@@ -98,11 +98,14 @@ pub fn get_mut<'a>(root: &'a mut Value, address: &[Step<'_>]) -> Option<&'a mut 
 pub fn deep_merge(target: &mut Value, source: Value) {
     match (target, source) {
         (Value::Object(t), Value::Object(s)) => {
+            // One hash per key, whether it is new or merged.
             for (key, value) in s {
-                match t.get_mut(&key) {
-                    Some(existing) => deep_merge(existing, value),
-                    None => {
-                        t.insert(key, value);
+                match t.entry(key) {
+                    serde_json::map::Entry::Occupied(existing) => {
+                        deep_merge(existing.into_mut(), value)
+                    }
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
                     }
                 }
             }
