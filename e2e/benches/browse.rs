@@ -18,13 +18,9 @@ const QUERY: &str = "{ products(first: 5, filter: { search: \"chair\" }) { edges
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let seconds: u64 =
-        std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let postgres = std::env::var("POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let database_url = format!("{postgres}/bench_{unique}");
-    let pool = kit::db::connect_and_migrate(&database_url, 20, &users::MIGRATOR).await?;
+    let seconds: u64 = e2e::setting("BENCH_SECONDS", 5);
+    let bench_database = e2e::BenchDatabase::create(20).await?;
+    let (pool, unique) = (bench_database.pool.clone(), bench_database.unique.clone());
     kit::db::migrate(&pool, &inventory::MIGRATOR).await?;
     users::seed_pool(&pool, "shopgraph-admin").await?;
     inventory::seed::seed(&pool).await?;
@@ -115,9 +111,5 @@ async fn main() -> anyhow::Result<()> {
     }
     pool.close().await;
     database.drop().await.ok();
-    let admin = sqlx::PgPool::connect(&format!("{postgres}/postgres")).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
-    Ok(())
+    bench_database.drop_database().await
 }

@@ -17,14 +17,9 @@ const ADD: &str = "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { i
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let orders: usize =
-        std::env::var("BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let postgres = std::env::var("POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let pool =
-        kit::db::connect_and_migrate(&format!("{postgres}/bench_{unique}"), 30, &users::MIGRATOR)
-            .await?;
+    let orders: usize = e2e::setting("BENCH_ORDERS", 30);
+    let database = e2e::BenchDatabase::create(30).await?;
+    let pool = database.pool.clone();
     let platform = e2e::platform::Platform::start(pool.clone()).await;
     let product = platform.products("chair", 1).await.remove(0);
     sqlx::query("UPDATE stock_levels SET on_hand = 100000, reserved = 0").execute(&pool).await?;
@@ -110,10 +105,5 @@ async fn main() -> anyhow::Result<()> {
     );
 
     drop(platform);
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(&format!("{postgres}/postgres")).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
-    Ok(())
+    database.drop_database().await
 }

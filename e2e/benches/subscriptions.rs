@@ -23,14 +23,9 @@ const JOINED: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) 
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let crowd: usize =
-        std::env::var("BENCH_SUBSCRIBERS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let postgres = std::env::var("POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let pool =
-        kit::db::connect_and_migrate(&format!("{postgres}/bench_{unique}"), 30, &users::MIGRATOR)
-            .await?;
+    let crowd: usize = e2e::setting("BENCH_SUBSCRIBERS", 500);
+    let database = e2e::BenchDatabase::create(30).await?;
+    let pool = database.pool.clone();
     let platform = e2e::platform::Platform::start(pool.clone()).await;
     let token = platform.customer("bench-live@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
@@ -123,9 +118,5 @@ async fn main() -> anyhow::Result<()> {
     }
 
     platform.stop().await;
-    let admin = sqlx::PgPool::connect(&format!("{postgres}/postgres")).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{unique} WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
-    Ok(())
+    database.drop_database().await
 }

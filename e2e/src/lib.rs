@@ -18,6 +18,41 @@ pub async fn start_router(supergraph: &str, config: router::RouterConfig) -> Run
     app.spawn(listener)
 }
 
+/// A throw-away PostgreSQL database for a bench (`bench_<uuid>` on
+/// `POSTGRES_URL`), with the users migrations applied.
+pub struct BenchDatabase {
+    pub pool: sqlx::PgPool,
+    /// The uuid in its name, also good for other per-run names.
+    pub unique: String,
+    server: String,
+}
+
+impl BenchDatabase {
+    pub async fn create(connections: u32) -> anyhow::Result<Self> {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let server = std::env::var("POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        let url = format!("{server}/bench_{unique}");
+        let pool = kit::db::connect_and_migrate(&url, connections, &users::MIGRATOR).await?;
+        Ok(Self { pool, unique, server })
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        let admin = sqlx::PgPool::connect(&format!("{}/postgres", self.server)).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS bench_{} WITH (FORCE)", self.unique))
+            .execute(&admin)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A bench setting from the environment, `default` when unset or invalid.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// POSTs `query` to `url` and returns the JSON body.
 pub async fn post_query(url: &str, query: &str) -> Value {
     reqwest::Client::new()
