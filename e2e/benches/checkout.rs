@@ -11,10 +11,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
-const ADD: &str = "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }";
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let orders: usize = e2e::setting("BENCH_ORDERS", 30);
@@ -28,7 +24,7 @@ async fn main() -> anyhow::Result<()> {
         let platform = &platform;
         let product = product.clone();
         async move {
-            platform.graphql(ADD, json!({ "p": product }), Some(&token)).await;
+            platform.add_to_cart(&token, &product, 1).await;
             let placed = platform.checkout(&token, "tok_visa", &key).await;
             placed["data"]["checkout"]["id"].as_str().expect("order id").to_owned()
         }

@@ -34,13 +34,7 @@ async fn main() -> anyhow::Result<()> {
     let delivered_order = |key: &'static str| {
         let (platform, token, product) = (&platform, token.clone(), product.clone());
         async move {
-            platform
-                .graphql(
-                    "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }",
-                    json!({ "p": product }),
-                    Some(&token),
-                )
-                .await;
+            platform.add_to_cart(&token, &product, 1).await;
             let placed = platform.checkout(&token, "tok_visa", key).await;
             let order = placed["data"]["checkout"]["id"].as_str().expect("order").to_owned();
             platform.wait_for_status(&token, &order, "DELIVERED").await;

@@ -287,6 +287,16 @@ impl Platform {
         request.send().await.expect("router").json().await.expect("json")
     }
 
+    /// Puts `quantity` of `product` in the customer's cart; the response.
+    pub async fn add_to_cart(&self, token: &str, product: &str, quantity: i32) -> Value {
+        self.graphql(
+            "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }",
+            json!({ "p": product, "q": quantity }),
+            Some(token),
+        )
+        .await
+    }
+
     /// Registers a customer; their access token.
     pub async fn customer(&self, email: &str) -> String {
         let response = self

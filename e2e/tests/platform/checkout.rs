@@ -5,9 +5,6 @@ use sqlx::PgPool;
 
 use e2e::platform::Platform;
 
-const ADD: &str =
-    "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }";
-
 #[sqlx::test(migrations = false)]
 async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPool) {
     let platform = Platform::start(pool).await;
@@ -17,7 +14,7 @@ async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPo
     let before: Vec<i64> =
         futures::future::join_all(products.iter().map(|p| platform.available(p))).await;
     for product in &products {
-        platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+        platform.add_to_cart(&token, product, 1).await;
     }
     let placed = platform.checkout(&token, "tok_visa", "ada-1").await;
     assert_eq!(placed["data"]["checkout"]["status"], "PENDING", "{placed}");
@@ -73,7 +70,7 @@ async fn a_declined_card_ends_payment_failed_and_the_stock_is_available_again(po
     let token = platform.customer("bob@example.com").await;
     let product = platform.products("table", 1).await.remove(0);
     let before = platform.available(&product).await;
-    platform.graphql(ADD, json!({ "p": product, "q": 2 }), Some(&token)).await;
+    platform.add_to_cart(&token, &product, 2).await;
     let placed = platform.checkout(&token, "tok_chargeDeclined", "bob-1").await;
     let order =
         placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
@@ -96,7 +93,7 @@ async fn the_same_idempotency_key_twice_gives_one_order_and_one_charge(pool: PgP
     let platform = Platform::start(pool).await;
     let token = platform.customer("carol@example.com").await;
     let product = platform.products("lamp", 1).await.remove(0);
-    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    platform.add_to_cart(&token, &product, 1).await;
     let (first, second) = tokio::join!(
         platform.checkout(&token, "tok_visa", "carol-1"),
         platform.checkout(&token, "tok_visa", "carol-1"),
@@ -133,7 +130,7 @@ async fn twenty_customers_race_for_the_last_five_units_and_exactly_five_pay(pool
     let mut customers = Vec::new();
     for i in 0..20 {
         let token = platform.customer(&format!("racer{i}@example.com")).await;
-        platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+        platform.add_to_cart(&token, &product, 1).await;
         customers.push(token);
     }
     // Wait out the 5 s availability cache so every checkout sees five left.
@@ -206,7 +203,7 @@ async fn with_rabbitmq_down_during_checkout_the_saga_completes_once_it_is_back(p
     let platform = Platform::start_with(pool, Some(proxy.addr)).await;
     let token = platform.customer("dora@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
-    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    platform.add_to_cart(&token, &product, 1).await;
 
     proxy.stop().await;
     let placed = platform.checkout(&token, "tok_visa", "dora-1").await;
@@ -241,7 +238,7 @@ async fn a_paid_order_is_shipped_by_the_sandbox_carrier_and_delivered(pool: PgPo
     let platform = Platform::start(pool).await;
     let token = platform.customer("erin@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
-    platform.graphql(ADD, json!({ "p": product, "q": 1 }), Some(&token)).await;
+    platform.add_to_cart(&token, &product, 1).await;
     let placed = platform.checkout(&token, "tok_visa", "erin-1").await;
     let order =
         placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();

@@ -21,13 +21,7 @@ pub async fn place_order(platform: &Platform, email: &str) -> (String, String, B
     let products = platform.products("chair", 2).await;
     let mut names = BTreeSet::new();
     for product in &products {
-        platform
-            .graphql(
-                "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }",
-                json!({ "p": product }),
-                Some(&token),
-            )
-            .await;
+        platform.add_to_cart(&token, product, 1).await;
         let named = platform
             .graphql("query($id: ID) { product(id: $id) { name } }", json!({ "id": product }), None)
             .await;
