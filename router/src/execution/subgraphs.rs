@@ -16,6 +16,7 @@ use futures::{
 };
 
 use axum::http::{HeaderMap, HeaderName};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -52,7 +53,16 @@ pub enum FetchError {
 type Answer = Result<Arc<SubgraphResponse>, FetchError>;
 
 /// Requests on their way, by subgraph, headers and body.
-type InFlight = Arc<Mutex<HashMap<Arc<[u8]>, Shared<BoxFuture<'static, Answer>>>>>;
+type InFlight = Arc<Mutex<HashMap<RequestKey, Shared<BoxFuture<'static, Answer>>>>>;
+
+/// Everything that makes two requests the same: the subgraph and the
+/// headers sent (credentials differ per client), then the body, shared with
+/// the request rather than copied.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct RequestKey {
+    route: Vec<u8>,
+    body: Bytes,
+}
 
 #[derive(Clone)]
 pub struct Subgraphs {
@@ -104,8 +114,10 @@ impl Subgraphs {
             .endpoints
             .get(subgraph)
             .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_owned()))?;
-        let body = request_body(query, variables, raw_variables)
-            .map_err(|e| FetchError::Invalid(e.to_string()))?;
+        let body = Bytes::from(
+            request_body(query, variables, raw_variables)
+                .map_err(|e| FetchError::Invalid(e.to_string()))?,
+        );
         let mut request = self
             .http
             .post(&endpoint.url)
@@ -118,7 +130,7 @@ impl Subgraphs {
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
         };
-        let key = request_key(subgraph, headers, &body);
+        let key = RequestKey { route: route(subgraph, headers), body: body.clone() };
         let answer = {
             let mut requests = in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             match requests.get(&key) {
@@ -151,7 +163,7 @@ impl Subgraphs {
 
 async fn send(
     request: reqwest::RequestBuilder,
-    body: Vec<u8>,
+    body: Bytes,
 ) -> Result<SubgraphResponse, FetchError> {
     let response = request.body(body).send().await.map_err(|e| {
         if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
@@ -167,24 +179,20 @@ async fn send(
     }
 }
 
-/// Everything that makes two requests the same: the subgraph, the headers
-/// sent (credentials differ per client) and the body. Trace context is
-/// left out: it differs on every request and changes no answer (the shared
+/// The subgraph and the headers a request carries. Trace context is left
+/// out: it differs on every request and changes no answer (the shared
 /// request carries the first one's).
-fn request_key(subgraph: &str, headers: &HeaderMap, body: &[u8]) -> Arc<[u8]> {
-    let mut key = Vec::with_capacity(subgraph.len() + body.len() + 128);
-    for part in [subgraph.as_bytes(), b"\n"] {
-        key.extend_from_slice(part);
+fn route(subgraph: &str, headers: &HeaderMap) -> Vec<u8> {
+    let mut route = Vec::with_capacity(subgraph.len() + 128);
+    route.extend_from_slice(subgraph.as_bytes());
+    route.push(b'\n');
+    for (name, value) in headers.iter().filter(|(name, _)| !is_trace_context(name.as_str())) {
+        route.extend_from_slice(name.as_str().as_bytes());
+        route.push(b':');
+        route.extend_from_slice(value.as_bytes());
+        route.push(b'\n');
     }
-    let answer_shaping = headers.iter().filter(|(name, _)| !is_trace_context(name.as_str()));
-    for (name, value) in answer_shaping {
-        key.extend_from_slice(name.as_str().as_bytes());
-        key.push(b':');
-        key.extend_from_slice(value.as_bytes());
-        key.push(b'\n');
-    }
-    key.extend_from_slice(body);
-    key.into()
+    route
 }
 
 fn is_trace_context(header: &str) -> bool {
