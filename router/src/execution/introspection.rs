@@ -1,6 +1,7 @@
 //! The router answers introspection itself, from the API schema. The whole
-//! `__schema` tree is built once per supergraph; the response shaper then
-//! selects what the client asked for, as for any other data.
+//! `__schema` tree is built and written as JSON once per supergraph; a
+//! request parses that text like a subgraph response, and the response
+//! writer selects what the client asked for, as for any other data.
 
 use std::collections::HashMap;
 
@@ -10,14 +11,16 @@ use graphql_tools::static_graphql::schema::{
 use hive_router_query_planner::ast::value::Value as AstValue;
 use serde_json::{Map, Value, json};
 
+use super::{parse, value};
 use crate::{
     planning::{SelectionItem, SelectionSet},
     schema::SchemaIndex,
 };
 
+/// `__schema` and each `__type`, as JSON text.
 pub struct Introspection {
-    schema: Value,
-    types: HashMap<String, Value>,
+    schema: String,
+    types: HashMap<String, String>,
 }
 
 impl Introspection {
@@ -46,21 +49,22 @@ impl Introspection {
             "types": names.iter().map(|n| types[*n].clone()).collect::<Vec<_>>(),
             "directives": directives,
         });
-        Self { schema, types }
+        let types = types.into_iter().map(|(name, value)| (name, value.to_string())).collect();
+        Self { schema: schema.to_string(), types }
     }
 
     /// Fills `__schema` and `__type` root fields into `data`.
-    pub fn resolve_root(
-        &self,
-        selection: &SelectionSet,
+    pub fn resolve_root<'a>(
+        &'a self,
+        selection: &'a SelectionSet,
         variables: &Map<String, Value>,
-        data: &mut Value,
+        data: &mut value::Value<'a>,
     ) {
-        let Value::Object(data) = data else { return };
+        let value::Value::Object(data) = data else { return };
         for item in &selection.items {
             let SelectionItem::Field(field) = item else { continue };
-            let value = match field.name.as_str() {
-                "__schema" => self.schema.clone(),
+            let text = match field.name.as_str() {
+                "__schema" => Some(self.schema.as_str()),
                 "__type" => {
                     let name = field.arguments().and_then(|a| a.get_argument("name")).and_then(
                         |v| match v {
@@ -71,11 +75,13 @@ impl Introspection {
                             _ => None,
                         },
                     );
-                    name.and_then(|n| self.types.get(&n).cloned()).unwrap_or(Value::Null)
+                    name.and_then(|n| self.types.get(&n)).map(String::as_str)
                 }
                 _ => continue,
             };
-            data.insert(field.selection_identifier().to_owned(), value);
+            // The text was written by serde_json, so it parses.
+            let parsed = text.and_then(|t| parse::value(t).ok()).unwrap_or(value::Value::Null);
+            value::set(data, field.selection_identifier(), parsed);
         }
     }
 }

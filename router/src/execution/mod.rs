@@ -1,26 +1,32 @@
 //! Our executor: walks the query plan, calls subgraphs, merges their data
-//! into one tree, then shapes the response to the client's selection.
+//! into one tree, then writes the response to the client's selection.
+//!
+//! The tree borrows from the subgraphs' response bodies (see `value`),
+//! which are kept in `Bodies` until the response is written.
 
 mod introspection;
+mod parse;
 mod paths;
 mod representations;
 mod response;
 pub mod subgraphs;
+mod value;
 
 use std::{
-    collections::{BTreeSet, HashMap},
-    hash::{DefaultHasher, Hash, Hasher},
+    collections::BTreeSet,
+    hash::{BuildHasher, Hash, Hasher},
     sync::Mutex,
 };
 
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value as JsonValue};
 use tracing::Instrument;
 
 pub use introspection::Introspection;
-use paths::{Address, address_to_path, deep_merge};
+use paths::{Matcher, address_to_path};
 use subgraphs::{FetchError, Sharing, SubgraphResponse, Subgraphs};
+use value::{Object, Value, deep_merge};
 
 use crate::{
     error::{GraphqlError, SUBREQUEST_FAILED},
@@ -57,52 +63,97 @@ impl ExecutionResult {
     }
 
     /// The response body as a value, for transports that send events.
-    pub fn into_body(self) -> Value {
+    pub fn into_body(self) -> JsonValue {
         let mut body = Map::new();
         if !self.errors.is_empty() {
             body.insert("errors".into(), serde_json::to_value(&self.errors).unwrap_or_default());
         }
-        let data = serde_json::from_slice(&self.data).unwrap_or(Value::Null);
+        let data = serde_json::from_slice(&self.data).unwrap_or(JsonValue::Null);
         body.insert("data".into(), data);
-        Value::Object(body)
+        JsonValue::Object(body)
     }
 }
 
 pub struct Execution<'a> {
     pub operation: &'a PreparedOperation,
-    pub variables: &'a Map<String, Value>,
+    pub variables: &'a Map<String, JsonValue>,
     pub headers: &'a HeaderMap,
     pub subgraphs: &'a Subgraphs,
     pub schema: &'a SchemaIndex,
     pub introspection: &'a Introspection,
 }
 
-struct Run<'a> {
-    exec: &'a Execution<'a>,
-    data: Mutex<Value>,
+/// The response bodies of one execution, kept as long as the values parsed
+/// from them: pushing never moves a body already kept.
+type Bodies = elsa::sync::FrozenVec<String>;
+
+/// One execution in progress. Values in `data` borrow from `bodies` and
+/// from the plan ('a outlives 'b).
+struct Run<'a, 'b> {
+    exec: &'b Execution<'a>,
+    bodies: &'b Bodies,
+    data: Mutex<Value<'b>>,
     errors: Mutex<Vec<GraphqlError>>,
 }
 
 /// One `_entities` call's worth of work: which entities, what to send.
-struct EntityJob<'p> {
-    response_key: &'p str,
-    representations_variable: &'p str,
-    paths: Vec<&'p [FlattenNodePathSegment]>,
-    requires: &'p SelectionSet,
-    input_rewrites: Option<&'p Vec<FetchRewrite>>,
-    output_rewrites: Option<&'p Vec<FetchRewrite>>,
+struct EntityJob<'a> {
+    response_key: &'a str,
+    representations_variable: &'a str,
+    paths: Vec<&'a [FlattenNodePathSegment]>,
+    requires: &'a SelectionSet,
+    input_rewrites: Option<&'a Vec<FetchRewrite>>,
+    output_rewrites: Option<&'a Vec<FetchRewrite>>,
 }
 
-impl Execution<'_> {
+/// A subscription event's payload, standing in for the plan's Subscription
+/// node, with the rewrites the primary fetch asks for.
+struct Seed<'a> {
+    data: String,
+    rewrites: Option<&'a Vec<FetchRewrite>>,
+}
+
+impl<'a> Execution<'a> {
     pub async fn run(&self) -> ExecutionResult {
-        self.run_from(paths::empty_object(), Vec::new()).await
+        self.execute(None, Vec::new()).await
     }
 
-    /// Runs the plan on data already fetched: a subscription event's
-    /// payload, which stands in for the plan's Subscription node; the rest
-    /// of the plan (the follow-up fetches) runs as for a query.
-    pub async fn run_from(&self, seed: Value, errors: Vec<GraphqlError>) -> ExecutionResult {
-        let run = Run { exec: self, data: Mutex::new(seed), errors: Mutex::new(errors) };
+    /// One subscription event: the owning subgraph's payload for the
+    /// primary fetch, followed by the rest of the plan (the follow-up
+    /// fetches), run as for a query.
+    pub async fn run_event(
+        &self,
+        primary: &'a FetchNode,
+        response: SubgraphResponse,
+    ) -> ExecutionResult {
+        let service = primary.service_name.as_str();
+        let errors = response
+            .errors
+            .into_iter()
+            .map(|e| subgraph_error(e, service, |path| Some(path.to_vec())))
+            .collect();
+        let seed = response.data.filter(JsonValue::is_object).map(|data| Seed {
+            data: data.to_string(),
+            rewrites: primary.output_rewrites.as_ref(),
+        });
+        self.execute(seed, errors).await
+    }
+
+    async fn execute(&self, seed: Option<Seed<'a>>, errors: Vec<GraphqlError>) -> ExecutionResult {
+        let bodies = Bodies::new();
+        let mut data = Value::Object(Object::new());
+        if let Some(seed) = seed {
+            let text = bodies.push_get(seed.data);
+            // The payload was a JSON object when it was written.
+            if let Ok(parsed) = parse::value(text) {
+                data = parsed;
+            }
+            if let Some(rewrites) = seed.rewrites {
+                paths::apply_rewrites(&mut data, rewrites, &self.matcher());
+            }
+        }
+        let run =
+            Run { exec: self, bodies: &bodies, data: Mutex::new(data), errors: Mutex::new(errors) };
         if let Some(node) = &self.operation.plan.node {
             run.node(node).await;
         }
@@ -116,35 +167,16 @@ impl Execution<'_> {
         let data = response::write(self, &data, &mut errors);
         ExecutionResult { data, errors }
     }
-}
 
-impl Execution<'_> {
-    /// One subscription event: the owning subgraph's payload for the
-    /// primary fetch, followed by the rest of the plan.
-    pub async fn run_event(
-        &self,
-        primary: &FetchNode,
-        response: SubgraphResponse,
-    ) -> ExecutionResult {
-        let service = primary.service_name.as_str();
-        let errors = response
-            .errors
-            .into_iter()
-            .map(|e| subgraph_error(e, service, |path| Some(path.to_vec())))
-            .collect();
-        let mut data = response.data.filter(Value::is_object).unwrap_or_else(paths::empty_object);
-        if let Some(rewrites) = &primary.output_rewrites {
-            let matcher = |typename: &str, types: &BTreeSet<String>| {
-                types.iter().any(|t| self.schema.type_matches(typename, t))
-            };
-            paths::apply_rewrites(&mut data, rewrites, &matcher);
+    fn matcher(&self) -> impl Fn(&str, &BTreeSet<String>) -> bool + '_ {
+        |typename: &str, types: &BTreeSet<String>| {
+            types.iter().any(|t| self.schema.type_matches(typename, t))
         }
-        self.run_from(data, errors).await
     }
 }
 
-impl Run<'_> {
-    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+impl<'a: 'b, 'b> Run<'a, 'b> {
+    fn node<'n>(&'n self, node: &'a PlanNode) -> BoxFuture<'n, ()> {
         async move {
             match node {
                 PlanNode::Sequence(sequence) => {
@@ -171,14 +203,14 @@ impl Run<'_> {
                         .exec
                         .variables
                         .get(&condition.condition)
-                        .and_then(Value::as_bool)
+                        .and_then(JsonValue::as_bool)
                         .unwrap_or(false);
                     let branch = if on { &condition.if_clause } else { &condition.else_clause };
                     if let Some(branch) = branch {
                         self.node(branch).await;
                     }
                 }
-                // Its data is the seed `run_from` started with.
+                // Its data is the seed `execute` started with.
                 PlanNode::Subscription(_) => {}
                 PlanNode::Defer(_) => {
                     self.error(GraphqlError::new(
@@ -191,25 +223,26 @@ impl Run<'_> {
         .boxed()
     }
 
-    async fn root_fetch(&self, fetch: &FetchNode) {
+    async fn root_fetch(&self, fetch: &'a FetchNode) {
         let variables = self.variables_for(fetch.variable_usages.as_ref());
+        let service = fetch.service_name.as_str();
         let Some(response) =
-            self.call(&fetch.service_name, &fetch.operation.document_str, &variables, &[]).await
+            self.call(service, &fetch.operation.document_str, &variables, &[]).await
         else {
             return;
         };
         for error in response.errors {
-            self.error(subgraph_error(error, &fetch.service_name, |path| Some(path.to_vec())));
+            self.error(subgraph_error(error, service, |path| Some(path.to_vec())));
         }
-        if let Some(mut data) = response.data.filter(Value::is_object) {
+        if let Some(mut data) = response.data.filter(|d| d.as_object().is_some()) {
             if let Some(rewrites) = &fetch.output_rewrites {
-                paths::apply_rewrites(&mut data, rewrites, &self.matcher());
+                paths::apply_rewrites(&mut data, rewrites, &self.exec.matcher());
             }
             deep_merge(&mut self.lock_data(), data);
         }
     }
 
-    async fn entities_from_fetch(&self, path: &[FlattenNodePathSegment], fetch: &FetchNode) {
+    async fn entities_from_fetch(&self, path: &'a [FlattenNodePathSegment], fetch: &'a FetchNode) {
         let Some(requires) = &fetch.requires else { return };
         let job = EntityJob {
             response_key: "_entities",
@@ -228,7 +261,7 @@ impl Run<'_> {
         .await;
     }
 
-    async fn batch_fetch(&self, batch: &BatchFetchNode) {
+    async fn batch_fetch(&self, batch: &'a BatchFetchNode) {
         let jobs = batch
             .entity_batch
             .aliases
@@ -258,93 +291,89 @@ impl Run<'_> {
         service: &str,
         query: &str,
         usages: Option<&BTreeSet<String>>,
-        jobs: Vec<EntityJob<'_>>,
+        jobs: Vec<EntityJob<'a>>,
     ) {
-        let matcher = self.matcher();
+        let matcher = self.exec.matcher();
         let variables = self.variables_for(usages);
         // Each job's representations, as the JSON text of one array.
         let mut raw: Vec<(&str, Vec<u8>)> = Vec::with_capacity(jobs.len());
-        // For each job: the entity addresses and which representation each uses.
-        let mut targets: Vec<Vec<(Address, usize)>> = Vec::with_capacity(jobs.len());
+        // For each job: each entity found (in walk order) and the
+        // representation it uses, if it could be built.
+        let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(jobs.len());
         {
             let data = self.lock_data();
             for job in &jobs {
                 let mut array = Representations::default();
                 let mut job_targets = Vec::new();
                 for path in &job.paths {
-                    for address in paths::collect(&data, path, &matcher) {
-                        let Some(entity) = paths::get(&data, &address) else { continue };
-                        let index = match job.input_rewrites {
-                            None => array.add_projected(entity, job.requires, self.exec.schema),
-                            Some(rewrites) => {
-                                representations::project(entity, job.requires, self.exec.schema)
-                                    .and_then(|mut representation| {
-                                        paths::apply_rewrites(
-                                            &mut representation,
-                                            rewrites,
-                                            &matcher,
-                                        );
-                                        array.add_value(&representation)
-                                    })
-                            }
-                        };
-                        if let Some(index) = index {
-                            job_targets.push((address, index));
-                        }
-                    }
+                    paths::each(&data, path, &matcher, &mut |entity| {
+                        job_targets.push(array.add(entity, job, self.exec.schema, &matcher));
+                    });
                 }
                 raw.push((job.representations_variable, array.finish()));
                 targets.push(job_targets);
             }
         }
-        if targets.iter().all(Vec::is_empty) {
+        if targets.iter().flatten().all(Option::is_none) {
             return;
         }
         let Some(response) = self.call(service, query, &variables, &raw).await else { return };
         let mut data = match response.data {
             Some(Value::Object(data)) => data,
-            _ => Map::new(),
+            _ => Object::new(),
         };
+        let mut tree = self.lock_data();
         for error in response.errors {
-            for error in remap_entity_error(error, service, &jobs, &targets, &data) {
+            for error in remap_entity_error(error, service, &jobs, &targets, &data, &tree, &matcher)
+            {
                 self.error(error);
             }
         }
-        let mut tree = self.lock_data();
         for (job, job_targets) in jobs.iter().zip(&targets) {
-            let Some(Value::Array(mut results)) = data.remove(job.response_key) else { continue };
+            let Some(at) = data.iter().position(|(key, _)| *key == job.response_key) else {
+                continue;
+            };
+            let Value::List(mut results) = data.swap_remove(at).1 else { continue };
             // A result is moved into its last entity and cloned only for
             // the others that share its representation.
             let mut uses = vec![0usize; results.len()];
-            for (_, index) in job_targets {
+            for index in job_targets.iter().flatten() {
                 if let Some(count) = uses.get_mut(*index) {
                     *count += 1;
                 }
             }
-            for (address, index) in job_targets {
-                let Some(slot) = results.get_mut(*index).filter(|r| r.is_object()) else {
-                    continue;
-                };
-                uses[*index] -= 1;
-                let mut result =
-                    if uses[*index] == 0 { std::mem::take(slot) } else { slot.clone() };
-                if let Some(rewrites) = job.output_rewrites {
-                    paths::apply_rewrites(&mut result, rewrites, &matcher);
-                }
-                if let Some(entity) = paths::get_mut(&mut tree, address) {
+            let mut found = job_targets.iter();
+            for path in &job.paths {
+                paths::each_mut(&mut tree, path, &matcher, &mut |entity| {
+                    let Some(Some(index)) = found.next() else { return };
+                    let Some(slot) = results.get_mut(*index).filter(|r| r.as_object().is_some())
+                    else {
+                        return;
+                    };
+                    uses[*index] -= 1;
+                    let mut result = if uses[*index] == 0 {
+                        std::mem::replace(slot, Value::Null)
+                    } else {
+                        slot.clone()
+                    };
+                    if let Some(rewrites) = job.output_rewrites {
+                        paths::apply_rewrites(&mut result, rewrites, &matcher);
+                    }
                     deep_merge(entity, result);
-                }
+                });
             }
         }
     }
 
+    /// Calls a subgraph and parses its answer into values that live as
+    /// long as the execution; `None` after recording why it failed.
     async fn call(
         &self,
         service: &str,
         query: &str,
-        variables: &Map<String, Value>,
+        variables: &Map<String, JsonValue>,
         raw_variables: &[(&str, Vec<u8>)],
-    ) -> Option<SubgraphResponse> {
+    ) -> Option<parse::Response<'b>> {
         let sharing = match self.exec.operation.kind {
             Kind::Mutation => Sharing::Mutation,
             Kind::Query | Kind::Subscription => Sharing::Query,
@@ -357,7 +386,13 @@ impl Run<'_> {
             self.exec.headers,
             sharing,
         );
-        match fetch.instrument(tracing::debug_span!("subgraph", service)).await {
+        let answer = fetch.instrument(tracing::debug_span!("subgraph", service)).await;
+        let parsed = answer.and_then(|answer| {
+            let status = answer.status;
+            let text = self.bodies.push_get(answer.into_text()?);
+            parse::response(text).map_err(|e| FetchError::unreadable(status, e.to_string()))
+        });
+        match parsed {
             Ok(response) => Some(response),
             Err(e) => {
                 tracing::warn!(service, error = %e, "subgraph request failed");
@@ -366,14 +401,14 @@ impl Run<'_> {
                     _ => format!("subgraph `{service}` is unavailable"),
                 };
                 let mut error = GraphqlError::new(message, SUBREQUEST_FAILED);
-                error.extensions.insert("serviceName".into(), Value::from(service));
+                error.extensions.insert("serviceName".into(), JsonValue::from(service));
                 self.error(error);
                 None
             }
         }
     }
 
-    fn variables_for(&self, usages: Option<&BTreeSet<String>>) -> Map<String, Value> {
+    fn variables_for(&self, usages: Option<&BTreeSet<String>>) -> Map<String, JsonValue> {
         usages
             .into_iter()
             .flatten()
@@ -381,13 +416,7 @@ impl Run<'_> {
             .collect()
     }
 
-    fn matcher(&self) -> impl Fn(&str, &BTreeSet<String>) -> bool + '_ {
-        |typename: &str, types: &BTreeSet<String>| {
-            types.iter().any(|t| self.exec.schema.type_matches(typename, t))
-        }
-    }
-
-    fn lock_data(&self) -> std::sync::MutexGuard<'_, Value> {
+    fn lock_data(&self) -> std::sync::MutexGuard<'_, Value<'b>> {
         self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -399,15 +428,16 @@ impl Run<'_> {
 /// A subgraph's error, with its path translated to the client's response
 /// and `extensions.serviceName` added.
 pub(crate) fn subgraph_error(
-    raw: Map<String, Value>,
+    raw: Map<String, JsonValue>,
     service: &str,
-    remap: impl Fn(&[Value]) -> Option<Vec<Value>>,
+    remap: impl Fn(&[JsonValue]) -> Option<Vec<JsonValue>>,
 ) -> GraphqlError {
-    let message = raw.get("message").and_then(Value::as_str).unwrap_or("subgraph error").to_owned();
+    let message =
+        raw.get("message").and_then(JsonValue::as_str).unwrap_or("subgraph error").to_owned();
     let mut extensions =
-        raw.get("extensions").and_then(Value::as_object).cloned().unwrap_or_default();
-    extensions.insert("serviceName".into(), Value::from(service));
-    let path = raw.get("path").and_then(Value::as_array).and_then(|p| remap(p));
+        raw.get("extensions").and_then(JsonValue::as_object).cloned().unwrap_or_default();
+    extensions.insert("serviceName".into(), JsonValue::from(service));
+    let path = raw.get("path").and_then(JsonValue::as_array).and_then(|p| remap(p));
     GraphqlError { message, locations: Vec::new(), path, extensions }
 }
 
@@ -417,30 +447,43 @@ pub(crate) fn subgraph_error(
 /// (`["_entities", "name"]`); the error then belongs to the entities whose
 /// result is null at that field.
 fn remap_entity_error(
-    raw: Map<String, Value>,
+    raw: Map<String, JsonValue>,
     service: &str,
     jobs: &[EntityJob<'_>],
-    targets: &[Vec<(Address, usize)>],
-    data: &Map<String, Value>,
+    targets: &[Vec<Option<usize>>],
+    results: &Object<'_>,
+    tree: &Value<'_>,
+    matcher: Matcher<'_>,
 ) -> Vec<GraphqlError> {
-    let path: Vec<Value> = raw.get("path").and_then(Value::as_array).cloned().unwrap_or_default();
-    let located = path.first().and_then(Value::as_str).and_then(|key| {
+    let path: Vec<JsonValue> =
+        raw.get("path").and_then(JsonValue::as_array).cloned().unwrap_or_default();
+    let located = path.first().and_then(JsonValue::as_str).and_then(|key| {
         let job = jobs.iter().position(|j| j.response_key == key)?;
-        let results = data.get(key).and_then(Value::as_array);
-        let (indexes, rest): (Vec<usize>, &[Value]) = match path.get(1).and_then(Value::as_u64) {
-            Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
-            None => {
-                let rest = &path[1..];
-                let nulls = results
-                    .map(|r| (0..r.len()).filter(|i| is_null_at(&r[*i], rest)).collect())
-                    .unwrap_or_default();
-                (nulls, rest)
-            }
-        };
-        let paths: Vec<Vec<Value>> = targets[job]
+        let (indexes, rest): (Vec<usize>, &[JsonValue]) =
+            match path.get(1).and_then(JsonValue::as_u64) {
+                Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
+                None => {
+                    let rest = &path[1..];
+                    let nulls = match value::field(results, key) {
+                        Some(Value::List(r)) => {
+                            (0..r.len()).filter(|i| is_null_at(&r[*i], rest)).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    (nulls, rest)
+                }
+            };
+        // The entities' addresses, in the order `targets` lists them.
+        let addresses = jobs[job]
+            .paths
             .iter()
-            .filter(|(_, i)| indexes.contains(i))
-            .map(|(address, _)| {
+            .flat_map(|p| paths::addresses(tree, p, matcher))
+            .collect::<Vec<_>>();
+        let paths: Vec<Vec<JsonValue>> = targets[job]
+            .iter()
+            .zip(&addresses)
+            .filter(|(index, _)| index.is_some_and(|i| indexes.contains(&i)))
+            .map(|(_, address)| {
                 let mut client = address_to_path(address);
                 client.extend(rest.iter().cloned());
                 client
@@ -463,22 +506,39 @@ fn remap_entity_error(
 struct Representations {
     text: Vec<u8>,
     /// Hash -> (start, end, index) of each distinct representation.
-    seen: HashMap<u64, Vec<(usize, usize, usize)>>,
+    seen: foldhash::HashMap<u64, Vec<(usize, usize, usize)>>,
     count: usize,
 }
 
 impl Default for Representations {
     fn default() -> Self {
-        Self { text: b"[".to_vec(), seen: HashMap::new(), count: 0 }
+        Self { text: b"[".to_vec(), seen: foldhash::HashMap::default(), count: 0 }
     }
 }
 
 impl Representations {
-    /// Projects `requires` out of `entity`; the index of its
-    /// representation, or `None` when the entity lacks a required field.
+    /// Adds `entity`'s representation for `job`: its index, or `None` when
+    /// the entity lacks a required field.
+    fn add(
+        &mut self,
+        entity: &Value<'_>,
+        job: &EntityJob<'_>,
+        schema: &SchemaIndex,
+        matcher: Matcher<'_>,
+    ) -> Option<usize> {
+        match job.input_rewrites {
+            None => self.add_projected(entity, job.requires, schema),
+            Some(rewrites) => {
+                let mut representation = representations::project(entity, job.requires, schema)?;
+                paths::apply_rewrites(&mut representation, rewrites, matcher);
+                self.add_value(&representation)
+            }
+        }
+    }
+
     fn add_projected(
         &mut self,
-        entity: &Value,
+        entity: &Value<'_>,
         requires: &SelectionSet,
         schema: &SchemaIndex,
     ) -> Option<usize> {
@@ -501,13 +561,13 @@ impl Representations {
         }
     }
 
-    fn add_value(&mut self, representation: &Value) -> Option<usize> {
+    fn add_value(&mut self, representation: &Value<'_>) -> Option<usize> {
         let mark = self.text.len();
         if self.count > 0 {
             self.text.push(b',');
         }
         let start = self.text.len();
-        serde_json::to_writer(&mut self.text, representation).ok()?;
+        representation.write_json(&mut self.text);
         Some(self.keep(mark, start))
     }
 
@@ -515,7 +575,7 @@ impl Representations {
     /// one's when it was seen before (then cut back to `mark`).
     fn keep(&mut self, mark: usize, start: usize) -> usize {
         let end = self.text.len();
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = foldhash::fast::FixedState::default().build_hasher();
         self.text[start..end].hash(&mut hasher);
         let same = self.seen.entry(hasher.finish()).or_default();
         if let Some(&(_, _, index)) =
@@ -536,12 +596,14 @@ impl Representations {
     }
 }
 
-fn is_null_at(value: &Value, path: &[Value]) -> bool {
+fn is_null_at(value: &Value<'_>, path: &[JsonValue]) -> bool {
     let mut current = value;
     for segment in path {
-        let next = match segment {
-            Value::String(key) => current.get(key),
-            Value::Number(n) => n.as_u64().and_then(|i| current.get(usize::try_from(i).ok()?)),
+        let next = match (segment, current) {
+            (JsonValue::String(key), Value::Object(object)) => value::field(object, key),
+            (JsonValue::Number(n), Value::List(items)) => {
+                n.as_u64().and_then(|i| items.get(usize::try_from(i).ok()?))
+            }
             _ => None,
         };
         match next {

@@ -1,143 +1,181 @@
 //! Addressing inside the response tree: finding entities along a plan path,
-//! reading them back, and the rewrites the planner asks for.
+//! and the rewrites the planner asks for.
+//!
+//! Entities are found twice for one fetch: read-only to build the
+//! representations, then mutably to merge the results, both times by the
+//! same walk in the same order, so the n-th entity found gets the n-th
+//! result without storing where it was.
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
+use serde_json::Value as JsonValue;
 
+use super::value::{Object, Value, field, field_mut};
 use crate::planning::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
 
+/// Whether a `__typename` satisfies a plan's type condition.
+pub type Matcher<'m> = &'m dyn Fn(&str, &BTreeSet<String>) -> bool;
+
 /// A concrete position in the response: object keys (borrowed from the
-/// plan's paths, so addresses cost no string copies) and list indexes.
+/// plan or the operation) and list indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step<'p> {
     Key(&'p str),
     Index(usize),
 }
 
-pub type Address<'p> = Vec<Step<'p>>;
-
-pub fn address_to_path(address: &[Step<'_>]) -> Vec<Value> {
+pub fn address_to_path(address: &[Step<'_>]) -> Vec<JsonValue> {
     address
         .iter()
         .map(|s| match s {
-            Step::Key(k) => Value::from(*k),
-            Step::Index(i) => Value::from(*i),
+            Step::Key(k) => JsonValue::from(*k),
+            Step::Index(i) => JsonValue::from(*i),
         })
         .collect()
 }
 
-/// Every object reached by following `path` from `root`.
-pub fn collect<'p>(
-    root: &Value,
-    path: &'p [FlattenNodePathSegment],
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
-) -> Vec<Address<'p>> {
-    let mut found = Vec::new();
-    walk(root, path, &mut Vec::new(), &mut found, matches);
-    found
-}
-
-fn walk<'p>(
-    value: &Value,
-    path: &'p [FlattenNodePathSegment],
-    at: &mut Address<'p>,
-    found: &mut Vec<Address<'p>>,
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+/// Calls `visit` with every object reached by following `path`.
+pub fn each<'v, 'a>(
+    value: &'v Value<'a>,
+    path: &[FlattenNodePathSegment],
+    matches: Matcher<'_>,
+    visit: &mut dyn FnMut(&'v Value<'a>),
 ) {
     // Lists are traversed wherever they occur, whether or not the path
     // spells the `@`.
-    if let Value::Array(items) = value {
-        let rest = match path.first() {
-            Some(FlattenNodePathSegment::List) => &path[1..],
-            _ => path,
-        };
-        for (i, item) in items.iter().enumerate() {
-            at.push(Step::Index(i));
-            walk(item, rest, at, found, matches);
-            at.pop();
+    if let Value::List(items) = value {
+        let rest = skip_list(path);
+        for item in items {
+            each(item, rest, matches, visit);
         }
         return;
     }
     let Value::Object(object) = value else { return };
     match path.first() {
-        None => found.push(at.clone()),
+        None => visit(value),
         Some(FlattenNodePathSegment::Field(key)) => {
-            if let Some(child) = object.get(key) {
-                at.push(Step::Key(key.as_str()));
-                walk(child, &path[1..], at, found, matches);
-                at.pop();
+            if let Some(child) = field(object, key) {
+                each(child, &path[1..], matches, visit);
             }
         }
         Some(FlattenNodePathSegment::TypeCondition(types)) => {
-            let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
-            if matches(typename, types) {
-                walk(value, &path[1..], at, found, matches);
+            if matches(value.typename(), types) {
+                each(value, &path[1..], matches, visit);
             }
         }
         Some(FlattenNodePathSegment::List) => {}
     }
 }
 
-pub fn get<'a>(root: &'a Value, address: &[Step<'_>]) -> Option<&'a Value> {
-    address.iter().try_fold(root, |value, step| match step {
-        Step::Key(k) => value.get(*k),
-        Step::Index(i) => value.get(*i),
-    })
+/// [`each`], mutably.
+pub fn each_mut<'a>(
+    value: &mut Value<'a>,
+    path: &[FlattenNodePathSegment],
+    matches: Matcher<'_>,
+    visit: &mut dyn FnMut(&mut Value<'a>),
+) {
+    if let Value::List(items) = value {
+        let rest = skip_list(path);
+        for item in items {
+            each_mut(item, rest, matches, visit);
+        }
+        return;
+    }
+    if !matches!(value, Value::Object(_)) {
+        return;
+    }
+    match path.first() {
+        None => visit(value),
+        Some(FlattenNodePathSegment::Field(key)) => {
+            if let Value::Object(object) = value
+                && let Some(child) = field_mut(object, key)
+            {
+                each_mut(child, &path[1..], matches, visit);
+            }
+        }
+        Some(FlattenNodePathSegment::TypeCondition(types)) => {
+            if matches(value.typename(), types) {
+                each_mut(value, &path[1..], matches, visit);
+            }
+        }
+        Some(FlattenNodePathSegment::List) => {}
+    }
 }
 
-pub fn get_mut<'a>(root: &'a mut Value, address: &[Step<'_>]) -> Option<&'a mut Value> {
-    address.iter().try_fold(root, |value, step| match step {
-        Step::Key(k) => value.get_mut(*k),
-        Step::Index(i) => value.get_mut(*i),
-    })
-}
-
-/// Deep-merges `source` into `target`: objects field by field, lists of the
-/// same length item by item, anything else replaced.
-pub fn deep_merge(target: &mut Value, source: Value) {
-    match (target, source) {
-        (Value::Object(t), Value::Object(s)) => {
-            // One hash per key, whether it is new or merged.
-            for (key, value) in s {
-                match t.entry(key) {
-                    serde_json::map::Entry::Occupied(existing) => {
-                        deep_merge(existing.into_mut(), value)
-                    }
-                    serde_json::map::Entry::Vacant(slot) => {
-                        slot.insert(value);
-                    }
+/// The address of every object [`each`] visits, in the same order: needed
+/// only to place errors.
+pub fn addresses<'p>(
+    value: &Value<'_>,
+    path: &'p [FlattenNodePathSegment],
+    matches: Matcher<'_>,
+) -> Vec<Vec<Step<'p>>> {
+    fn walk<'p>(
+        value: &Value<'_>,
+        path: &'p [FlattenNodePathSegment],
+        matches: Matcher<'_>,
+        at: &mut Vec<Step<'p>>,
+        found: &mut Vec<Vec<Step<'p>>>,
+    ) {
+        if let Value::List(items) = value {
+            let rest = skip_list(path);
+            for (i, item) in items.iter().enumerate() {
+                at.push(Step::Index(i));
+                walk(item, rest, matches, at, found);
+                at.pop();
+            }
+            return;
+        }
+        let Value::Object(object) = value else { return };
+        match path.first() {
+            None => found.push(at.clone()),
+            Some(FlattenNodePathSegment::Field(key)) => {
+                if let Some(child) = field(object, key) {
+                    at.push(Step::Key(key));
+                    walk(child, &path[1..], matches, at, found);
+                    at.pop();
                 }
             }
-        }
-        (Value::Array(t), Value::Array(s)) if t.len() == s.len() => {
-            for (t, s) in t.iter_mut().zip(s) {
-                deep_merge(t, s);
+            Some(FlattenNodePathSegment::TypeCondition(types)) => {
+                if matches(value.typename(), types) {
+                    walk(value, &path[1..], matches, at, found);
+                }
             }
+            Some(FlattenNodePathSegment::List) => {}
         }
-        (target, source) => *target = source,
+    }
+    let mut found = Vec::new();
+    walk(value, path, matches, &mut Vec::new(), &mut found);
+    found
+}
+
+fn skip_list(path: &[FlattenNodePathSegment]) -> &[FlattenNodePathSegment] {
+    match path.first() {
+        Some(FlattenNodePathSegment::List) => &path[1..],
+        _ => path,
     }
 }
 
 /// Applies the planner's rewrites (type-name setters for interface objects,
 /// key renames for internal aliases) to a representation or a result.
-pub fn apply_rewrites(
-    value: &mut Value,
-    rewrites: &[FetchRewrite],
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
+pub fn apply_rewrites<'a>(
+    value: &mut Value<'a>,
+    rewrites: &'a [FetchRewrite],
+    matches: Matcher<'_>,
 ) {
     for rewrite in rewrites {
         match rewrite {
             FetchRewrite::ValueSetter(setter) => {
-                let to = Value::from(setter.set_value_to.as_str());
+                let to = setter.set_value_to.as_str();
                 at_last_key(value, &setter.path, matches, &mut |object, key| {
-                    object.insert(key.to_owned(), to.clone());
+                    super::value::set(object, key, Value::Str(to));
                 });
             }
             FetchRewrite::KeyRenamer(renamer) => {
+                let to = renamer.rename_key_to.as_str();
                 at_last_key(value, &renamer.path, matches, &mut |object, key| {
-                    if let Some(moved) = object.shift_remove(key) {
-                        object.insert(renamer.rename_key_to.clone(), moved);
+                    if let Some(at) = object.iter().position(|(k, _)| *k == key) {
+                        let (_, moved) = object.remove(at);
+                        super::value::set(object, to, moved);
                     }
                 });
             }
@@ -148,13 +186,13 @@ pub fn apply_rewrites(
 /// Follows `path` (through lists, and only into objects whose `__typename`
 /// matches type conditions) and calls `apply` with the object holding the
 /// final key.
-fn at_last_key(
-    value: &mut Value,
-    path: &[FetchNodePathSegment],
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
-    apply: &mut dyn FnMut(&mut Map<String, Value>, &str),
+fn at_last_key<'a>(
+    value: &mut Value<'a>,
+    path: &'a [FetchNodePathSegment],
+    matches: Matcher<'_>,
+    apply: &mut dyn FnMut(&mut Object<'a>, &'a str),
 ) {
-    if let Value::Array(items) = value {
+    if let Value::List(items) = value {
         for item in items {
             at_last_key(item, path, matches, apply);
         }
@@ -162,7 +200,7 @@ fn at_last_key(
     }
     match path.split_first() {
         Some((FetchNodePathSegment::TypenameEquals(types), rest))
-            if typename_matches(value, types, matches) =>
+            if value.as_object().is_some() && matches(value.typename(), types) =>
         {
             at_last_key(value, rest, matches, apply);
         }
@@ -170,23 +208,10 @@ fn at_last_key(
             let Value::Object(object) = value else { return };
             if rest.is_empty() {
                 apply(object, key);
-            } else if let Some(child) = object.get_mut(key) {
+            } else if let Some(child) = field_mut(object, key) {
                 at_last_key(child, rest, matches, apply);
             }
         }
         _ => {}
     }
-}
-
-fn typename_matches(
-    value: &Value,
-    types: &BTreeSet<String>,
-    matches: &dyn Fn(&str, &BTreeSet<String>) -> bool,
-) -> bool {
-    value.get("__typename").and_then(Value::as_str).is_some_and(|t| matches(t, types))
-}
-
-/// An empty JSON object.
-pub fn empty_object() -> Value {
-    Value::Object(Map::new())
 }

@@ -1,8 +1,7 @@
 //! Building `_entities` representations from what the response already
 //! holds: the `requires` selection of a fetch, projected out of an entity.
 
-use serde_json::{Map, Value};
-
+use super::value::{Object, Value, field, write_escaped};
 use crate::{
     planning::{SelectionItem, SelectionSet},
     schema::SchemaIndex,
@@ -11,45 +10,46 @@ use crate::{
 /// Projects `selection` out of `entity`. `None` when a selected field is
 /// absent (the entity was never completed, e.g. an earlier fetch failed):
 /// such an entity cannot be resolved and is skipped.
-pub fn project(entity: &Value, selection: &SelectionSet, schema: &SchemaIndex) -> Option<Value> {
+pub fn project<'a>(
+    entity: &Value<'a>,
+    selection: &'a SelectionSet,
+    schema: &SchemaIndex,
+) -> Option<Value<'a>> {
     match entity {
         Value::Object(object) => {
-            let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
-            let mut out = Map::new();
-            project_into(object, typename, &selection.items, schema, &mut out)?;
+            let mut out = Object::new();
+            project_into(object, entity.typename(), &selection.items, schema, &mut out)?;
             Some(Value::Object(out))
         }
-        Value::Array(items) => items
+        Value::List(items) => items
             .iter()
             .map(|i| project(i, selection, schema))
             .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
+            .map(Value::List),
         other => Some(other.clone()),
     }
 }
 
-fn project_into(
-    object: &Map<String, Value>,
+fn project_into<'a>(
+    object: &Object<'a>,
     typename: &str,
-    items: &[SelectionItem],
+    items: &'a [SelectionItem],
     schema: &SchemaIndex,
-    out: &mut Map<String, Value>,
+    out: &mut Object<'a>,
 ) -> Option<()> {
     for item in items {
         match item {
-            SelectionItem::Field(field) => {
-                let key = field.selection_identifier();
-                let value = object.get(key)?;
-                let projected = if field.selections.is_empty() || value.is_null() {
+            SelectionItem::Field(selected) => {
+                let key = selected.selection_identifier();
+                let value = field(object, key)?;
+                let projected = if selected.selections.is_empty() || value.is_null() {
                     value.clone()
                 } else {
-                    project(value, &field.selections, schema)?
+                    project(value, &selected.selections, schema)?
                 };
-                match out.get_mut(key) {
-                    Some(existing) => super::paths::deep_merge(existing, projected),
-                    None => {
-                        out.insert(key.to_owned(), projected);
-                    }
+                match out.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, existing)) => super::value::deep_merge(existing, projected),
+                    None => out.push((key, projected)),
                 }
             }
             SelectionItem::InlineFragment(fragment) => {
@@ -78,7 +78,7 @@ pub enum Written {
 /// form `project` would serialise to, without building it. On anything but
 /// `Done`, `out` is cut back to where it was.
 pub fn write(
-    entity: &Value,
+    entity: &Value<'_>,
     selection: &SelectionSet,
     schema: &SchemaIndex,
     out: &mut Vec<u8>,
@@ -92,24 +92,24 @@ pub fn write(
 }
 
 fn write_value(
-    value: &Value,
+    value: &Value<'_>,
     selection: &SelectionSet,
     schema: &SchemaIndex,
     out: &mut Vec<u8>,
 ) -> Written {
     match value {
         Value::Object(object) => {
-            let typename = object.get("__typename").and_then(Value::as_str).unwrap_or_default();
             out.push(b'{');
             let mut keys: Vec<&str> = Vec::new();
-            let written = write_fields(object, typename, &selection.items, schema, out, &mut keys);
+            let written =
+                write_fields(object, value.typename(), &selection.items, schema, out, &mut keys);
             if written != Written::Done {
                 return written;
             }
             out.push(b'}');
             Written::Done
         }
-        Value::Array(items) => {
+        Value::List(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -123,20 +123,15 @@ fn write_value(
             out.push(b']');
             Written::Done
         }
-        other => json(other, out),
-    }
-}
-
-fn json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Written {
-    // Writing to a Vec does not fail.
-    match serde_json::to_writer(&mut *out, value) {
-        Ok(()) => Written::Done,
-        Err(_) => Written::Absent,
+        other => {
+            other.write_json(out);
+            Written::Done
+        }
     }
 }
 
 fn write_fields<'v>(
-    object: &'v Map<String, Value>,
+    object: &Object<'_>,
     typename: &str,
     items: &'v [SelectionItem],
     schema: &SchemaIndex,
@@ -145,13 +140,13 @@ fn write_fields<'v>(
 ) -> Written {
     for item in items {
         match item {
-            SelectionItem::Field(field) => {
-                let key = field.selection_identifier();
-                let Some(value) = object.get(key) else { return Written::Absent };
+            SelectionItem::Field(selected) => {
+                let key = selected.selection_identifier();
+                let Some(value) = field(object, key) else { return Written::Absent };
                 if keys.contains(&key) {
                     // A leaf repeated through fragments has the same value:
                     // written once. A repeated object needs merging.
-                    if field.selections.is_empty() {
+                    if selected.selections.is_empty() {
                         continue;
                     }
                     return Written::NeedsMerge;
@@ -160,12 +155,13 @@ fn write_fields<'v>(
                     out.push(b',');
                 }
                 keys.push(key);
-                json(key, out);
+                write_escaped(key, out);
                 out.push(b':');
-                let written = if field.selections.is_empty() || value.is_null() {
-                    json(value, out)
+                let written = if selected.selections.is_empty() || value.is_null() {
+                    value.write_json(out);
+                    Written::Done
                 } else {
-                    write_value(value, &field.selections, schema, out)
+                    write_value(value, &selected.selections, schema, out)
                 };
                 if written != Written::Done {
                     return written;

@@ -8,14 +8,13 @@
 //! cuts the buffer back to that point and writes `null` there, or passes
 //! the null further up when that position may not be null either.
 
-use std::io::Write;
-
 use graphql_tools::static_graphql::schema::Type;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value as JsonValue};
 
 use super::{
     Execution,
     paths::{Step, address_to_path},
+    value::{self, Object, Value, write_escaped},
 };
 use crate::{
     error::GraphqlError,
@@ -27,14 +26,14 @@ use crate::{
 /// operation), read only when a non-null field turns out null.
 struct Writer<'a> {
     schema: &'a SchemaIndex,
-    variables: &'a Map<String, Value>,
+    variables: &'a Map<String, JsonValue>,
     errors: &'a mut Vec<GraphqlError>,
     out: Vec<u8>,
 }
 
 /// Whether an error's path and `segments` are on one branch (one is a
 /// prefix of the other).
-fn on_branch(error: &[Value], segments: &[Step<'_>]) -> bool {
+fn on_branch(error: &[JsonValue], segments: &[Step<'_>]) -> bool {
     error.iter().zip(segments).all(|(e, s)| match s {
         Step::Key(k) => e.as_str() == Some(*k),
         Step::Index(i) => e.as_u64() == u64::try_from(*i).ok(),
@@ -53,7 +52,7 @@ enum Written {
 }
 
 /// The JSON text of the response's `data`.
-pub fn write(exec: &Execution<'_>, data: &Value, errors: &mut Vec<GraphqlError>) -> Vec<u8> {
+pub fn write(exec: &Execution<'_>, data: &Value<'_>, errors: &mut Vec<GraphqlError>) -> Vec<u8> {
     let schema = exec.schema;
     let root_type = match exec.operation.kind {
         Kind::Query => schema.query_type.as_str(),
@@ -62,7 +61,7 @@ pub fn write(exec: &Execution<'_>, data: &Value, errors: &mut Vec<GraphqlError>)
     };
     let mut writer =
         Writer { schema, variables: exec.variables, errors, out: Vec::with_capacity(4096) };
-    let empty = Map::new();
+    let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);
     let items = &exec.operation.operation.selection_set.items;
     if writer.object(object, root_type, items, &mut Vec::new()).is_err() {
@@ -75,7 +74,7 @@ pub fn write(exec: &Execution<'_>, data: &Value, errors: &mut Vec<GraphqlError>)
 impl<'a> Writer<'a> {
     fn object<'s>(
         &mut self,
-        source: &'s Map<String, Value>,
+        source: &'s Object<'s>,
         static_type: &'s str,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
@@ -83,7 +82,10 @@ impl<'a> Writer<'a> {
     where
         'a: 's,
     {
-        let concrete = source.get("__typename").and_then(Value::as_str).unwrap_or(static_type);
+        let concrete = match value::field(source, "__typename") {
+            Some(Value::Str(typename)) => *typename,
+            _ => static_type,
+        };
         self.out.push(b'{');
         let mut written: Vec<&'s str> = Vec::new();
         self.fields(source, concrete, items, path, &mut written)?;
@@ -96,7 +98,7 @@ impl<'a> Writer<'a> {
     /// repeats only through fragments, with the same value.
     fn fields<'s>(
         &mut self,
-        source: &'s Map<String, Value>,
+        source: &'s Object<'s>,
         concrete: &'s str,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
@@ -121,18 +123,18 @@ impl<'a> Writer<'a> {
                     self.key(key, written.is_empty());
                     written.push(key);
                     if field.name == "__typename" {
-                        self.string(concrete);
+                        write_escaped(concrete, &mut self.out);
                         continue;
                     }
                     let Some(definition) = schema.field(concrete, &field.name) else {
                         // Not in the API schema (introspection fields are
                         // typed through their own types); keep what we have.
-                        self.value(source.get(key).unwrap_or(&Value::Null));
+                        value::field(source, key).unwrap_or(&Value::Null).write_json(&mut self.out);
                         continue;
                     };
                     path.push(Step::Key(key));
                     let completed = self.complete(
-                        source.get(key),
+                        value::field(source, key),
                         &definition.field_type,
                         &field.selections.items,
                         path,
@@ -159,7 +161,7 @@ impl<'a> Writer<'a> {
     #[allow(clippy::too_many_arguments)]
     fn complete<'s>(
         &mut self,
-        raw: Option<&'s Value>,
+        raw: Option<&'s Value<'s>>,
         ty: &'s Type,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
@@ -193,7 +195,7 @@ impl<'a> Writer<'a> {
                 }
             }
             Type::ListType(inner) => {
-                let Some(Value::Array(values)) = raw else { return Ok(self.null()) };
+                let Some(Value::List(values)) = raw else { return Ok(self.null()) };
                 let start = self.out.len();
                 self.out.push(b'[');
                 for (i, value) in values.iter().enumerate() {
@@ -226,7 +228,7 @@ impl<'a> Writer<'a> {
                         }
                     }
                     _ => {
-                        self.value(value);
+                        value.write_json(&mut self.out);
                         Ok(Written::Value)
                     }
                 }
@@ -238,26 +240,18 @@ impl<'a> Writer<'a> {
         if !first {
             self.out.push(b',');
         }
-        self.string(key);
+        write_escaped(key, &mut self.out);
         self.out.push(b':');
     }
 
-    fn string(&mut self, text: &str) {
-        let _ = serde_json::to_writer(&mut self.out, text);
-    }
-
-    fn value(&mut self, value: &Value) {
-        // Writing to a Vec cannot fail, and a Value always serialises.
-        let _ = serde_json::to_writer(&mut self.out, value);
-    }
-
     fn null(&mut self) -> Written {
-        let _ = self.out.write_all(b"null");
+        self.out.extend_from_slice(b"null");
         Written::Null
     }
 
     fn included(&self, skip_if: Option<&str>, include_if: Option<&str>) -> bool {
-        let flag = |name: &str| self.variables.get(name).and_then(Value::as_bool).unwrap_or(false);
+        let flag =
+            |name: &str| self.variables.get(name).and_then(JsonValue::as_bool).unwrap_or(false);
         !skip_if.is_some_and(flag) && include_if.is_none_or(flag)
     }
 

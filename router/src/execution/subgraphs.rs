@@ -2,7 +2,8 @@
 //! a small GraphQL response type, and in-flight deduplication: while a
 //! query's request to a subgraph is on its way, an identical one (same
 //! subgraph, headers and body) waits for its answer instead of being sent
-//! again. Mutations are always sent.
+//! again. Mutations are always sent. Waiters share the body's bytes; each
+//! parses its own copy of the tree.
 
 use std::{
     collections::HashMap,
@@ -20,7 +21,24 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// A subgraph's answer.
+/// A subgraph's answer as it arrived: the executor parses the body into
+/// values that borrow from it.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+impl RawAnswer {
+    /// The body as text, to be kept while its values are in use.
+    pub fn into_text(self) -> Result<String, FetchError> {
+        let status = self.status;
+        String::from_utf8(Vec::from(self.body))
+            .map_err(|_| FetchError::unreadable(status, "the body is not UTF-8".into()))
+    }
+}
+
+/// A decoded subgraph answer, as subscriptions receive them.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct SubgraphResponse {
     #[serde(default)]
@@ -50,7 +68,15 @@ pub enum FetchError {
     Invalid(String),
 }
 
-type Answer = Result<Arc<SubgraphResponse>, FetchError>;
+impl FetchError {
+    /// A body that is not a GraphQL response: an HTTP error when the status
+    /// says so, or else an invalid response.
+    pub fn unreadable(status: u16, reason: String) -> Self {
+        if (200..300).contains(&status) { Self::Invalid(reason) } else { Self::Status(status) }
+    }
+}
+
+type Answer = Result<RawAnswer, FetchError>;
 
 /// Requests on their way, by subgraph, headers and body.
 type InFlight = Arc<Mutex<HashMap<RequestKey, Shared<BoxFuture<'static, Answer>>>>>;
@@ -109,7 +135,7 @@ impl Subgraphs {
         raw_variables: &[(&str, Vec<u8>)],
         headers: &HeaderMap,
         sharing: Sharing,
-    ) -> Result<SubgraphResponse, FetchError> {
+    ) -> Answer {
         let endpoint = self
             .endpoints
             .get(subgraph)
@@ -142,7 +168,7 @@ impl Subgraphs {
                     // whoever is waiting for it then: no answer outlives
                     // its request.
                     let answer = async move {
-                        let answer = send(request, body).await.map(Arc::new);
+                        let answer = send(request, body).await;
                         registry
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -156,27 +182,19 @@ impl Subgraphs {
                 }
             }
         };
-        let shared = answer.await?;
-        Ok(Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
+        answer.await
     }
 }
 
-async fn send(
-    request: reqwest::RequestBuilder,
-    body: Bytes,
-) -> Result<SubgraphResponse, FetchError> {
+async fn send(request: reqwest::RequestBuilder, body: Bytes) -> Answer {
     let response = request.body(body).send().await.map_err(|e| {
         if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
     })?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(|e| {
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| {
         if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
     })?;
-    match serde_json::from_slice::<SubgraphResponse>(&bytes) {
-        Ok(parsed) => Ok(parsed),
-        Err(_) if !status.is_success() => Err(FetchError::Status(status.as_u16())),
-        Err(e) => Err(FetchError::Invalid(e.to_string())),
-    }
+    Ok(RawAnswer { status, body })
 }
 
 /// The subgraph and the headers a request carries. Trace context is left
