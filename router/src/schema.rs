@@ -21,11 +21,14 @@ pub enum TypeKind {
     InputObject,
 }
 
+/// A type's fields by name.
+pub type FieldDefinitions = HashMap<String, Field>;
+
 #[derive(Debug)]
 pub struct TypeInfo {
     pub kind: TypeKind,
     pub definition: TypeDefinition,
-    pub fields: HashMap<String, Field>,
+    pub fields: FieldDefinitions,
     pub input_fields: HashMap<String, InputValue>,
     pub enum_values: HashSet<String>,
 }
@@ -82,10 +85,6 @@ impl SchemaIndex {
         let subscription_type =
             document.subscription_type_name().cloned().filter(|n| types.contains_key(n));
         Self { document, types, possible_types, query_type, mutation_type, subscription_type }
-    }
-
-    pub fn field(&self, type_name: &str, field: &str) -> Option<&Field> {
-        self.types.get(type_name)?.fields.get(field)
     }
 
     pub fn kind(&self, type_name: &str) -> Option<TypeKind> {

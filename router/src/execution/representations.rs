@@ -47,7 +47,7 @@ fn project_into<'a>(
                 } else {
                     project(value, &selected.selections, schema)?
                 };
-                match out.iter_mut().find(|(k, _)| *k == key) {
+                match out.iter_mut().find(|(k, _)| super::value::same_key(k, key)) {
                     Some((_, existing)) => super::value::deep_merge(existing, projected),
                     None => out.push((key, projected)),
                 }

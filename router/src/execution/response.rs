@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::GraphqlError,
     planning::{Kind, SelectionItem},
-    schema::{SchemaIndex, TypeKind},
+    schema::{FieldDefinitions, SchemaIndex},
 };
 
 /// The writer's position is an address (`Step`s borrowed from the
@@ -88,7 +88,8 @@ impl<'a> Writer<'a> {
         };
         self.out.push(b'{');
         let mut written: Vec<&'s str> = Vec::new();
-        self.fields(source, concrete, items, path, &mut written)?;
+        let fields = self.schema.types.get(concrete).map(|info| &info.fields);
+        self.fields(source, concrete, fields, items, path, &mut written)?;
         self.out.push(b'}');
         Ok(())
     }
@@ -100,6 +101,7 @@ impl<'a> Writer<'a> {
         &mut self,
         source: &'s Object<'s>,
         concrete: &'s str,
+        definitions: Option<&'a FieldDefinitions>,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
         written: &mut Vec<&'s str>,
@@ -126,7 +128,7 @@ impl<'a> Writer<'a> {
                         write_escaped(concrete, &mut self.out);
                         continue;
                     }
-                    let Some(definition) = schema.field(concrete, &field.name) else {
+                    let Some(definition) = definitions.and_then(|d| d.get(&field.name)) else {
                         // Not in the API schema (introspection fields are
                         // typed through their own types); keep what we have.
                         value::field(source, key).unwrap_or(&Value::Null).write_json(&mut self.out);
@@ -149,7 +151,8 @@ impl<'a> Writer<'a> {
                         continue;
                     }
                     if schema.type_matches(concrete, &fragment.type_condition) {
-                        self.fields(source, concrete, &fragment.selections.items, path, written)?;
+                        let items = &fragment.selections.items;
+                        self.fields(source, concrete, definitions, items, path, written)?;
                     }
                 }
                 SelectionItem::FragmentSpread(_) => {}
@@ -215,21 +218,18 @@ impl<'a> Writer<'a> {
             }
             Type::NamedType(name) => {
                 let Some(value) = raw.filter(|v| !v.is_null()) else { return Ok(self.null()) };
-                match self.schema.kind(name) {
-                    Some(TypeKind::Object | TypeKind::Interface | TypeKind::Union) => {
-                        let Value::Object(object) = value else { return Ok(self.null()) };
-                        let start = self.out.len();
-                        match self.object(object, name, items, path) {
-                            Ok(()) => Ok(Written::Value),
-                            Err(Propagate) => {
-                                self.out.truncate(start);
-                                Ok(self.null())
-                            }
-                        }
-                    }
-                    _ => {
-                        value.write_json(&mut self.out);
-                        Ok(Written::Value)
+                // Only composite types have (and must have) a selection.
+                if items.is_empty() {
+                    value.write_json(&mut self.out);
+                    return Ok(Written::Value);
+                }
+                let Value::Object(object) = value else { return Ok(self.null()) };
+                let start = self.out.len();
+                match self.object(object, name, items, path) {
+                    Ok(()) => Ok(Written::Value),
+                    Err(Propagate) => {
+                        self.out.truncate(start);
+                        Ok(self.null())
                     }
                 }
             }

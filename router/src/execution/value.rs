@@ -86,11 +86,18 @@ impl<'a> Value<'a> {
 
 /// The field `key` of `object`.
 pub fn field<'o, 'a>(object: &'o Object<'a>, key: &str) -> Option<&'o Value<'a>> {
-    object.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    object.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
 }
 
 pub fn field_mut<'o, 'a>(object: &'o mut Object<'a>, key: &str) -> Option<&'o mut Value<'a>> {
-    object.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+    object.iter_mut().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
+}
+
+/// Key equality, comparing lengths and first bytes before calling
+/// `memcmp`: most keys of an object differ in one or the other.
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Sets `key` in `object`, replacing an existing value in place.
