@@ -40,7 +40,7 @@ impl Supergraph {
                     .get(&name)
                     .copied()
                     .unwrap_or(config.subgraph_timeout_ms);
-                (name, SubgraphEndpoint { url, timeout: Duration::from_millis(timeout) })
+                (name, SubgraphEndpoint::new(url, Duration::from_millis(timeout)))
             })
             .collect();
         Ok(Self {

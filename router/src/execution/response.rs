@@ -51,24 +51,29 @@ enum Written {
     Value,
 }
 
-/// The JSON text of the response's `data`.
-pub fn write(exec: &Execution<'_>, data: &Value<'_>, errors: &mut Vec<GraphqlError>) -> Vec<u8> {
+/// The JSON text of the response's `data`, appended to `out`.
+pub fn write(
+    exec: &Execution<'_>,
+    data: &Value<'_>,
+    errors: &mut Vec<GraphqlError>,
+    out: &mut Vec<u8>,
+) {
     let schema = exec.schema;
     let root_type = match exec.operation.kind {
         Kind::Query => schema.query_type.as_str(),
         Kind::Mutation => schema.mutation_type.as_deref().unwrap_or_default(),
         Kind::Subscription => schema.subscription_type.as_deref().unwrap_or_default(),
     };
-    let mut writer =
-        Writer { schema, variables: exec.variables, errors, out: Vec::with_capacity(4096) };
+    let start = out.len();
+    let mut writer = Writer { schema, variables: exec.variables, errors, out: std::mem::take(out) };
     let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);
     let items = &exec.operation.operation.selection_set.items;
     if writer.object(object, root_type, items, &mut Vec::new()).is_err() {
-        writer.out.clear();
+        writer.out.truncate(start);
         writer.out.extend_from_slice(b"null");
     }
-    writer.out
+    *out = writer.out;
 }
 
 impl<'a> Writer<'a> {

@@ -16,8 +16,17 @@ use futures::{
     future::{BoxFuture, Shared},
 };
 
-use axum::http::{HeaderMap, HeaderName};
+use axum::http::{
+    HeaderMap, HeaderName, HeaderValue, Method, Request, Uri,
+    header::{ACCEPT, CONTENT_TYPE},
+};
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -50,8 +59,21 @@ pub struct SubgraphResponse {
 #[derive(Debug, Clone)]
 pub struct SubgraphEndpoint {
     pub url: String,
+    /// `url`, parsed once; `None` when it is not a valid URI.
+    uri: Option<Uri>,
     pub timeout: Duration,
 }
+
+impl SubgraphEndpoint {
+    pub fn new(url: String, timeout: Duration) -> Self {
+        Self { uri: url.parse().ok(), url, timeout }
+    }
+}
+
+/// HTTP/1.1 keep-alive client, plain or TLS (webpki roots), on hyper
+/// directly: a request costs no URL parsing, redirect policy or extra
+/// header copies.
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Why a subgraph request produced no GraphQL response.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -92,7 +114,7 @@ struct RequestKey {
 
 #[derive(Clone)]
 pub struct Subgraphs {
-    http: reqwest::Client,
+    http: HttpClient,
     endpoints: HashMap<String, SubgraphEndpoint>,
     /// `None` when deduplication is off.
     in_flight: Option<InFlight>,
@@ -109,11 +131,18 @@ pub enum Sharing {
 
 impl Subgraphs {
     pub fn new(endpoints: HashMap<String, SubgraphEndpoint>, dedupe: bool) -> Self {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .tcp_nodelay(true)
-            .build()
-            .unwrap_or_default();
+        let mut plain = HttpConnector::new();
+        plain.set_nodelay(true);
+        plain.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(plain);
+        let http = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(usize::MAX)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
         let in_flight = dedupe.then(InFlight::default);
         Self { http, endpoints, in_flight }
     }
@@ -144,15 +173,19 @@ impl Subgraphs {
             request_body(query, variables, raw_variables)
                 .map_err(|e| FetchError::Invalid(e.to_string()))?,
         );
-        let mut request = self
-            .http
-            .post(&endpoint.url)
-            .timeout(endpoint.timeout)
-            .header("content-type", "application/json")
-            .header("accept", "application/graphql-response+json, application/json");
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
+        let uri = endpoint
+            .uri
+            .clone()
+            .ok_or_else(|| FetchError::Transport(format!("invalid URL {}", endpoint.url)))?;
+        let mut request_headers = headers.clone();
+        request_headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        request_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED));
+        let request = Outgoing {
+            http: self.http.clone(),
+            uri,
+            headers: request_headers,
+            timeout: endpoint.timeout,
+        };
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
         };
@@ -186,15 +219,49 @@ impl Subgraphs {
     }
 }
 
-async fn send(request: reqwest::RequestBuilder, body: Bytes) -> Answer {
-    let response = request.body(body).send().await.map_err(|e| {
-        if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
-    })?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| {
-        if e.is_timeout() { FetchError::Timeout } else { FetchError::Transport(e.to_string()) }
-    })?;
-    Ok(RawAnswer { status, body })
+const ACCEPTED: &str = "application/graphql-response+json, application/json";
+
+/// A request ready to go.
+struct Outgoing {
+    http: HttpClient,
+    uri: Uri,
+    headers: HeaderMap,
+    timeout: Duration,
+}
+
+/// Sends the request and reads the whole answer, within the timeout.
+async fn send(request: Outgoing, body: Bytes) -> Answer {
+    let Outgoing { http, uri, headers, timeout } = request;
+    let mut outgoing = Request::new(Full::new(body));
+    *outgoing.method_mut() = Method::POST;
+    *outgoing.uri_mut() = uri;
+    *outgoing.headers_mut() = headers;
+    let exchange = async {
+        let response =
+            http.request(outgoing).await.map_err(|e| FetchError::Transport(error_chain(&e)))?;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| FetchError::Transport(error_chain(&e)))?
+            .to_bytes();
+        Ok(RawAnswer { status, body })
+    };
+    tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(FetchError::Timeout))
+}
+
+/// An error and its causes, for the logs ("client error (Connect): tcp
+/// connect error: Connection refused").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The subgraph and the headers a request carries. Trace context is left
