@@ -113,6 +113,24 @@ struct EntityJob<'a> {
     output_rewrites: Option<&'a Vec<FetchRewrite>>,
 }
 
+/// The entities one job found, in the order their representations were
+/// written: each one's address, end to end in `steps`.
+#[derive(Default)]
+struct Found {
+    steps: Vec<u32>,
+    entities: Vec<Entity>,
+}
+
+struct Entity {
+    /// Which of the job's paths led to it.
+    path: usize,
+    /// Where its address ends in `steps` (it starts where the previous
+    /// one's ends).
+    end: usize,
+    /// Its representation's index, or `None` when it lacks a required field.
+    representation: Option<usize>,
+}
+
 /// A subscription event's payload, standing in for the plan's Subscription
 /// node, with the rewrites the primary fetch asks for.
 struct Seed<'a> {
@@ -314,24 +332,29 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         let variables = self.variables_for(usages);
         // Each job's representations, as the JSON text of one array.
         let mut raw: Vec<(&str, Vec<u8>)> = Vec::with_capacity(jobs.len());
-        // For each job: each entity found (in walk order) and the
-        // representation it uses, if it could be built.
-        let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(jobs.len());
+        let mut found: Vec<Found> = Vec::with_capacity(jobs.len());
         {
             let data = self.lock_data();
             for job in &jobs {
                 let mut array = Representations::default();
-                let mut job_targets = Vec::new();
-                for path in &job.paths {
-                    paths::each(&data, path, &matcher, &mut |entity| {
-                        job_targets.push(array.add(entity, job, self.exec.schema, &matcher));
+                let mut job_found = Found::default();
+                for (path_index, path) in job.paths.iter().enumerate() {
+                    let mut address = Vec::new();
+                    paths::each(&data, path, &matcher, &mut address, &mut |entity, address| {
+                        let representation = array.add(entity, job, self.exec.schema, &matcher);
+                        job_found.steps.extend_from_slice(address);
+                        job_found.entities.push(Entity {
+                            path: path_index,
+                            end: job_found.steps.len(),
+                            representation,
+                        });
                     });
                 }
                 raw.push((job.representations_variable, array.finish()));
-                targets.push(job_targets);
+                found.push(job_found);
             }
         }
-        if targets.iter().flatten().all(Option::is_none) {
+        if found.iter().flat_map(|f| &f.entities).all(|e| e.representation.is_none()) {
             return;
         }
         let Some(response) = self.call(service, query, &variables, &raw).await else { return };
@@ -341,12 +364,11 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         };
         let mut tree = self.lock_data();
         for error in response.errors {
-            for error in remap_entity_error(error, service, &jobs, &targets, &data, &tree, &matcher)
-            {
+            for error in remap_entity_error(error, service, &jobs, &found, &data, &tree, &matcher) {
                 self.error(error);
             }
         }
-        for (job, job_targets) in jobs.iter().zip(&targets) {
+        for (job, job_found) in jobs.iter().zip(&found) {
             let Some(at) = data.iter().position(|(key, _)| *key == job.response_key) else {
                 continue;
             };
@@ -354,30 +376,32 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             // A result is moved into its last entity and cloned only for
             // the others that share its representation.
             let mut uses = vec![0usize; results.len()];
-            for index in job_targets.iter().flatten() {
-                if let Some(count) = uses.get_mut(*index) {
+            for index in job_found.entities.iter().filter_map(|e| e.representation) {
+                if let Some(count) = uses.get_mut(index) {
                     *count += 1;
                 }
             }
-            let mut found = job_targets.iter();
-            for path in &job.paths {
-                paths::each_mut(&mut tree, path, &matcher, &mut |entity| {
-                    let Some(Some(index)) = found.next() else { return };
-                    let Some(slot) = results.get_mut(*index).filter(|r| r.as_object().is_some())
-                    else {
-                        return;
-                    };
-                    uses[*index] -= 1;
-                    let mut result = if uses[*index] == 0 {
-                        std::mem::replace(slot, Value::Null)
-                    } else {
-                        slot.clone()
-                    };
-                    if let Some(rewrites) = job.output_rewrites {
-                        paths::apply_rewrites(&mut result, rewrites, &matcher);
-                    }
-                    deep_merge(entity, result);
-                });
+            let mut start = 0;
+            for entity in &job_found.entities {
+                let address = &job_found.steps[start..entity.end];
+                start = entity.end;
+                let Some(index) = entity.representation else { continue };
+                let Some(slot) = results.get_mut(index).filter(|r| r.as_object().is_some()) else {
+                    continue;
+                };
+                let Some(target) = paths::at_mut(&mut tree, job.paths[entity.path], address) else {
+                    continue;
+                };
+                uses[index] -= 1;
+                let mut result = if uses[index] == 0 {
+                    std::mem::replace(slot, Value::Null)
+                } else {
+                    slot.clone()
+                };
+                if let Some(rewrites) = job.output_rewrites {
+                    paths::apply_rewrites(&mut result, rewrites, &matcher);
+                }
+                deep_merge(target, result);
             }
         }
     }
@@ -469,7 +493,7 @@ fn remap_entity_error(
     raw: Map<String, JsonValue>,
     service: &str,
     jobs: &[EntityJob<'_>],
-    targets: &[Vec<Option<usize>>],
+    found: &[Found],
     results: &Object<'_>,
     tree: &Value<'_>,
     matcher: Matcher<'_>,
@@ -492,16 +516,17 @@ fn remap_entity_error(
                     (nulls, rest)
                 }
             };
-        // The entities' addresses, in the order `targets` lists them.
+        // The entities' response paths, in the order `found` lists them.
         let addresses = jobs[job]
             .paths
             .iter()
             .flat_map(|p| paths::addresses(tree, p, matcher))
             .collect::<Vec<_>>();
-        let paths: Vec<Vec<JsonValue>> = targets[job]
+        let paths: Vec<Vec<JsonValue>> = found[job]
+            .entities
             .iter()
             .zip(&addresses)
-            .filter(|(index, _)| index.is_some_and(|i| indexes.contains(&i)))
+            .filter(|(entity, _)| entity.representation.is_some_and(|i| indexes.contains(&i)))
             .map(|(_, address)| {
                 let mut client = address_to_path(address);
                 client.extend(rest.iter().cloned());

@@ -77,11 +77,24 @@ struct Parser<'a> {
     /// allocation instead of one per doubling.
     fields: Vec<(&'a str, Value<'a>)>,
     items: Vec<Value<'a>>,
+    /// Recently seen keys. A key equal to one of them borrows that one's
+    /// text, so the few distinct keys of a response stay in cache when
+    /// the tree is searched later, instead of one copy per object.
+    keys: [&'a str; KEY_SLOTS],
 }
+
+const KEY_SLOTS: usize = 64;
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        Self { text, bytes: text.as_bytes(), at: 0, fields: Vec::new(), items: Vec::new() }
+        Self {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            fields: Vec::new(),
+            items: Vec::new(),
+            keys: [""; KEY_SLOTS],
+        }
     }
 
     fn error(&self, what: &'static str) -> ParseError {
@@ -138,7 +151,7 @@ impl<'a> Parser<'a> {
         let start = self.fields.len();
         loop {
             self.skip_space();
-            let key = self.string()?;
+            let key = self.key()?;
             self.skip_space();
             self.expect(b':')?;
             self.skip_space();
@@ -173,27 +186,45 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An object key, interned among the recently seen ones.
+    fn key(&mut self) -> Result<&'a str, ParseError> {
+        let key = self.string()?;
+        let bytes = key.as_bytes();
+        let slot = match (bytes.first(), bytes.last()) {
+            (Some(first), Some(last)) => {
+                (usize::from(*first) ^ usize::from(*last).rotate_left(3) ^ bytes.len()) % KEY_SLOTS
+            }
+            _ => return Ok(key),
+        };
+        let known = self.keys[slot];
+        if known == key {
+            return Ok(known);
+        }
+        self.keys[slot] = key;
+        Ok(key)
+    }
+
     /// A string's escaped contents, checked: only valid escapes, no
     /// control characters.
     fn string(&mut self) -> Result<&'a str, ParseError> {
         self.expect(b'"')?;
         let start = self.at;
         loop {
-            let Some(offset) =
-                self.bytes[self.at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            else {
+            let rest = &self.bytes[self.at..];
+            let Some(offset) = memchr::memchr2(b'"', b'\\', rest) else {
                 return Err(self.error("unterminated string"));
             };
-            self.at += offset;
-            match self.bytes[self.at] {
-                b'"' => {
-                    let contents = &self.text[start..self.at];
-                    self.at += 1;
-                    return Ok(contents);
-                }
-                b'\\' => self.escape()?,
-                _ => return Err(self.error("control character in string")),
+            // A fold rather than `any`: no early exit, so it vectorises.
+            if rest[..offset].iter().fold(false, |control, &b| control | (b < 0x20)) {
+                return Err(self.error("control character in string"));
             }
+            self.at += offset;
+            if self.bytes[self.at] == b'"' {
+                let contents = &self.text[start..self.at];
+                self.at += 1;
+                return Ok(contents);
+            }
+            self.escape()?;
         }
     }
 

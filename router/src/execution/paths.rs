@@ -1,16 +1,15 @@
 //! Addressing inside the response tree: finding entities along a plan path,
 //! and the rewrites the planner asks for.
 //!
-//! Entities are found twice for one fetch: read-only to build the
-//! representations, then mutably to merge the results, both times by the
-//! same walk in the same order, so the n-th entity found gets the n-th
-//! result without storing where it was.
+//! An entity is found by walking the plan's path once, to build its
+//! representation; its result is merged later by following the address
+//! recorded then (field positions and list indexes), without searching.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value as JsonValue;
 
-use super::value::{Object, Value, field, field_mut};
+use super::value::{Object, Value, field, field_mut, same_key};
 use crate::planning::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
 
 /// Whether a `__typename` satisfies a plan's type condition.
@@ -34,76 +33,86 @@ pub fn address_to_path(address: &[Step<'_>]) -> Vec<JsonValue> {
         .collect()
 }
 
-/// Calls `visit` with every object reached by following `path`.
+/// Calls `visit` with every object reached by following `path`, and its
+/// address: the position of each field and list item on the way, which
+/// [`at_mut`] follows back without searching objects for keys.
 pub fn each<'v, 'a>(
     value: &'v Value<'a>,
     path: &[FlattenNodePathSegment],
     matches: Matcher<'_>,
-    visit: &mut dyn FnMut(&'v Value<'a>),
+    address: &mut Vec<u32>,
+    visit: &mut dyn FnMut(&'v Value<'a>, &[u32]),
 ) {
     // Lists are traversed wherever they occur, whether or not the path
     // spells the `@`.
     if let Value::List(items) = value {
         let rest = skip_list(path);
-        for item in items {
-            each(item, rest, matches, visit);
+        for (i, item) in items.iter().enumerate() {
+            address.push(position(i));
+            each(item, rest, matches, address, visit);
+            address.pop();
         }
         return;
     }
     let Value::Object(object) = value else { return };
     match path.first() {
-        None => visit(value),
+        None => visit(value, address),
         Some(FlattenNodePathSegment::Field(key)) => {
-            if let Some(child) = field(object, key) {
-                each(child, &path[1..], matches, visit);
+            if let Some(at) = object.iter().position(|(k, _)| same_key(k, key)) {
+                address.push(position(at));
+                each(&object[at].1, &path[1..], matches, address, visit);
+                address.pop();
             }
         }
         Some(FlattenNodePathSegment::TypeCondition(types)) => {
             if matches(value.typename(), types) {
-                each(value, &path[1..], matches, visit);
+                each(value, &path[1..], matches, address, visit);
             }
         }
         Some(FlattenNodePathSegment::List) => {}
     }
 }
 
-/// [`each`], mutably.
-pub fn each_mut<'a>(
-    value: &mut Value<'a>,
+/// The object at `address` along `path`, as [`each`] found it. A field
+/// is checked to still have its key (and searched for if it moved), so a
+/// tree changed in between yields the right object or none.
+pub fn at_mut<'v, 'a>(
+    value: &'v mut Value<'a>,
     path: &[FlattenNodePathSegment],
-    matches: Matcher<'_>,
-    visit: &mut dyn FnMut(&mut Value<'a>),
-) {
+    address: &[u32],
+) -> Option<&'v mut Value<'a>> {
     if let Value::List(items) = value {
-        let rest = skip_list(path);
-        for item in items {
-            each_mut(item, rest, matches, visit);
-        }
-        return;
+        let (first, rest) = address.split_first()?;
+        let item = items.get_mut(usize::try_from(*first).ok()?)?;
+        return at_mut(item, skip_list(path), rest);
     }
-    if !matches!(value, Value::Object(_)) {
-        return;
+    // Type conditions were checked when the address was found.
+    let mut path = path;
+    while let Some(FlattenNodePathSegment::TypeCondition(_)) = path.first() {
+        path = &path[1..];
     }
     match path.first() {
-        None => visit(value),
+        None => value.as_object().is_some().then_some(value),
         Some(FlattenNodePathSegment::Field(key)) => {
-            if let Value::Object(object) = value
-                && let Some(child) = field_mut(object, key)
-            {
-                each_mut(child, &path[1..], matches, visit);
-            }
+            let Value::Object(object) = value else { return None };
+            let (first, rest) = address.split_first()?;
+            let at = usize::try_from(*first).ok()?;
+            let at = match object.get(at) {
+                Some((k, _)) if same_key(k, key) => at,
+                _ => object.iter().position(|(k, _)| same_key(k, key))?,
+            };
+            at_mut(&mut object[at].1, &path[1..], rest)
         }
-        Some(FlattenNodePathSegment::TypeCondition(types)) => {
-            if matches(value.typename(), types) {
-                each_mut(value, &path[1..], matches, visit);
-            }
-        }
-        Some(FlattenNodePathSegment::List) => {}
+        _ => None,
     }
 }
 
-/// The address of every object [`each`] visits, in the same order: needed
-/// only to place errors.
+fn position(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+/// The response path of every object [`each`] visits, in the same order:
+/// needed only to place errors.
 pub fn addresses<'p>(
     value: &Value<'_>,
     path: &'p [FlattenNodePathSegment],

@@ -1,7 +1,7 @@
 //! Building `_entities` representations from what the response already
 //! holds: the `requires` selection of a fetch, projected out of an entity.
 
-use super::value::{Object, Value, field, write_escaped};
+use super::value::{Object, Value, field, same_key, write_escaped};
 use crate::{
     planning::{SelectionItem, SelectionSet},
     schema::SchemaIndex,
@@ -143,7 +143,7 @@ fn write_fields<'v>(
             SelectionItem::Field(selected) => {
                 let key = selected.selection_identifier();
                 let Some(value) = field(object, key) else { return Written::Absent };
-                if keys.contains(&key) {
+                if keys.iter().any(|k| same_key(k, key)) {
                     // A leaf repeated through fragments has the same value:
                     // written once. A repeated object needs merging.
                     if selected.selections.is_empty() {

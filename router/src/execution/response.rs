@@ -124,7 +124,7 @@ impl<'a> Writer<'a> {
                         continue;
                     }
                     let key = field.selection_identifier();
-                    if written.contains(&key) {
+                    if written.iter().any(|k| value::same_key(k, key)) {
                         continue;
                     }
                     self.key(key, written.is_empty());

@@ -101,7 +101,16 @@ impl FetchError {
 type Answer = Result<RawAnswer, FetchError>;
 
 /// Requests on their way, by subgraph, headers and body.
-type InFlight = Arc<Mutex<HashMap<RequestKey, Shared<BoxFuture<'static, Answer>>>>>;
+/// Hashed with foldhash: the key holds the whole request body.
+type InFlight = Arc<
+    Mutex<
+        std::collections::HashMap<
+            RequestKey,
+            Shared<BoxFuture<'static, Answer>>,
+            foldhash::fast::RandomState,
+        >,
+    >,
+>;
 
 /// Everything that makes two requests the same: the subgraph and the
 /// headers sent (credentials differ per client), then the body, shared with
