@@ -14,7 +14,7 @@ mod value;
 
 use std::{
     collections::BTreeSet,
-    hash::{BuildHasher, Hash, Hasher},
+    hash::BuildHasher,
     sync::Mutex,
 };
 
@@ -619,9 +619,8 @@ impl Representations {
     /// one's when it was seen before (then cut back to `mark`).
     fn keep(&mut self, mark: usize, start: usize) -> usize {
         let end = self.text.len();
-        let mut hasher = foldhash::fast::FixedState::default().build_hasher();
-        self.text[start..end].hash(&mut hasher);
-        let same = self.seen.entry(hasher.finish()).or_default();
+        let hash = foldhash::fast::FixedState::default().hash_one(&self.text[start..end]);
+        let same = self.seen.entry(hash).or_default();
         if let Some(&(_, _, index)) =
             same.iter().find(|(s, e, _)| self.text[*s..*e] == self.text[start..end])
         {
