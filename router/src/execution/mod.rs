@@ -12,11 +12,7 @@ mod response;
 pub mod subgraphs;
 mod value;
 
-use std::{
-    collections::BTreeSet,
-    hash::BuildHasher,
-    sync::Mutex,
-};
+use std::{collections::BTreeSet, hash::BuildHasher, sync::Mutex};
 
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};

@@ -224,3 +224,46 @@ fn at_last_key<'a>(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execution::parse;
+
+    fn path(text: &str) -> Vec<FlattenNodePathSegment> {
+        text.split('.')
+            .map(|s| match s {
+                "@" => FlattenNodePathSegment::List,
+                key => FlattenNodePathSegment::Field(key.to_owned()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_address_found_by_each_leads_back_even_after_fields_moved() {
+        let text = r#"{"users":[{"id":"1","reviews":[{"product":{"upc":"a"}},{"product":{"upc":"b"}}]},
+                              {"id":"2","reviews":[]},{"id":"3","reviews":[{"product":{"upc":"c"}}]}]}"#;
+        let mut tree = parse::value(text).expect("JSON");
+        let path = path("users.@.reviews.@.product");
+        let any = |_: &str, _: &BTreeSet<String>| true;
+        let mut found = Vec::new();
+        each(&tree, &path, &any, &mut Vec::new(), &mut |entity, address| {
+            found.push((entity.get("upc").and_then(Value::as_str), address.to_vec()));
+        });
+        assert_eq!(
+            found,
+            [
+                (Some("a"), vec![0, 0, 1, 0, 0]),
+                (Some("b"), vec![0, 0, 1, 1, 0]),
+                (Some("c"), vec![0, 2, 1, 0, 0]),
+            ]
+        );
+        // A field inserted before `reviews` moves it: the key check finds it.
+        if let Some(Value::Object(user)) = at_mut(&mut tree, &path[..2], &[0, 2]) {
+            user.insert(0, ("name", Value::Str("Ann")));
+        }
+        let moved = at_mut(&mut tree, &path, &found[2].1).expect("still found");
+        assert_eq!(moved.get("upc"), Some(&Value::Str("c")));
+        assert!(at_mut(&mut tree, &path, &[0, 5, 1, 0, 0]).is_none());
+    }
+}

@@ -1,6 +1,7 @@
+use router::RouterConfig;
 use serde_json::json;
 
-use crate::helpers::Federation;
+use crate::helpers::{Federation, codes, post_query, start_router};
 
 #[tokio::test]
 async fn a_nullable_field_failing_in_a_joined_subgraph_is_null_with_a_remapped_error() {
@@ -53,4 +54,53 @@ async fn a_dead_subgraph_gives_partial_data_and_an_error_and_the_router_keeps_se
     // Still serving what does not need reviews.
     let healthy = federation.query("{ product(upc: \"3\") { name inStock } }", json!({})).await;
     assert_eq!(healthy, json!({ "data": { "product": { "name": "Chair", "inStock": true } } }));
+}
+
+/// A stand-in for the products subgraph that always answers `status` and
+/// `body`, on port 0; its URL.
+async fn fixed_answer(status: u16, body: &'static str) -> String {
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move || async move {
+            let status = axum::http::StatusCode::from_u16(status).expect("status");
+            (status, [("content-type", "application/json")], body)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/graphql", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn through_fixed_products(status: u16, body: &'static str) -> serde_json::Value {
+    let federation = Federation::start().await;
+    let mut config = RouterConfig::default();
+    config.subgraph_urls.insert("products".into(), fixed_answer(status, body).await);
+    let router = start_router(&federation.supergraph, config).await;
+    post_query(&router.url("/graphql"), "{ product(upc: \"1\") { name } }").await
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_a_graphql_response_is_an_error_that_leaks_nothing() {
+    for (status, body) in [
+        (502, "<html>Bad Gateway</html>"),
+        (200, r#"{"data": {"product": {"name": "unterminated}}}"#),
+        (200, "{\"data\": {\"product\": {\"name\": \"raw\ncontrol\"}}}"),
+        (200, r#"{"data": {"product": {"name": "bad \q escape"}}}"#),
+        (200, r#"{"data": {"product": {"name": 01}}}"#),
+    ] {
+        let response = through_fixed_products(status, body).await;
+        assert_eq!(response["data"], json!({ "product": null }), "{body}: {response}");
+        assert_eq!(codes(&response), ["SUBREQUEST_HTTP_ERROR"], "{body}");
+        assert_eq!(response["errors"][0]["extensions"]["serviceName"], "products");
+        let text = response.to_string();
+        assert!(!text.contains("Bad Gateway") && !text.contains("byte"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn escaped_strings_and_numbers_reach_the_client_exactly_as_the_subgraph_wrote_them() {
+    let body = r#"{"data":{"product":{"name":"Ta\"ble \u00e9\/\\ \ud83d\ude00"}}}"#;
+    let response = through_fixed_products(200, body).await;
+    assert_eq!(response, json!({ "data": { "product": { "name": "Ta\"ble é/\\ 😀" } } }));
 }
