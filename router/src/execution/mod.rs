@@ -12,7 +12,7 @@ mod response;
 pub mod subgraphs;
 mod value;
 
-use std::{collections::BTreeSet, hash::BuildHasher, sync::Mutex};
+use std::{collections::BTreeSet, sync::Mutex};
 
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};
@@ -332,12 +332,18 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         {
             let data = self.lock_data();
             for job in &jobs {
-                let mut array = Representations::default();
+                let mut array = representations::Representations::default();
                 let mut job_found = Found::default();
                 for (path_index, path) in job.paths.iter().enumerate() {
                     let mut address = Vec::new();
                     paths::each(&data, path, &matcher, &mut address, &mut |entity, address| {
-                        let representation = array.add(entity, job, self.exec.schema, &matcher);
+                        let representation = array.add(
+                            entity,
+                            job.requires,
+                            job.input_rewrites,
+                            self.exec.schema,
+                            &matcher,
+                        );
                         job_found.steps.extend_from_slice(address);
                         job_found.entities.push(Entity {
                             path: path_index,
@@ -537,101 +543,6 @@ fn remap_entity_error(
             .map(|p| subgraph_error(raw.clone(), service, |_| Some(p.clone())))
             .collect(),
         None => vec![subgraph_error(raw, service, |_| None)],
-    }
-}
-
-/// One `_entities` call's representations, written as the JSON text of an
-/// array and deduplicated by a hash of their bytes (equal hashes are
-/// compared in full, so a collision only costs a compare).
-struct Representations {
-    text: Vec<u8>,
-    /// Hash -> (start, end, index) of each distinct representation.
-    seen: foldhash::HashMap<u64, Vec<(usize, usize, usize)>>,
-    count: usize,
-}
-
-impl Default for Representations {
-    fn default() -> Self {
-        Self { text: b"[".to_vec(), seen: foldhash::HashMap::default(), count: 0 }
-    }
-}
-
-impl Representations {
-    /// Adds `entity`'s representation for `job`: its index, or `None` when
-    /// the entity lacks a required field.
-    fn add(
-        &mut self,
-        entity: &Value<'_>,
-        job: &EntityJob<'_>,
-        schema: &SchemaIndex,
-        matcher: Matcher<'_>,
-    ) -> Option<usize> {
-        match job.input_rewrites {
-            None => self.add_projected(entity, job.requires, schema),
-            Some(rewrites) => {
-                let mut representation = representations::project(entity, job.requires, schema)?;
-                paths::apply_rewrites(&mut representation, rewrites, matcher);
-                self.add_value(&representation)
-            }
-        }
-    }
-
-    fn add_projected(
-        &mut self,
-        entity: &Value<'_>,
-        requires: &SelectionSet,
-        schema: &SchemaIndex,
-    ) -> Option<usize> {
-        let mark = self.text.len();
-        if self.count > 0 {
-            self.text.push(b',');
-        }
-        let start = self.text.len();
-        match representations::write(entity, requires, schema, &mut self.text) {
-            representations::Written::Done => Some(self.keep(mark, start)),
-            representations::Written::Absent => {
-                self.text.truncate(mark);
-                None
-            }
-            representations::Written::NeedsMerge => {
-                self.text.truncate(mark);
-                let representation = representations::project(entity, requires, schema)?;
-                self.add_value(&representation)
-            }
-        }
-    }
-
-    fn add_value(&mut self, representation: &Value<'_>) -> Option<usize> {
-        let mark = self.text.len();
-        if self.count > 0 {
-            self.text.push(b',');
-        }
-        let start = self.text.len();
-        representation.write_json(&mut self.text);
-        Some(self.keep(mark, start))
-    }
-
-    /// The bytes from `start` are a representation: its index, the earlier
-    /// one's when it was seen before (then cut back to `mark`).
-    fn keep(&mut self, mark: usize, start: usize) -> usize {
-        let end = self.text.len();
-        let hash = foldhash::fast::FixedState::default().hash_one(&self.text[start..end]);
-        let same = self.seen.entry(hash).or_default();
-        if let Some(&(_, _, index)) =
-            same.iter().find(|(s, e, _)| self.text[*s..*e] == self.text[start..end])
-        {
-            self.text.truncate(mark);
-            return index;
-        }
-        let index = self.count;
-        same.push((start, end, index));
-        self.count += 1;
-        index
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.text.push(b']');
-        self.text
     }
 }
 

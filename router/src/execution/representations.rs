@@ -1,9 +1,14 @@
 //! Building `_entities` representations from what the response already
 //! holds: the `requires` selection of a fetch, projected out of an entity.
 
-use super::value::{Object, Value, field, same_key, write_escaped};
+use std::hash::BuildHasher;
+
+use super::{
+    paths::Matcher,
+    value::{Object, Value, field, same_key, write_escaped},
+};
 use crate::{
-    planning::{SelectionItem, SelectionSet},
+    planning::{SelectionItem, SelectionSet, plan_nodes::FetchRewrite},
     schema::SchemaIndex,
 };
 
@@ -186,4 +191,100 @@ fn write_fields<'v>(
         }
     }
     Written::Done
+}
+
+/// One `_entities` call's representations, written as the JSON text of an
+/// array and deduplicated by a hash of their bytes (equal hashes are
+/// compared in full, so a collision only costs a compare).
+pub struct Representations {
+    text: Vec<u8>,
+    /// Hash -> (start, end, index) of each distinct representation.
+    seen: foldhash::HashMap<u64, Vec<(usize, usize, usize)>>,
+    count: usize,
+}
+
+impl Default for Representations {
+    fn default() -> Self {
+        Self { text: b"[".to_vec(), seen: foldhash::HashMap::default(), count: 0 }
+    }
+}
+
+impl Representations {
+    /// Adds `entity`'s representation for `job`: its index, or `None` when
+    /// the entity lacks a required field.
+    pub fn add(
+        &mut self,
+        entity: &Value<'_>,
+        requires: &SelectionSet,
+        rewrites: Option<&Vec<FetchRewrite>>,
+        schema: &SchemaIndex,
+        matcher: Matcher<'_>,
+    ) -> Option<usize> {
+        match rewrites {
+            None => self.add_projected(entity, requires, schema),
+            Some(rewrites) => {
+                let mut representation = project(entity, requires, schema)?;
+                super::paths::apply_rewrites(&mut representation, rewrites, matcher);
+                self.add_value(&representation)
+            }
+        }
+    }
+
+    fn add_projected(
+        &mut self,
+        entity: &Value<'_>,
+        requires: &SelectionSet,
+        schema: &SchemaIndex,
+    ) -> Option<usize> {
+        let mark = self.text.len();
+        if self.count > 0 {
+            self.text.push(b',');
+        }
+        let start = self.text.len();
+        match write(entity, requires, schema, &mut self.text) {
+            Written::Done => Some(self.keep(mark, start)),
+            Written::Absent => {
+                self.text.truncate(mark);
+                None
+            }
+            Written::NeedsMerge => {
+                self.text.truncate(mark);
+                let representation = project(entity, requires, schema)?;
+                self.add_value(&representation)
+            }
+        }
+    }
+
+    fn add_value(&mut self, representation: &Value<'_>) -> Option<usize> {
+        let mark = self.text.len();
+        if self.count > 0 {
+            self.text.push(b',');
+        }
+        let start = self.text.len();
+        representation.write_json(&mut self.text);
+        Some(self.keep(mark, start))
+    }
+
+    /// The bytes from `start` are a representation: its index, the earlier
+    /// one's when it was seen before (then cut back to `mark`).
+    fn keep(&mut self, mark: usize, start: usize) -> usize {
+        let end = self.text.len();
+        let hash = foldhash::fast::FixedState::default().hash_one(&self.text[start..end]);
+        let same = self.seen.entry(hash).or_default();
+        if let Some(&(_, _, index)) =
+            same.iter().find(|(s, e, _)| self.text[*s..*e] == self.text[start..end])
+        {
+            self.text.truncate(mark);
+            return index;
+        }
+        let index = self.count;
+        same.push((start, end, index));
+        self.count += 1;
+        index
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.text.push(b']');
+        self.text
+    }
 }
