@@ -3,7 +3,7 @@
 //! planner means rewriting this file.
 
 use std::{
-    hash::{DefaultHasher, Hash, Hasher},
+    hash::BuildHasher,
     num::NonZeroUsize,
     sync::{Arc, Mutex},
 };
@@ -52,12 +52,23 @@ pub struct PreparedOperation {
 pub struct QueryPlanner {
     planner: Planner,
     validation: ValidationPlan,
-    /// Keyed by the request text and operation name: a hit skips parsing,
-    /// validation and normalization as well as planning.
-    by_text: Mutex<LruCache<u64, Arc<PreparedOperation>>>,
+    /// Keyed by a hash of the request text and operation name: a hit skips
+    /// parsing, validation and normalization as well as planning. Each
+    /// entry keeps its text, compared on a hit, so that a colliding
+    /// document (crafted or not) is never answered with another's plan.
+    by_text: Mutex<LruCache<u64, Arc<TextEntry>>>,
     /// Keyed by the normalized operation's hash: differently written but
-    /// equivalent documents share one plan.
-    by_normalized: Mutex<LruCache<u64, Arc<QueryPlan>>>,
+    /// equivalent documents share one plan. The planner's hash is FxHash,
+    /// easy to collide, so each entry keeps the normalized text too.
+    by_normalized: Mutex<LruCache<u64, (String, Arc<QueryPlan>)>>,
+    /// Seeded per process, so nobody can aim collisions at a known entry.
+    text_hasher: foldhash::fast::RandomState,
+}
+
+struct TextEntry {
+    query: Box<str>,
+    operation_name: Option<Box<str>>,
+    prepared: Arc<PreparedOperation>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +87,7 @@ impl QueryPlanner {
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
             by_normalized: Mutex::new(LruCache::new(size)),
+            text_hasher: foldhash::fast::RandomState::default(),
         })
     }
 
@@ -90,9 +102,12 @@ impl QueryPlanner {
         operation_name: Option<&str>,
         limits: Limits,
     ) -> Result<Arc<PreparedOperation>, RequestError> {
-        let text_key = hash_of(&(query, operation_name));
-        if let Some(hit) = lock(&self.by_text).get(&text_key) {
-            return Ok(hit.clone());
+        let text_key = self.text_hasher.hash_one((query, operation_name));
+        if let Some(hit) = lock(&self.by_text).get(&text_key)
+            && *hit.query == *query
+            && hit.operation_name.as_deref() == operation_name
+        {
+            return Ok(hit.prepared.clone());
         }
         let depth = nesting_depth(query);
         if depth > limits.max_depth {
@@ -128,8 +143,12 @@ impl QueryPlanner {
         let normalized = normalize_operation(&self.planner.supergraph, &document, operation_name)
             .map_err(|e| invalid(format!("cannot normalize the operation: {e}")))?;
         let operation = normalized.operation;
-        let plan_key = hash_of(&(operation.hash(), operation_name));
-        let cached = lock(&self.by_normalized).get(&plan_key).cloned();
+        let plan_key = operation.hash();
+        let normalized_text = operation.to_string();
+        let cached = lock(&self.by_normalized)
+            .get(&plan_key)
+            .filter(|(text, _)| *text == normalized_text)
+            .map(|(_, plan)| plan.clone());
         let plan = match cached {
             Some(plan) => plan,
             None => {
@@ -144,12 +163,17 @@ impl QueryPlanner {
                     self.plan(&plannable)?
                 };
                 let plan = Arc::new(plan);
-                lock(&self.by_normalized).put(plan_key, plan.clone());
+                lock(&self.by_normalized).put(plan_key, (normalized_text, plan.clone()));
                 plan
             }
         };
         let prepared = Arc::new(PreparedOperation { kind, operation, variables, plan });
-        lock(&self.by_text).put(text_key, prepared.clone());
+        let entry = TextEntry {
+            query: query.into(),
+            operation_name: operation_name.map(Into::into),
+            prepared: prepared.clone(),
+        };
+        lock(&self.by_text).put(text_key, Arc::new(entry));
         Ok(prepared)
     }
 
@@ -248,11 +272,6 @@ pub fn nesting_depth(query: &str) -> usize {
     max
 }
 
-fn hash_of(value: &impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
-}
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

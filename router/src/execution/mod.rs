@@ -383,15 +383,14 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                     *count += 1;
                 }
             }
+            // Targets per path, in the order they were found.
+            let mut targets: Vec<Vec<paths::Target<'_, 'b>>> = vec![Vec::new(); job.paths.len()];
             let mut start = 0;
             for entity in &job_found.entities {
                 let address = &job_found.steps[start..entity.end];
                 start = entity.end;
                 let Some(index) = entity.representation else { continue };
                 let Some(slot) = results.get_mut(index).filter(|r| r.as_object().is_some()) else {
-                    continue;
-                };
-                let Some(target) = paths::at_mut(&mut tree, job.paths[entity.path], address) else {
                     continue;
                 };
                 uses[index] -= 1;
@@ -403,7 +402,10 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                 if let Some(rewrites) = job.output_rewrites {
                     paths::apply_rewrites(&mut result, rewrites, &matcher);
                 }
-                deep_merge(target, result);
+                targets[entity.path].push((address, result));
+            }
+            for (path, mut targets) in job.paths.iter().zip(targets) {
+                paths::merge_at(&mut tree, path, &mut targets);
             }
         }
     }

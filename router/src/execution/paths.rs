@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as JsonValue;
 
-use super::value::{Object, Value, field, field_mut, same_key};
+use super::value::{Object, Value, deep_merge, field, field_mut, same_key};
 use crate::planning::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
 
 /// Whether a `__typename` satisfies a plan's type condition.
@@ -73,37 +73,67 @@ pub fn each<'v, 'a>(
     }
 }
 
-/// The object at `address` along `path`, as [`each`] found it. A field
-/// is checked to still have its key (and searched for if it moved), so a
-/// tree changed in between yields the right object or none.
-pub fn at_mut<'v, 'a>(
-    value: &'v mut Value<'a>,
+/// Where one result goes: the address [`each`] recorded for its entity.
+pub type Target<'s, 'a> = (&'s [u32], Value<'a>);
+
+/// Merges each result into the object at its address along `path`.
+/// Targets come in the order [`each`] found them, so those sharing a
+/// prefix are consecutive and the prefix is walked once for all of them,
+/// not once per entity. A field is checked to still have its key (and
+/// searched for if it moved), so a tree changed in between gets each
+/// result in the right object or nowhere.
+pub fn merge_at<'a>(
+    value: &mut Value<'a>,
     path: &[FlattenNodePathSegment],
-    address: &[u32],
-) -> Option<&'v mut Value<'a>> {
+    targets: &mut [Target<'_, 'a>],
+) {
+    merge_from(value, path, targets, 0);
+}
+
+fn merge_from<'a>(
+    value: &mut Value<'a>,
+    path: &[FlattenNodePathSegment],
+    targets: &mut [Target<'_, 'a>],
+    depth: usize,
+) {
+    let same_step = |a: &Target<'_, 'a>, b: &Target<'_, 'a>| a.0.get(depth) == b.0.get(depth);
     if let Value::List(items) = value {
-        let (first, rest) = address.split_first()?;
-        let item = items.get_mut(usize::try_from(*first).ok()?)?;
-        return at_mut(item, skip_list(path), rest);
+        let rest = skip_list(path);
+        for group in targets.chunk_by_mut(same_step) {
+            let Some(&step) = group[0].0.get(depth) else { continue };
+            if let Some(item) = usize::try_from(step).ok().and_then(|i| items.get_mut(i)) {
+                merge_from(item, rest, group, depth + 1);
+            }
+        }
+        return;
     }
-    // Type conditions were checked when the address was found.
+    // Type conditions were checked when the addresses were found.
     let mut path = path;
     while let Some(FlattenNodePathSegment::TypeCondition(_)) = path.first() {
         path = &path[1..];
     }
     match path.first() {
-        None => value.as_object().is_some().then_some(value),
-        Some(FlattenNodePathSegment::Field(key)) => {
-            let Value::Object(object) = value else { return None };
-            let (first, rest) = address.split_first()?;
-            let at = usize::try_from(*first).ok()?;
-            let at = match object.get(at) {
-                Some((k, _)) if same_key(k, key) => at,
-                _ => object.iter().position(|(k, _)| same_key(k, key))?,
-            };
-            at_mut(&mut object[at].1, &path[1..], rest)
+        None if value.as_object().is_some() => {
+            for (_, result) in targets {
+                deep_merge(value, std::mem::replace(result, Value::Null));
+            }
         }
-        _ => None,
+        Some(FlattenNodePathSegment::Field(key)) => {
+            let Value::Object(object) = value else { return };
+            for group in targets.chunk_by_mut(same_step) {
+                let Some(&step) = group[0].0.get(depth) else { continue };
+                let at = usize::try_from(step).unwrap_or(usize::MAX);
+                let at = match object.get(at) {
+                    Some((k, _)) if same_key(k, key) => at,
+                    _ => match object.iter().position(|(k, _)| same_key(k, key)) {
+                        Some(at) => at,
+                        None => continue,
+                    },
+                };
+                merge_from(&mut object[at].1, &path[1..], group, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -259,11 +289,25 @@ mod tests {
             ]
         );
         // A field inserted before `reviews` moves it: the key check finds it.
-        if let Some(Value::Object(user)) = at_mut(&mut tree, &path[..2], &[0, 2]) {
-            user.insert(0, ("name", Value::Str("Ann")));
-        }
-        let moved = at_mut(&mut tree, &path, &found[2].1).expect("still found");
-        assert_eq!(moved.get("upc"), Some(&Value::Str("c")));
-        assert!(at_mut(&mut tree, &path, &[0, 5, 1, 0, 0]).is_none());
+        let Value::Object(root) = &mut tree else { panic!("an object") };
+        let Value::List(users) = &mut root[0].1 else { panic!("a list") };
+        let Value::Object(third) = &mut users[2] else { panic!("an object") };
+        third.insert(0, ("name", Value::Str("Ann")));
+        let result = |name| parse::value(name).expect("JSON");
+        let mut targets: Vec<Target<'_, '_>> = vec![
+            (&found[0].1, result(r#"{"name":"A"}"#)),
+            (&found[1].1, result(r#"{"name":"B"}"#)),
+            (&found[2].1, result(r#"{"name":"C"}"#)),
+            (&[0, 5, 1, 0, 0], result(r#"{"name":"lost"}"#)),
+        ];
+        merge_at(&mut tree, &path, &mut targets);
+        let mut merged = Vec::new();
+        each(&tree, &path, &any, &mut Vec::new(), &mut |entity, _| {
+            merged.push((entity.get("upc").and_then(Value::as_str), entity.get("name").and_then(Value::as_str)));
+        });
+        assert_eq!(merged, [(Some("a"), Some("A")), (Some("b"), Some("B")), (Some("c"), Some("C"))]);
+        let mut json = Vec::new();
+        tree.write_json(&mut json);
+        assert!(!String::from_utf8_lossy(&json).contains("lost"));
     }
 }
