@@ -272,7 +272,6 @@ pub fn nesting_depth(query: &str) -> usize {
     max
 }
 
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

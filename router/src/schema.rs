@@ -4,8 +4,10 @@
 
 /// Looked up for every field of every response: a fast hasher (the keys
 /// are schema names, not attacker-chosen).
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
+use std::sync::Arc;
 
 use graphql_tools::static_graphql::schema::{
     Definition, Document, Field, InputValue, Type, TypeDefinition,
@@ -22,7 +24,17 @@ pub enum TypeKind {
 }
 
 /// A type's fields by name.
-pub type FieldDefinitions = HashMap<String, Field>;
+pub type FieldDefinitions = HashMap<String, FieldInfo>;
+
+/// A field as the response writer needs it.
+#[derive(Debug)]
+pub struct FieldInfo {
+    pub definition: Field,
+    /// The values the field's enum type has in the API schema, when its
+    /// named type is an enum: a subgraph may return one the API schema
+    /// hides (`@inaccessible`), which the client must see as `null`.
+    pub enum_values: Option<Arc<HashSet<String>>>,
+}
 
 #[derive(Debug)]
 pub struct TypeInfo {
@@ -30,7 +42,7 @@ pub struct TypeInfo {
     pub definition: TypeDefinition,
     pub fields: FieldDefinitions,
     pub input_fields: HashMap<String, InputValue>,
-    pub enum_values: HashSet<String>,
+    pub enum_values: Arc<HashSet<String>>,
 }
 
 #[derive(Debug)]
@@ -79,6 +91,8 @@ impl SchemaIndex {
             };
             types.insert(name.clone(), TypeInfo::new(kind, def.clone()));
         }
+        prune_hidden_references(&mut types, &mut possible_types);
+        link_enum_values(&mut types);
         let query_type = document.query_type_name().cloned().unwrap_or_else(|| "Query".into());
         let mutation_type =
             document.mutation_type_name().cloned().filter(|n| types.contains_key(n));
@@ -108,12 +122,8 @@ impl TypeInfo {
         let mut input_fields = HashMap::default();
         let mut enum_values = HashSet::default();
         match &definition {
-            TypeDefinition::Object(o) => {
-                fields.extend(o.fields.iter().map(|f| (f.name.clone(), f.clone())));
-            }
-            TypeDefinition::Interface(i) => {
-                fields.extend(i.fields.iter().map(|f| (f.name.clone(), f.clone())));
-            }
+            TypeDefinition::Object(o) => fields.extend(o.fields.iter().map(field_info)),
+            TypeDefinition::Interface(i) => fields.extend(i.fields.iter().map(field_info)),
             TypeDefinition::InputObject(i) => {
                 input_fields.extend(i.fields.iter().map(|f| (f.name.clone(), f.clone())));
             }
@@ -122,7 +132,51 @@ impl TypeInfo {
             }
             _ => {}
         }
-        Self { kind, definition, fields, input_fields, enum_values }
+        Self { kind, definition, fields, input_fields, enum_values: Arc::new(enum_values) }
+    }
+}
+
+fn field_info(field: &Field) -> (String, FieldInfo) {
+    (field.name.clone(), FieldInfo { definition: field.clone(), enum_values: None })
+}
+
+/// The planner's API schema drops `@inaccessible` types but leaves union
+/// members and implemented interfaces that name them: drop those too, so
+/// that introspection never names a missing type and an object of a hidden
+/// type is not a possible type of anything.
+fn prune_hidden_references(
+    types: &mut HashMap<String, TypeInfo>,
+    possible_types: &mut HashMap<String, HashSet<String>>,
+) {
+    let known: HashSet<String> = types.keys().cloned().collect();
+    for members in possible_types.values_mut() {
+        members.retain(|member| known.contains(member));
+    }
+    for info in types.values_mut() {
+        match &mut info.definition {
+            TypeDefinition::Union(union) => union.types.retain(|m| known.contains(m)),
+            TypeDefinition::Object(object) => {
+                object.implements_interfaces.retain(|i| known.contains(i));
+            }
+            TypeDefinition::Interface(interface) => {
+                interface.implements_interfaces.retain(|i| known.contains(i));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Gives every field whose named type is an enum that enum's values.
+fn link_enum_values(types: &mut HashMap<String, TypeInfo>) {
+    let enums: HashMap<String, Arc<HashSet<String>>> = types
+        .iter()
+        .filter(|(_, info)| info.kind == TypeKind::Enum)
+        .map(|(name, info)| (name.clone(), info.enum_values.clone()))
+        .collect();
+    for info in types.values_mut() {
+        for field in info.fields.values_mut() {
+            field.enum_values = enums.get(named_type(&field.definition.field_type)).cloned();
+        }
     }
 }
 

@@ -303,9 +303,15 @@ mod tests {
         merge_at(&mut tree, &path, &mut targets);
         let mut merged = Vec::new();
         each(&tree, &path, &any, &mut Vec::new(), &mut |entity, _| {
-            merged.push((entity.get("upc").and_then(Value::as_str), entity.get("name").and_then(Value::as_str)));
+            merged.push((
+                entity.get("upc").and_then(Value::as_str),
+                entity.get("name").and_then(Value::as_str),
+            ));
         });
-        assert_eq!(merged, [(Some("a"), Some("A")), (Some("b"), Some("B")), (Some("c"), Some("C"))]);
+        assert_eq!(
+            merged,
+            [(Some("a"), Some("A")), (Some("b"), Some("B")), (Some("c"), Some("C"))]
+        );
         let mut json = Vec::new();
         tree.write_json(&mut json);
         assert!(!String::from_utf8_lossy(&json).contains("lost"));

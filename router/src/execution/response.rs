@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::GraphqlError,
     planning::{Kind, SelectionItem},
-    schema::{FieldDefinitions, SchemaIndex},
+    schema::{FieldDefinitions, HashSet, SchemaIndex},
 };
 
 /// The writer's position is an address (`Step`s borrowed from the
@@ -48,6 +48,9 @@ struct Propagate;
 #[derive(PartialEq, Eq)]
 enum Written {
     Null,
+    /// `null` in place of a value the API schema does not have: an enum
+    /// value or an object type it hides.
+    Unknown,
     Value,
 }
 
@@ -77,20 +80,18 @@ pub fn write(
 }
 
 impl<'a> Writer<'a> {
+    /// Writes an object of `concrete` type (its `__typename`, or the
+    /// field's type when it has none).
     fn object<'s>(
         &mut self,
         source: &'s Object<'s>,
-        static_type: &'s str,
+        concrete: &'s str,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
     ) -> Result<(), Propagate>
     where
         'a: 's,
     {
-        let concrete = match value::field(source, "__typename") {
-            Some(Value::Str(typename)) => *typename,
-            _ => static_type,
-        };
         self.out.push(b'{');
         let mut written: Vec<&'s str> = Vec::new();
         let fields = self.schema.types.get(concrete).map(|info| &info.fields);
@@ -142,11 +143,11 @@ impl<'a> Writer<'a> {
                     path.push(Step::Key(key));
                     let completed = self.complete(
                         value::field(source, key),
-                        &definition.field_type,
+                        &definition.definition.field_type,
+                        definition.enum_values.as_deref(),
                         &field.selections.items,
                         path,
-                        concrete,
-                        &field.name,
+                        (concrete, &field.name),
                     );
                     path.pop();
                     completed?;
@@ -166,28 +167,32 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Writes a field's value as its type says. `enum_values` are the
+    /// API schema's values of the field's enum type, when it is one.
     fn complete<'s>(
         &mut self,
         raw: Option<&'s Value<'s>>,
         ty: &'s Type,
+        enum_values: Option<&HashSet<String>>,
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
-        parent: &str,
-        field: &str,
+        (parent, field): (&str, &str),
     ) -> Result<Written, Propagate>
     where
         'a: 's,
     {
         match ty {
             Type::NonNullType(inner) => {
-                match self.complete(raw, inner, items, path, parent, field) {
+                match self.complete(raw, inner, enum_values, items, path, (parent, field)) {
                     Ok(Written::Value) => Ok(Written::Value),
-                    _ => {
+                    written => {
                         // A value that is absent was lost with a failed fetch,
-                        // which already reported an error; an explicit null is
-                        // reported here unless an error already covers it.
-                        if raw.is_some_and(Value::is_null) && !self.error_covers(path) {
+                        // which already reported an error; an explicit null or
+                        // one the API schema does not have is reported here
+                        // unless an error already covers it.
+                        let reported = raw.is_some_and(Value::is_null)
+                            || matches!(written, Ok(Written::Unknown));
+                        if reported && !self.error_covers(path) {
                             self.errors.push(
                                 GraphqlError::new(
                                     format!(
@@ -211,7 +216,14 @@ impl<'a> Writer<'a> {
                         self.out.push(b',');
                     }
                     path.push(Step::Index(i));
-                    let item = self.complete(Some(value), inner, items, path, parent, field);
+                    let item = self.complete(
+                        Some(value),
+                        inner,
+                        enum_values,
+                        items,
+                        path,
+                        (parent, field),
+                    );
                     path.pop();
                     if item.is_err() {
                         self.out.truncate(start);
@@ -225,12 +237,24 @@ impl<'a> Writer<'a> {
                 let Some(value) = raw.filter(|v| !v.is_null()) else { return Ok(self.null()) };
                 // Only composite types have (and must have) a selection.
                 if items.is_empty() {
+                    if let Some(values) = enum_values
+                        && !matches!(value, Value::Str(v) if values.contains(*v))
+                    {
+                        return Ok(self.unknown());
+                    }
                     value.write_json(&mut self.out);
                     return Ok(Written::Value);
                 }
                 let Value::Object(object) = value else { return Ok(self.null()) };
+                let concrete = match value::field(object, "__typename") {
+                    Some(Value::Str(typename)) => *typename,
+                    _ => name.as_str(),
+                };
+                if !self.schema.type_matches(concrete, name) {
+                    return Ok(self.unknown());
+                }
                 let start = self.out.len();
-                match self.object(object, name, items, path) {
+                match self.object(object, concrete, items, path) {
                     Ok(()) => Ok(Written::Value),
                     Err(Propagate) => {
                         self.out.truncate(start);
@@ -252,6 +276,11 @@ impl<'a> Writer<'a> {
     fn null(&mut self) -> Written {
         self.out.extend_from_slice(b"null");
         Written::Null
+    }
+
+    fn unknown(&mut self) -> Written {
+        self.out.extend_from_slice(b"null");
+        Written::Unknown
     }
 
     fn included(&self, skip_if: Option<&str>, include_if: Option<&str>) -> bool {

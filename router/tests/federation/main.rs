@@ -3,6 +3,7 @@
 //! by hand from the GraphQL and Federation specs.
 
 mod abstract_types;
+mod api_schema;
 mod composition;
 mod dedupe;
 mod entities;
