@@ -1,5 +1,12 @@
 //! Building `_entities` representations from what the response already
 //! holds: the `requires` selection of a fetch, projected out of an entity.
+//!
+//! A required field is read from the response under its *name* and written
+//! under its *alias*: the planner fetches a field required with other
+//! arguments than another use of it under an internal alias
+//! (`_internal_qp_alias_0: comments(limit: 2)`) and then renames the
+//! requirement to `comments: _internal_qp_alias_0`, so the subgraph gets
+//! the value under the field's own name.
 
 use std::hash::BuildHasher;
 
@@ -46,7 +53,7 @@ fn project_into<'a>(
         match item {
             SelectionItem::Field(selected) => {
                 let key = selected.selection_identifier();
-                let value = field(object, key)?;
+                let value = field(object, &selected.name)?;
                 let projected = if selected.selections.is_empty() || value.is_null() {
                     value.clone()
                 } else {
@@ -147,7 +154,7 @@ fn write_fields<'v>(
         match item {
             SelectionItem::Field(selected) => {
                 let key = selected.selection_identifier();
-                let Some(value) = field(object, key) else { return Written::Absent };
+                let Some(value) = field(object, &selected.name) else { return Written::Absent };
                 if keys.iter().any(|k| same_key(k, key)) {
                     // A leaf repeated through fragments has the same value:
                     // written once. A repeated object needs merging.

@@ -13,3 +13,4 @@ mod helpers;
 mod http;
 mod loading;
 mod operations;
+mod requires_arguments;
