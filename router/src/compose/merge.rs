@@ -234,7 +234,10 @@ fn merge_field(
         .iter()
         .filter(|(s, _, f)| !f.external && !overridden.contains(s.name.as_str()))
         .collect();
-    if resolving.len() > 1 {
+    // An interface's fields are resolved by its implementations' fields,
+    // which carry the shareability; the interface itself declares only.
+    let declared_only = sources.iter().all(|(_, ty, _)| ty.kind == Kind::Interface);
+    if resolving.len() > 1 && !declared_only {
         let unshared: Vec<&str> = resolving
             .iter()
             .filter(|(_, ty, f)| !(f.shareable || ty.shareable || ty.is_key_field(name)))

@@ -30,6 +30,9 @@ pub fn project<'a>(
     match entity {
         Value::Object(object) => {
             let mut out = Object::new();
+            if let Some(typename) = typename_to_send(object, selection) {
+                out.push(("__typename", typename.clone()));
+            }
             project_into(object, entity.typename(), &selection.items, schema, &mut out)?;
             Some(Value::Object(out))
         }
@@ -40,6 +43,18 @@ pub fn project<'a>(
             .map(Value::List),
         other => Some(other.clone()),
     }
+}
+
+/// An object whose requirement has fragments on types is sent with its
+/// `__typename` (when the response has it), even where the `@requires`
+/// does not name it: the subgraph cannot tell an interface's or union's
+/// members apart without it.
+fn typename_to_send<'o, 'a>(
+    object: &'o Object<'a>,
+    selection: &SelectionSet,
+) -> Option<&'o Value<'a>> {
+    let on_types = selection.items.iter().any(|i| matches!(i, SelectionItem::InlineFragment(_)));
+    on_types.then(|| field(object, "__typename")).flatten().filter(|t| matches!(t, Value::Str(_)))
 }
 
 fn project_into<'a>(
@@ -113,6 +128,11 @@ fn write_value(
         Value::Object(object) => {
             out.push(b'{');
             let mut keys: Vec<&str> = Vec::new();
+            if let Some(typename) = typename_to_send(object, selection) {
+                out.extend_from_slice(b"\"__typename\":");
+                typename.write_json(out);
+                keys.push("__typename");
+            }
             let written =
                 write_fields(object, value.typename(), &selection.items, schema, out, &mut keys);
             if written != Written::Done {

@@ -13,4 +13,5 @@ mod helpers;
 mod http;
 mod loading;
 mod operations;
+mod requires_abstract;
 mod requires_arguments;
