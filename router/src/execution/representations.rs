@@ -45,6 +45,21 @@ pub fn project<'a>(
     }
 }
 
+/// Whether a fetch's requirement applies to an entity at all: an entity
+/// reached by the fetch's path whose type none of the requirement's type
+/// conditions name (a Product where the fetch is for Gifts) is not one of
+/// its entities; sending it would only come back "not found".
+fn is_required_type(entity: &Value<'_>, requires: &SelectionSet, schema: &SchemaIndex) -> bool {
+    let typename = entity.typename();
+    typename.is_empty()
+        || requires.items.iter().any(|item| match item {
+            SelectionItem::InlineFragment(fragment) => {
+                schema.type_matches(typename, &fragment.type_condition)
+            }
+            _ => true,
+        })
+}
+
 /// An object whose requirement has fragments on types is sent with its
 /// `__typename` (when the response has it), even where the `@requires`
 /// does not name it: the subgraph cannot tell an interface's or union's
@@ -247,6 +262,9 @@ impl Representations {
         schema: &SchemaIndex,
         matcher: Matcher<'_>,
     ) -> Option<usize> {
+        if !is_required_type(entity, requires, schema) {
+            return None;
+        }
         match rewrites {
             None => self.add_projected(entity, requires, schema),
             Some(rewrites) => {

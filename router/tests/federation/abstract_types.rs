@@ -53,3 +53,42 @@ async fn interface_object_fields_reach_every_implementation() {
         ] } })
     );
 }
+
+/// An interface returned by a subgraph that sees it as an `@interfaceObject`:
+/// type conditions on its implementations need the concrete `__typename`,
+/// which only the interface's owner can give.
+#[tokio::test]
+async fn type_conditions_on_an_interface_object_resolve_through_the_interface_owner() {
+    let federation = Federation::start().await;
+    let response = federation
+        .query(
+            "{ topRatedItems { __typename upc averageRating ... on Product { name price } ... on Gift { name } }
+               bestItem { ... on Product { name } ... on Gift { upc } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response,
+        json!({ "data": {
+            "topRatedItems": [
+                { "__typename": "Gift", "upc": "g1", "averageRating": 5.0, "name": "Gift card" },
+                { "__typename": "Product", "upc": "1", "averageRating": 4.5, "name": "Table", "price": 899 },
+            ],
+            "bestItem": { "name": "Chair" },
+        } })
+    );
+}
+
+#[tokio::test]
+async fn an_interface_object_without_type_conditions_needs_no_owner() {
+    let federation = Federation::start().await;
+    let response =
+        federation.query("{ topRatedItems { upc name averageRating } }", json!({})).await;
+    assert_eq!(
+        response,
+        json!({ "data": { "topRatedItems": [
+            { "upc": "g1", "name": "Gift card", "averageRating": 5.0 },
+            { "upc": "1", "name": "Table", "averageRating": 4.5 },
+        ] } })
+    );
+}

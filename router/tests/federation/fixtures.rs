@@ -348,6 +348,17 @@ pub mod reviews {
         async fn latest_reviews(&self) -> Vec<Review> {
             all()
         }
+        /// Items as this subgraph knows them: an interface object, whose
+        /// concrete types only products can tell.
+        async fn top_rated_items(&self) -> Vec<Item> {
+            vec![
+                Item { upc: ID("g1".into()), average_rating: Some(5.0) },
+                Item { upc: ID("1".into()), average_rating: Some(4.5) },
+            ]
+        }
+        async fn best_item(&self) -> Option<Item> {
+            Some(Item { upc: ID("3".into()), average_rating: None })
+        }
         #[graphql(entity)]
         async fn find_product(&self, upc: ID) -> Product {
             Product { upc }
