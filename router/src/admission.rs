@@ -47,7 +47,7 @@ pub fn admit(
         max_tokens: state.config.limits.max_tokens,
     };
     let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
-    let variables = variables::coerce(&prepared.variables, &provided, &supergraph.schema)
+    let variables = variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
         .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
     Ok(Admitted { supergraph, prepared, variables })
 }

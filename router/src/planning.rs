@@ -23,10 +23,14 @@ use hive_router_query_planner::{
 };
 use lru::LruCache;
 
-use crate::error::{GraphqlError, PARSE_FAILED, RequestError, RequestFailure, VALIDATION_FAILED};
+use crate::{
+    error::{GraphqlError, PARSE_FAILED, RequestError, RequestFailure, VALIDATION_FAILED},
+    schema::{SchemaIndex, named_type},
+};
 
 pub use hive_router_query_planner::ast::{
-    selection_item::SelectionItem, selection_set::SelectionSet,
+    selection_item::SelectionItem,
+    selection_set::{FieldSelection, SelectionSet},
 };
 pub use hive_router_query_planner::planner::plan_nodes;
 
@@ -63,6 +67,7 @@ pub struct QueryPlanner {
     by_normalized: Mutex<LruCache<u64, (String, Arc<QueryPlan>)>>,
     /// Seeded per process, so nobody can aim collisions at a known entry.
     text_hasher: foldhash::fast::RandomState,
+    schema: SchemaIndex,
 }
 
 struct TextEntry {
@@ -82,7 +87,9 @@ impl QueryPlanner {
         let planner = Planner::new_from_supergraph(supergraph, QueryPlannerOptions::default())
             .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
         let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
+        let schema = SchemaIndex::new((*planner.consumer_schema.document).clone());
         Ok(Self {
+            schema,
             planner,
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
@@ -94,6 +101,11 @@ impl QueryPlanner {
     /// The API schema: what clients see and are validated against.
     pub fn api_schema(&self) -> &SchemaDocument {
         &self.planner.consumer_schema.document
+    }
+
+    /// The API schema, indexed for lookups.
+    pub fn schema(&self) -> &SchemaIndex {
+        &self.schema
     }
 
     pub fn prepare(
@@ -142,7 +154,15 @@ impl QueryPlanner {
         }
         let normalized = normalize_operation(&self.planner.supergraph, &document, operation_name)
             .map_err(|e| invalid(format!("cannot normalize the operation: {e}")))?;
-        let operation = normalized.operation;
+        let mut operation = normalized.operation;
+        let root = match kind {
+            Kind::Query => Some(&self.schema.query_type),
+            Kind::Mutation => self.schema.mutation_type.as_ref(),
+            Kind::Subscription => self.schema.subscription_type.as_ref(),
+        };
+        if let Some(root) = root {
+            ask_for_typenames(&mut operation.selection_set, root, &self.schema);
+        }
         let plan_key = operation.hash();
         let normalized_text = operation.to_string();
         let cached = lock(&self.by_normalized)
@@ -235,6 +255,38 @@ fn select_operation(
         AstOperation::Mutation(m) => (Kind::Mutation, m.variable_definitions.clone()),
         AstOperation::Subscription(s) => (Kind::Subscription, s.variable_definitions.clone()),
     })
+}
+
+/// Adds a `__typename` that the client did not ask for (and does not get)
+/// to every selection on an interface or union that lacks one, so that
+/// each object's concrete type is known when the response is written: an
+/// object of a type the API schema hides must be answered as `null`.
+fn ask_for_typenames(selections: &mut SelectionSet, parent: &str, schema: &SchemaIndex) {
+    for item in &mut selections.items {
+        match item {
+            SelectionItem::Field(field) if !field.selections.is_empty() => {
+                let Some(definition) =
+                    schema.types.get(parent).and_then(|t| t.fields.get(&field.name))
+                else {
+                    continue;
+                };
+                let named = named_type(&definition.definition.field_type);
+                ask_for_typenames(&mut field.selections, named, schema);
+                let asked = field.selections.items.iter().any(|item| {
+                    matches!(item, SelectionItem::Field(f) if f.name == "__typename"
+                        && f.alias.is_none() && f.skip_if.is_none() && f.include_if.is_none())
+                });
+                if schema.is_abstract(named) && !asked {
+                    let typename = FieldSelection::new_skipped_typename();
+                    field.selections.items.insert(0, SelectionItem::Field(typename));
+                }
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                ask_for_typenames(&mut fragment.selections, &fragment.type_condition, schema);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The deepest `{` nesting outside strings and comments, measured before

@@ -1,4 +1,4 @@
-//! A loaded supergraph: planner, API schema, introspection and subgraph
+//! A loaded supergraph: planner (with the API schema), introspection and subgraph
 //! endpoints, swapped as one unit on reload.
 
 use std::{collections::HashMap, time::Duration};
@@ -12,12 +12,10 @@ use crate::{
         subgraphs::{SubgraphEndpoint, Subgraphs},
     },
     planning::QueryPlanner,
-    schema::SchemaIndex,
 };
 
 pub struct Supergraph {
     pub planner: QueryPlanner,
-    pub schema: SchemaIndex,
     pub introspection: Introspection,
     pub subgraphs: Subgraphs,
 }
@@ -29,8 +27,7 @@ impl Supergraph {
             .into_static();
         let planner =
             QueryPlanner::new(&document, config.plan_cache_size).map_err(anyhow::Error::msg)?;
-        let schema = SchemaIndex::new(planner.api_schema().clone());
-        let introspection = Introspection::new(&schema);
+        let introspection = Introspection::new(planner.schema());
         let endpoints = join_graphs(&document)
             .into_iter()
             .map(|(name, url)| {
@@ -45,7 +42,6 @@ impl Supergraph {
             .collect();
         Ok(Self {
             planner,
-            schema,
             introspection,
             subgraphs: Subgraphs::new(endpoints, config.dedupe_subgraph_requests),
         })

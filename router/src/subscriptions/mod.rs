@@ -69,7 +69,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
         variables,
         headers: &headers,
         subgraphs: &supergraph.subgraphs,
-        schema: &supergraph.schema,
+        schema: supergraph.planner.schema(),
         introspection: &supergraph.introspection,
     };
     if prepared.kind != Kind::Subscription {

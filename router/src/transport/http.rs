@@ -191,7 +191,7 @@ async fn handle(
         variables,
         headers: &forwarded,
         subgraphs: &supergraph.subgraphs,
-        schema: &supergraph.schema,
+        schema: supergraph.planner.schema(),
         introspection: &supergraph.introspection,
     };
     let result = execution.run().instrument(span).await;
