@@ -4,10 +4,9 @@
 //! the position may not be null, which then propagates as usual).
 
 use async_graphql::{EmptyMutation, EmptySubscription, Enum, ID, Interface, Object, SimpleObject};
-use router::{RouterConfig, compose::compose};
 use serde_json::{Value, json};
 
-use crate::helpers::{SubgraphServer, post_query, start_router};
+use crate::helpers::{Composed, SubgraphServer};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -94,20 +93,21 @@ impl Query {
     }
 }
 
-/// One subgraph with hidden values, composed and served by the router.
-async fn start() -> (SubgraphServer, server::RunningApp) {
+/// One subgraph with hidden values.
+pub async fn subgraphs() -> Vec<SubgraphServer> {
     let schema = async_graphql::Schema::build(Query, EmptyMutation, EmptySubscription)
         .enable_federation()
         .register_output_type::<Named>()
         .finish();
-    let subgraph = SubgraphServer::start("directory", schema).await;
-    let supergraph = compose(&[subgraph.source()]).unwrap_or_else(|e| panic!("{e:?}"));
-    let router = start_router(&supergraph, RouterConfig::default()).await;
-    (subgraph, router)
+    vec![SubgraphServer::start("directory", schema).await]
 }
 
-async fn query(router: &server::RunningApp, query: &str) -> Value {
-    post_query(&router.url("/graphql"), query).await
+async fn start() -> Composed {
+    Composed::start(subgraphs().await).await
+}
+
+async fn query(composed: &Composed, query: &str) -> Value {
+    composed.query(query, json!({})).await
 }
 
 fn error_paths(response: &Value) -> Vec<Value> {
@@ -119,7 +119,7 @@ fn error_paths(response: &Value) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_hidden_enum_value_is_null_in_nullable_positions_without_an_error() {
-    let (_subgraph, router) = start().await;
+    let router = start().await;
     let response = query(&router, "{ people { id role roles } }").await;
     assert_eq!(
         response,
@@ -132,7 +132,7 @@ async fn a_hidden_enum_value_is_null_in_nullable_positions_without_an_error() {
 
 #[tokio::test]
 async fn a_hidden_enum_value_in_a_non_null_position_nulls_the_nearest_nullable_parent() {
-    let (_subgraph, router) = start().await;
+    let router = start().await;
     let response =
         query(&router, "{ a: person(id: \"1\") { rank } b: person(id: \"2\") { rank } }").await;
     assert_eq!(response["data"], json!({ "a": { "rank": "ADMIN" }, "b": null }), "{response}");
@@ -151,7 +151,7 @@ async fn a_hidden_enum_value_in_a_non_null_position_nulls_the_nearest_nullable_p
 /// in every abstract position, and leaves it out of the response.
 #[tokio::test]
 async fn an_object_of_a_hidden_type_is_null_in_unions_and_interfaces() {
-    let (_subgraph, router) = start().await;
+    let router = start().await;
     let response = query(
         &router,
         "{ members { ... on Person { name } } named { name } t: named { __typename } }",

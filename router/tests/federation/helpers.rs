@@ -107,6 +107,36 @@ impl Federation {
     }
 }
 
+/// Fixture subgraphs composed, and a router in front of them.
+pub struct Composed {
+    /// Kept to keep the servers running.
+    _subgraphs: Vec<SubgraphServer>,
+    pub supergraph: String,
+    pub router: RunningApp,
+}
+
+impl Composed {
+    pub async fn start(subgraphs: Vec<SubgraphServer>) -> Self {
+        let sources: Vec<SubgraphSource> = subgraphs.iter().map(SubgraphServer::source).collect();
+        let supergraph = compose(&sources).unwrap_or_else(|e| panic!("composition failed: {e:?}"));
+        let router = start_router(&supergraph, RouterConfig::default()).await;
+        Self { _subgraphs: subgraphs, supergraph, router }
+    }
+
+    /// POSTs a query and returns the response body.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        reqwest::Client::new()
+            .post(self.router.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("router answers")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+}
+
 pub async fn start_router(supergraph: &str, config: RouterConfig) -> RunningApp {
     let app = router::build_from_sdl(config, supergraph, None).expect("router builds");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind router");

@@ -6,6 +6,7 @@ mod abstract_types;
 mod api_schema;
 mod composition;
 mod dedupe;
+mod differential;
 mod entities;
 mod failures;
 mod fixtures;

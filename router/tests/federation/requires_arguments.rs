@@ -5,10 +5,9 @@
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, ID, InputObject, Object, Schema, SimpleObject,
 };
-use router::{RouterConfig, compose::compose};
 use serde_json::{Value, json};
 
-use crate::helpers::{SubgraphServer, start_router};
+use crate::helpers::{Composed, SubgraphServer};
 
 const BODIES: [&str; 3] = ["first", "second", "third"];
 
@@ -129,32 +128,19 @@ mod stats {
     }
 }
 
-struct Running {
-    _subgraphs: Vec<SubgraphServer>,
-    router: server::RunningApp,
-}
-
-async fn start() -> Running {
-    let subgraphs = vec![
+pub async fn subgraphs() -> Vec<SubgraphServer> {
+    vec![
         SubgraphServer::start("comments", comments::schema()).await,
         SubgraphServer::start("stats", stats::schema()).await,
-    ];
-    let sources: Vec<_> = subgraphs.iter().map(SubgraphServer::source).collect();
-    let supergraph = compose(&sources).unwrap_or_else(|e| panic!("{e:?}"));
-    let router = start_router(&supergraph, RouterConfig::default()).await;
-    Running { _subgraphs: subgraphs, router }
+    ]
 }
 
-async fn query(running: &Running, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
-        .post(running.router.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("response")
-        .json()
-        .await
-        .expect("JSON body")
+async fn start() -> Composed {
+    Composed::start(subgraphs().await).await
+}
+
+async fn query(running: &Composed, query: &str, variables: Value) -> Value {
+    running.query(query, variables).await
 }
 
 #[tokio::test]
