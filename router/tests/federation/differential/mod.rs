@@ -10,7 +10,9 @@
 //! `DIFFERENTIAL_DEPTH` (3) bounds the generated selections. The Shopgraph
 //! supergraph is compared with its subgraphs running (`shopgraph dev`):
 //! `DIFFERENTIAL_SUPERGRAPH=schema/supergraph.graphql`, with
-//! `DIFFERENTIAL_TOKEN` as a bearer token for both routers when set.
+//! `DIFFERENTIAL_TOKEN` as a bearer token for both routers when set, and
+//! `DIFFERENTIAL_VOLATILE=updatedAt,...` naming keys whose values change
+//! between two requests (an empty cart's `updatedAt` is the request time).
 
 mod generate;
 
@@ -117,7 +119,23 @@ struct Difference {
 /// design).
 fn same(ours: &Value, reference: &Value) -> bool {
     let has_errors = |v: &Value| v.get("errors").is_some_and(|e| !e.is_null());
-    ours.get("data") == reference.get("data") && has_errors(ours) == has_errors(reference)
+    let volatile = std::env::var("DIFFERENTIAL_VOLATILE").unwrap_or_default();
+    let volatile: Vec<&str> = volatile.split(',').filter(|k| !k.is_empty()).collect();
+    let data = |v: &Value| v.get("data").cloned().map(|mut d| without(&mut d, &volatile));
+    data(ours) == data(reference) && has_errors(ours) == has_errors(reference)
+}
+
+/// `value` without the keys named, at any depth.
+fn without(value: &mut Value, keys: &[&str]) -> Value {
+    match value {
+        Value::Object(object) => {
+            object.retain(|k, _| !keys.contains(&k.as_str()));
+            object.values_mut().for_each(|v| *v = without(v, keys));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| *v = without(v, keys)),
+        _ => {}
+    }
+    value.take()
 }
 
 /// Generates operations from `supergraph`'s API schema, sends each to both
