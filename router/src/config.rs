@@ -34,6 +34,9 @@ pub struct RouterConfig {
     pub dedupe_subgraph_requests: bool,
     /// How often the supergraph file is checked for changes.
     pub reload_interval_ms: u64,
+    /// Progressive `@override` labels that are flags (not `percent(N)`)
+    /// and are switched on. `ROUTER_OVERRIDE_FLAGS`, comma-separated.
+    pub override_flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -89,6 +92,7 @@ impl Default for RouterConfig {
             plan_cache_size: 1000,
             dedupe_subgraph_requests: true,
             reload_interval_ms: 1000,
+            override_flags: Vec::new(),
         }
     }
 }
@@ -150,6 +154,10 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_DEDUPE_SUBGRAPH_REQUESTS")? {
             self.dedupe_subgraph_requests = v;
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_OVERRIDE_FLAGS")? {
+            self.override_flags =
+                v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

@@ -91,7 +91,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let document = parse_schema::<String>(&sdl)
         .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
         .into_static();
-    let planner = QueryPlanner::new(&document, 1).map_err(anyhow::Error::msg)?;
+    let planner = QueryPlanner::new(&document, 1, &[]).map_err(anyhow::Error::msg)?;
     let limits = RouterConfig::default().limits;
     let limits = Limits { max_depth: limits.max_depth, max_tokens: limits.max_tokens };
     let prepared = match planner.prepare(&query, args.operation_name.as_deref(), limits) {

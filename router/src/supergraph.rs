@@ -25,8 +25,8 @@ impl Supergraph {
         let document: Document = parse_schema::<String>(sdl)
             .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
             .into_static();
-        let planner =
-            QueryPlanner::new(&document, config.plan_cache_size).map_err(anyhow::Error::msg)?;
+        let planner = QueryPlanner::new(&document, config.plan_cache_size, &config.override_flags)
+            .map_err(anyhow::Error::msg)?;
         let introspection = Introspection::new(planner.schema());
         let endpoints = join_graphs(&document)
             .into_iter()

@@ -228,8 +228,21 @@ fn merge_field(
     sources: &[(&Subgraph, &SubType, &SubField)],
     multi_graph: bool,
 ) -> Result<Field<'static, Ast>, CompositionError> {
+    for (_, _, f) in sources {
+        if let Some(label) = &f.override_label {
+            check_override_label(type_name, name, label)?;
+        }
+    }
+    // Overridden subgraphs do not resolve the field, except that one
+    // overridden progressively (with a label) still does for the requests
+    // the label leaves to it: it keeps its `@join__field`.
     let overridden: BTreeSet<&str> =
         sources.iter().filter_map(|(_, _, f)| f.override_from.as_deref()).collect();
+    let fully_overridden: BTreeSet<&str> = sources
+        .iter()
+        .filter(|(_, _, f)| f.override_label.is_none())
+        .filter_map(|(_, _, f)| f.override_from.as_deref())
+        .collect();
     let resolving: Vec<_> = sources
         .iter()
         .filter(|(s, _, f)| !f.external && !overridden.contains(s.name.as_str()))
@@ -275,7 +288,7 @@ fn merge_field(
         });
     if needs_join {
         for (subgraph, _, source) in sources {
-            if overridden.contains(subgraph.name.as_str()) && source.override_from.is_none() {
+            if fully_overridden.contains(subgraph.name.as_str()) && source.override_from.is_none() {
                 continue;
             }
             let mut args = vec![graph_arg(subgraph)];
@@ -294,6 +307,9 @@ fn merge_field(
             if let Some(from) = &source.override_from {
                 args.push(("override", Value::String(from.clone())));
             }
+            if let Some(label) = &source.override_label {
+                args.push(("overrideLabel", Value::String(label.clone())));
+            }
             field.directives.push(directive("join__field", args));
         }
     }
@@ -301,6 +317,35 @@ fn merge_field(
         field.directives.push(directive("inaccessible", vec![]));
     }
     Ok(field)
+}
+
+/// `percent(N)` with 0 ≤ N ≤ 100 and at most 8 fraction digits, or a flag
+/// name; anything else is refused here (the planner would abort on it).
+fn check_override_label(type_name: &str, name: &str, label: &str) -> Result<(), CompositionError> {
+    let valid = match label.strip_prefix("percent(").and_then(|l| l.strip_suffix(')')) {
+        Some(number) => {
+            let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+            !whole.is_empty()
+                && digits(whole)
+                && digits(fraction)
+                && fraction.len() <= 8
+                && (number.contains('.') == !fraction.is_empty())
+                && number.parse::<f64>().is_ok_and(|n| (0.0..=100.0).contains(&n))
+        }
+        None => {
+            let mut chars = label.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        }
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(CompositionError::new(format!(
+            "field `{type_name}.{name}`: invalid @override label `{label}` (expected `percent(N)` with 0 ≤ N ≤ 100 and at most 8 fraction digits, or a flag name)"
+        )))
+    }
 }
 
 /// Output types may differ in nullability only; the supergraph takes the

@@ -52,6 +52,8 @@ pub struct SubField {
     pub requires: Option<String>,
     pub provides: Option<String>,
     pub override_from: Option<String>,
+    /// Progressive override: `percent(N)` or a flag name.
+    pub override_label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -318,11 +320,21 @@ fn sub_field(mut field: Field<'static, Ast>) -> SubField {
         take_directive(&mut field.directives, "requires").and_then(|d| string_arg(&d, "fields"));
     let provides =
         take_directive(&mut field.directives, "provides").and_then(|d| string_arg(&d, "fields"));
-    let override_from =
-        take_directive(&mut field.directives, "override").and_then(|d| string_arg(&d, "from"));
+    let overrides = take_directive(&mut field.directives, "override");
+    let override_from = overrides.as_ref().and_then(|d| string_arg(d, "from"));
+    let override_label = overrides.as_ref().and_then(|d| string_arg(d, "label"));
     field.directives.retain(|d| d.name == "deprecated");
     field.arguments = field.arguments.into_iter().map(|a| input_value(a).0).collect();
-    SubField { ast: field, external, shareable, inaccessible, requires, provides, override_from }
+    SubField {
+        ast: field,
+        external,
+        shareable,
+        inaccessible,
+        requires,
+        provides,
+        override_from,
+        override_label,
+    }
 }
 
 fn input_value(mut value: InputValue<'static, Ast>) -> (InputValue<'static, Ast>, bool) {

@@ -14,5 +14,6 @@ mod helpers;
 mod http;
 mod loading;
 mod operations;
+mod progressive_override;
 mod requires_abstract;
 mod requires_arguments;

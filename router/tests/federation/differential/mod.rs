@@ -144,7 +144,7 @@ async fn compare(label: &str, supergraph: &str, ours: &str) -> usize {
     let document = graphql_tools::parser::schema::parse_schema::<String>(supergraph)
         .expect("supergraph SDL")
         .into_static();
-    let planner = QueryPlanner::new(&document, 1).expect("plannable supergraph");
+    let planner = QueryPlanner::new(&document, 1, &[]).expect("plannable supergraph");
     let depth = std::env::var("DIFFERENTIAL_DEPTH").ok().and_then(|d| d.parse().ok()).unwrap_or(3);
     let operations = generate::operations(planner.schema(), depth);
     let reference = start_reference(supergraph).await;

@@ -1,6 +1,8 @@
 //! The one boundary to the query planner (`hive-router-query-planner`).
 //! Everything else in the router sees `PreparedOperation`; replacing the
-//! planner means rewriting this file.
+//! planner means rewriting this module.
+
+mod overrides;
 
 use std::{
     hash::BuildHasher,
@@ -17,7 +19,6 @@ use graphql_tools::{
 };
 use hive_router_query_planner::{
     ast::{normalization::normalize_operation, operation::OperationDefinition},
-    graph::PlannerOverrideContext,
     planner::{Planner, QueryPlannerOptions, plan_nodes::QueryPlan},
     utils::cancellation::CancellationToken,
 };
@@ -64,15 +65,18 @@ pub struct QueryPlanner {
     /// Keyed by the normalized operation's hash: differently written but
     /// equivalent documents share one plan. The planner's hash is FxHash,
     /// easy to collide, so each entry keeps the normalized text too.
-    by_normalized: Mutex<LruCache<u64, (String, Arc<QueryPlan>)>>,
+    by_normalized: Mutex<LruCache<u64, (String, usize, Arc<QueryPlan>)>>,
     /// Seeded per process, so nobody can aim collisions at a known entry.
     text_hasher: foldhash::fast::RandomState,
     schema: SchemaIndex,
+    overrides: overrides::Overrides,
 }
 
 struct TextEntry {
     query: Box<str>,
     operation_name: Option<Box<str>>,
+    /// The progressive-override bucket it was planned for.
+    bucket: usize,
     prepared: Arc<PreparedOperation>,
 }
 
@@ -83,13 +87,19 @@ pub struct Limits {
 }
 
 impl QueryPlanner {
-    pub fn new(supergraph: &SchemaDocument, cache_size: usize) -> Result<Self, String> {
+    /// `override_flags`: progressive-override labels that are switched on.
+    pub fn new(
+        supergraph: &SchemaDocument,
+        cache_size: usize,
+        override_flags: &[String],
+    ) -> Result<Self, String> {
         let planner = Planner::new_from_supergraph(supergraph, QueryPlannerOptions::default())
             .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
         let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
         let schema = SchemaIndex::new((*planner.consumer_schema.document).clone());
         Ok(Self {
             schema,
+            overrides: overrides::Overrides::new(supergraph, override_flags),
             planner,
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
@@ -114,10 +124,12 @@ impl QueryPlanner {
         operation_name: Option<&str>,
         limits: Limits,
     ) -> Result<Arc<PreparedOperation>, RequestError> {
-        let text_key = self.text_hasher.hash_one((query, operation_name));
+        let draw = self.overrides.draw();
+        let text_key = self.text_hasher.hash_one((query, operation_name, draw.bucket));
         if let Some(hit) = lock(&self.by_text).get(&text_key)
             && *hit.query == *query
             && hit.operation_name.as_deref() == operation_name
+            && hit.bucket == draw.bucket
         {
             return Ok(hit.prepared.clone());
         }
@@ -163,12 +175,12 @@ impl QueryPlanner {
         if let Some(root) = root {
             ask_for_typenames(&mut operation.selection_set, root, &self.schema);
         }
-        let plan_key = operation.hash();
+        let plan_key = self.text_hasher.hash_one((operation.hash(), draw.bucket));
         let normalized_text = operation.to_string();
         let cached = lock(&self.by_normalized)
             .get(&plan_key)
-            .filter(|(text, _)| *text == normalized_text)
-            .map(|(_, plan)| plan.clone());
+            .filter(|(text, bucket, _)| *text == normalized_text && *bucket == draw.bucket)
+            .map(|(_, _, plan)| plan.clone());
         let plan = match cached {
             Some(plan) => plan,
             None => {
@@ -180,10 +192,11 @@ impl QueryPlanner {
                 let plan = if plannable.selection_set.items.is_empty() {
                     QueryPlan { kind: "QueryPlan", node: None }
                 } else {
-                    self.plan(&plannable)?
+                    self.plan(&plannable, draw)?
                 };
                 let plan = Arc::new(plan);
-                lock(&self.by_normalized).put(plan_key, (normalized_text, plan.clone()));
+                lock(&self.by_normalized)
+                    .put(plan_key, (normalized_text, draw.bucket, plan.clone()));
                 plan
             }
         };
@@ -191,17 +204,22 @@ impl QueryPlanner {
         let entry = TextEntry {
             query: query.into(),
             operation_name: operation_name.map(Into::into),
+            bucket: draw.bucket,
             prepared: prepared.clone(),
         };
         lock(&self.by_text).put(text_key, Arc::new(entry));
         Ok(prepared)
     }
 
-    fn plan(&self, operation: &OperationDefinition) -> Result<QueryPlan, RequestError> {
+    fn plan(
+        &self,
+        operation: &OperationDefinition,
+        draw: overrides::Draw,
+    ) -> Result<QueryPlan, RequestError> {
         self.planner
             .plan_from_normalized_operation(
                 operation,
-                PlannerOverrideContext::default(),
+                self.overrides.context(draw),
                 &CancellationToken::new(),
             )
             .map_err(|e| {
