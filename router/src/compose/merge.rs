@@ -330,7 +330,7 @@ fn check_override_label(type_name: &str, name: &str, label: &str) -> Result<(), 
                 && digits(whole)
                 && digits(fraction)
                 && fraction.len() <= 8
-                && (number.contains('.') == !fraction.is_empty())
+                && number.contains('.') != fraction.is_empty()
                 && number.parse::<f64>().is_ok_and(|n| (0.0..=100.0).contains(&n))
         }
         None => {

@@ -65,12 +65,16 @@ pub struct QueryPlanner {
     /// Keyed by the normalized operation's hash: differently written but
     /// equivalent documents share one plan. The planner's hash is FxHash,
     /// easy to collide, so each entry keeps the normalized text too.
-    by_normalized: Mutex<LruCache<u64, (String, usize, Arc<QueryPlan>)>>,
+    by_normalized: Mutex<LruCache<u64, PlanEntry>>,
     /// Seeded per process, so nobody can aim collisions at a known entry.
     text_hasher: foldhash::fast::RandomState,
     schema: SchemaIndex,
     overrides: overrides::Overrides,
 }
+
+/// A plan, the normalized operation's text and the progressive-override
+/// bucket it was planned for.
+type PlanEntry = (String, usize, Arc<QueryPlan>);
 
 struct TextEntry {
     query: Box<str>,
