@@ -1,4 +1,5 @@
-//! The command line: `router [serve]`, `router compose`, `router plan`.
+//! The command line: `router [serve]`, `router compose`, `router plan`,
+//! `router check`.
 
 use std::path::PathBuf;
 
@@ -26,6 +27,27 @@ pub enum Command {
     Compose(ComposeArgs),
     /// Print the query plan of an operation, for debugging federation.
     Plan(PlanArgs),
+    /// Compare two supergraphs' API schemas: list breaking and dangerous
+    /// changes, and the client operations each breaking change breaks.
+    /// Exits non-zero on a breaking change unless `--allow` gives a reason.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The supergraph clients use today.
+    #[arg(long, value_name = "FILE")]
+    pub base: PathBuf,
+    /// The supergraph about to replace it.
+    #[arg(long, value_name = "FILE")]
+    pub new: PathBuf,
+    /// A folder of client operations (`.graphql` files, searched
+    /// recursively) to name what each breaking change would break.
+    #[arg(long, value_name = "DIR")]
+    pub operations: Option<PathBuf>,
+    /// Accept breaking changes, for this reason (printed with the report).
+    #[arg(long, value_name = "REASON")]
+    pub allow: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

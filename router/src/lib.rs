@@ -3,6 +3,7 @@
 //! executes the plans with our own executor.
 
 mod admission;
+pub mod check;
 pub mod cli;
 pub mod compose;
 pub mod config;

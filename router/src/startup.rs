@@ -10,7 +10,8 @@ use graphql_tools::parser::schema::parse_schema;
 use server::{App, Readiness};
 
 use crate::{
-    cli::{Cli, Command, ComposeArgs, PlanArgs, PlanFormat, ServeArgs},
+    check,
+    cli::{CheckArgs, Cli, Command, ComposeArgs, PlanArgs, PlanFormat, ServeArgs},
     compose,
     config::RouterConfig,
     planning::{Limits, QueryPlanner},
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Compose(args)) => compose(args).await,
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Check(args)) => check(&args),
     }
 }
 
@@ -77,21 +79,61 @@ async fn compose(args: ComposeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads a supergraph file and plans over it.
+fn load_planner(path: &Path) -> anyhow::Result<QueryPlanner> {
+    let sdl = std::fs::read_to_string(path)
+        .with_context(|| format!("reading supergraph {}", path.display()))?;
+    let document = parse_schema::<String>(&sdl)
+        .map_err(|e| anyhow::anyhow!("{}: invalid supergraph SDL: {e}", path.display()))?
+        .into_static();
+    QueryPlanner::new(&document, 1, &[]).map_err(anyhow::Error::msg)
+}
+
+/// Prints the changes between two supergraphs' API schemas; fails on a
+/// breaking one unless it is allowed.
+fn check(args: &CheckArgs) -> anyhow::Result<()> {
+    let base = load_planner(&args.base)?;
+    let new = load_planner(&args.new)?;
+    let changes = check::changes(base.schema(), new.schema());
+    let operations = match &args.operations {
+        Some(dir) => check::usages(dir, base.schema())
+            .with_context(|| format!("reading operations under {}", dir.display()))?,
+        None => Vec::new(),
+    };
+    let breaking = changes.iter().filter(|c| c.level == check::Level::Breaking).count();
+    println!("{breaking} breaking, {} dangerous change(s)", changes.len() - breaking);
+    for change in &changes {
+        let level = match change.level {
+            check::Level::Breaking => "BREAKING ",
+            check::Level::Dangerous => "dangerous",
+        };
+        println!("{level}  {}", change.message);
+        if change.level == check::Level::Breaking {
+            for operation in check::affected(change, &operations) {
+                println!("           breaks {} in {}", operation.name, operation.file.display());
+            }
+        }
+    }
+    match (&args.allow, breaking) {
+        (_, 0) => Ok(()),
+        (Some(reason), _) => {
+            println!("breaking changes allowed: {reason}");
+            Ok(())
+        }
+        (None, n) => anyhow::bail!("{n} breaking change(s); pass --allow REASON if intended"),
+    }
+}
+
 /// Prints the plan of one operation; a refused operation prints its
 /// GraphQL errors and fails.
 fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let sdl = std::fs::read_to_string(&args.supergraph)
-        .with_context(|| format!("reading supergraph {}", args.supergraph.display()))?;
     let query = if args.query == Path::new("-") {
         std::io::read_to_string(std::io::stdin()).context("reading the operation from stdin")?
     } else {
         std::fs::read_to_string(&args.query)
             .with_context(|| format!("reading {}", args.query.display()))?
     };
-    let document = parse_schema::<String>(&sdl)
-        .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
-        .into_static();
-    let planner = QueryPlanner::new(&document, 1, &[]).map_err(anyhow::Error::msg)?;
+    let planner = load_planner(&args.supergraph)?;
     let limits = RouterConfig::default().limits;
     let limits = Limits { max_depth: limits.max_depth, max_tokens: limits.max_tokens };
     let prepared = match planner.prepare(&query, args.operation_name.as_deref(), limits) {

@@ -4,6 +4,7 @@
 
 mod abstract_types;
 mod api_schema;
+mod check;
 mod composition;
 mod dedupe;
 mod differential;
