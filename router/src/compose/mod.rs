@@ -10,6 +10,7 @@
 
 mod config;
 mod merge;
+mod satisfiability;
 mod subgraph;
 
 use std::fmt;
@@ -143,7 +144,10 @@ pub fn compose(sources: &[SubgraphSource]) -> Result<String, Vec<CompositionErro
         })
         .collect();
     let body = Document::<'static, String> { definitions }.to_string();
-    Ok(format!("{}\n{}", HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs), body))
+    let supergraph =
+        format!("{}\n{}", HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs), body);
+    satisfiability::check(&supergraph)?;
+    Ok(supergraph)
 }
 
 fn graphql_string(s: &str) -> String {

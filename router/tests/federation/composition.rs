@@ -26,6 +26,24 @@ fn a_field_resolved_by_two_subgraphs_without_shareable_is_an_error_naming_both()
 }
 
 #[test]
+fn a_field_no_subgraph_path_reaches_is_refused_naming_the_field_and_its_subgraph() {
+    let product = "type Query { product: Product } type Product @key(fields: \"id\") { id: ID! name: String }";
+    // `b` cannot be entered at Product: its key is not resolvable there and
+    // it has no root field, so nothing reaches `Product.weight`.
+    let unreachable =
+        "type Product @key(fields: \"id\", resolvable: false) { id: ID! weight: Int }";
+    let errors =
+        compose(&[source("a", product), source("b", unreachable)]).expect_err("must not compose");
+    let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    assert!(message.contains("`Product.weight`") && message.contains("[b]"), "{message}");
+    assert_eq!(errors.len(), 1, "{message}");
+
+    // The same field with a resolvable key composes.
+    let reachable = "type Product @key(fields: \"id\") { id: ID! weight: Int }";
+    compose(&[source("a", product), source("b", reachable)]).expect("composes");
+}
+
+#[test]
 fn kind_and_type_clashes_are_reported() {
     let errors = compose(&[
         source("a", "type Query { x: Thing y: Int } type Thing { id: ID! }"),
