@@ -64,6 +64,13 @@ fn merge_type(
     if inaccessible {
         directives.push(directive("inaccessible", vec![]));
     }
+    for (_, ty) in defs {
+        for carried in &ty.directives {
+            if !directives.iter().any(|d| d.name == carried.name) {
+                directives.push(carried.clone());
+            }
+        }
+    }
     Ok(match kind {
         Kind::Object | Kind::Interface => {
             let mut implements = Vec::new();
@@ -280,6 +287,14 @@ fn merge_field(
     })?;
     let template = resolving.first().map(|(_, _, f)| *f).unwrap_or(sources[0].2);
     let mut field = template.ast.clone();
+    // `@deprecated`, `@cost`, `@listSize` from whichever subgraph has them.
+    for (_, _, source) in sources {
+        for carried in &source.ast.directives {
+            if !field.directives.iter().any(|d| d.name == carried.name) {
+                field.directives.push(carried.clone());
+            }
+        }
+    }
     field.description = sources.iter().find_map(|(_, _, f)| f.ast.description.clone());
     field.field_type = merged_type.clone();
     let needs_join = multi_graph

@@ -143,11 +143,51 @@ pub fn compose(sources: &[SubgraphSource]) -> Result<String, Vec<CompositionErro
             )
         })
         .collect();
+    let costs = uses_cost_directives(&definitions);
     let body = Document::<'static, String> { definitions }.to_string();
-    let supergraph =
-        format!("{}\n{}", HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs), body);
+    let mut header = HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs);
+    if costs {
+        header = header.replacen(COST_LINK_BEFORE, COST_LINK, 1) + COST_DIRECTIVES;
+    }
+    let supergraph = format!("{header}\n{body}");
     satisfiability::check(&supergraph)?;
     Ok(supergraph)
+}
+
+/// `@cost`/`@listSize` (federation 2.9): declared, and linked, only in a
+/// supergraph that uses them.
+const COST_LINK_BEFORE: &str = "\n{\n";
+const COST_LINK: &str = "\n  @link(url: \"https://specs.apollo.dev/cost/v0.1\", import: [\"@cost\", \"@listSize\"])\n{\n";
+const COST_DIRECTIVES: &str = "
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+";
+
+fn uses_cost_directives(definitions: &[Definition<'static, String>]) -> bool {
+    use graphql_tools::parser::schema::{Directive, TypeDefinition};
+    let named = |directives: &[Directive<'static, String>]| {
+        directives.iter().any(|d| d.name == "cost" || d.name == "listSize")
+    };
+    let in_fields = |fields: &[graphql_tools::parser::schema::Field<'static, String>]| {
+        fields
+            .iter()
+            .any(|f| named(&f.directives) || f.arguments.iter().any(|a| named(&a.directives)))
+    };
+    definitions.iter().any(|definition| match definition {
+        Definition::TypeDefinition(TypeDefinition::Object(o)) => {
+            named(&o.directives) || in_fields(&o.fields)
+        }
+        Definition::TypeDefinition(TypeDefinition::Interface(i)) => {
+            named(&i.directives) || in_fields(&i.fields)
+        }
+        Definition::TypeDefinition(TypeDefinition::Enum(e)) => named(&e.directives),
+        Definition::TypeDefinition(TypeDefinition::Scalar(s)) => named(&s.directives),
+        Definition::TypeDefinition(TypeDefinition::InputObject(i)) => {
+            i.fields.iter().any(|f| named(&f.directives))
+        }
+        _ => false,
+    })
 }
 
 fn graphql_string(s: &str) -> String {

@@ -239,7 +239,7 @@ fn from_definition(
                 .into_iter()
                 .map(|mut v| {
                     let inaccessible = take_directive(&mut v.directives, "inaccessible").is_some();
-                    v.directives.retain(|d| d.name == "deprecated");
+                    v.directives.retain_mut(carried);
                     (v, inaccessible)
                 })
                 .collect();
@@ -307,6 +307,11 @@ fn apply_type_directives(ty: &mut SubType, directives: Vec<Directive<'static, As
             "inaccessible" => ty.inaccessible = true,
             "interfaceObject" => ty.interface_object = true,
             "extends" => ty.extension = true,
+            "cost" => {
+                let mut directive = directive;
+                directive.name = "cost".into();
+                ty.directives.push(directive);
+            }
             _ => {}
         }
     }
@@ -323,7 +328,7 @@ fn sub_field(mut field: Field<'static, Ast>) -> SubField {
     let overrides = take_directive(&mut field.directives, "override");
     let override_from = overrides.as_ref().and_then(|d| string_arg(d, "from"));
     let override_label = overrides.as_ref().and_then(|d| string_arg(d, "label"));
-    field.directives.retain(|d| d.name == "deprecated");
+    field.directives.retain_mut(carried);
     field.arguments = field.arguments.into_iter().map(|a| input_value(a).0).collect();
     SubField {
         ast: field,
@@ -339,8 +344,20 @@ fn sub_field(mut field: Field<'static, Ast>) -> SubField {
 
 fn input_value(mut value: InputValue<'static, Ast>) -> (InputValue<'static, Ast>, bool) {
     let inaccessible = take_directive(&mut value.directives, "inaccessible").is_some();
-    value.directives.retain(|d| d.name == "deprecated");
+    value.directives.retain_mut(carried);
     (value, inaccessible)
+}
+
+/// Directives the supergraph keeps where a subgraph put them: `@deprecated`
+/// for clients, `@cost` and `@listSize` (federation 2.9) for the router's
+/// cost limits. Namespaced forms (`@federation__cost`) lose the prefix.
+fn carried(directive: &mut Directive<'static, Ast>) -> bool {
+    let name = directive_name(directive);
+    let keep = matches!(name, "deprecated" | "cost" | "listSize");
+    if keep && name != directive.name {
+        directive.name = name.to_owned();
+    }
+    keep
 }
 
 /// Federation directives may be namespaced (`@federation__key`).

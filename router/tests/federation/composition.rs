@@ -43,6 +43,39 @@ fn a_field_no_subgraph_path_reaches_is_refused_naming_the_field_and_its_subgraph
     compose(&[source("a", product), source("b", reachable)]).expect("composes");
 }
 
+#[tokio::test]
+async fn cost_and_list_size_are_carried_into_a_supergraph_that_loads_and_answers() {
+    let catalog = r#"
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+        type Query {
+          products(first: Int = 10 @cost(weight: 2)): [Product!]! @listSize(slicingArguments: ["first"], assumedSize: 50)
+          heavy: Int @federation__cost(weight: 25)
+        }
+        type Product @key(fields: "id") @cost(weight: 3) { id: ID! name: String }
+        enum Tier @cost(weight: 1) { GOLD SILVER }
+    "#;
+    let supergraph = compose(&[source("catalog", catalog)]).expect("composes");
+    for expected in [
+        r#"@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])"#,
+        "directive @cost(weight: Int!)",
+        "directive @listSize(",
+        "first: Int = 10 @cost(weight: 2)",
+        r#"@listSize(slicingArguments: ["first"], assumedSize: 50)"#,
+        "heavy: Int @cost(weight: 25)",
+        "@cost(weight: 3)",
+        "enum Tier @join__type(graph: CATALOG) @cost(weight: 1)",
+    ] {
+        assert!(supergraph.contains(expected), "missing `{expected}` in\n{supergraph}");
+    }
+    // Without them, nothing about cost is declared.
+    let plain = compose(&[source("catalog", "type Query { a: Int }")]).expect("composes");
+    assert!(!plain.contains("cost"), "{plain}");
+
+    let router = crate::helpers::start_router(&supergraph, router::RouterConfig::default()).await;
+    let response = crate::helpers::post_query(&router.url("/graphql"), "{ __typename }").await;
+    assert_eq!(response, serde_json::json!({ "data": { "__typename": "Query" } }));
+}
+
 #[test]
 fn kind_and_type_clashes_are_reported() {
     let errors = compose(&[
