@@ -187,3 +187,34 @@ pub fn named_type(ty: &Type) -> &str {
         Type::ListType(inner) | Type::NonNullType(inner) => named_type(inner),
     }
 }
+
+/// `(a: 1)`: made-up values for the required arguments, for tools that
+/// build operations from the schema (the satisfiability check, the
+/// differential harness); `None` when one cannot be made up (an input
+/// object).
+pub fn sample_arguments(schema: &SchemaIndex, arguments: &[InputValue]) -> Option<String> {
+    let mut filled = Vec::new();
+    for argument in arguments {
+        if matches!(argument.value_type, Type::NonNullType(_)) && argument.default_value.is_none() {
+            filled.push(format!("{}: {}", argument.name, sample(schema, &argument.value_type)?));
+        }
+    }
+    Some(if filled.is_empty() { String::new() } else { format!("({})", filled.join(", ")) })
+}
+
+fn sample(schema: &SchemaIndex, ty: &Type) -> Option<String> {
+    match ty {
+        Type::NonNullType(inner) => sample(schema, inner),
+        Type::ListType(_) => Some("[]".into()),
+        Type::NamedType(name) => match schema.types.get(name).map(|t| &t.definition) {
+            Some(TypeDefinition::Enum(e)) => e.values.first().map(|v| v.name.clone()),
+            Some(TypeDefinition::InputObject(_)) => None,
+            _ => Some(match name.as_str() {
+                "Int" => "1".into(),
+                "Float" => "1.0".into(),
+                "Boolean" => "true".into(),
+                _ => "\"1\"".into(),
+            }),
+        },
+    }
+}

@@ -10,14 +10,12 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use graphql_tools::static_graphql::schema::{
-    Definition, Document, Field, InputValue, Type, TypeDefinition, Value,
-};
+use graphql_tools::static_graphql::schema::{Definition, Document, Field, TypeDefinition, Value};
 
 use super::CompositionError;
 use crate::{
     planning::{Limits, QueryPlanner},
-    schema::{SchemaIndex, TypeKind, named_type},
+    schema::{SchemaIndex, TypeKind, named_type, sample_arguments},
 };
 
 pub fn check(supergraph: &str) -> Result<(), Vec<CompositionError>> {
@@ -119,35 +117,6 @@ fn fields_of<'s>(schema: &'s SchemaIndex, type_name: &str) -> impl Iterator<Item
         _ => &[],
     };
     fields.iter().filter(|f| !f.name.starts_with("__"))
-}
-
-/// `(a: 1)` for the required arguments; `None` when one cannot be made up
-/// (an input object), so the field is not checked through that path.
-fn sample_arguments(schema: &SchemaIndex, arguments: &[InputValue]) -> Option<String> {
-    let mut filled = Vec::new();
-    for argument in arguments {
-        if matches!(argument.value_type, Type::NonNullType(_)) && argument.default_value.is_none() {
-            filled.push(format!("{}: {}", argument.name, sample(schema, &argument.value_type)?));
-        }
-    }
-    Some(if filled.is_empty() { String::new() } else { format!("({})", filled.join(", ")) })
-}
-
-fn sample(schema: &SchemaIndex, ty: &Type) -> Option<String> {
-    match ty {
-        Type::NonNullType(inner) => sample(schema, inner),
-        Type::ListType(_) => Some("[]".into()),
-        Type::NamedType(name) => match schema.types.get(name).map(|t| &t.definition) {
-            Some(TypeDefinition::Enum(e)) => e.values.first().map(|v| v.name.clone()),
-            Some(TypeDefinition::InputObject(_)) => None,
-            _ => Some(match name.as_str() {
-                "Int" => "0".into(),
-                "Float" => "0.0".into(),
-                "Boolean" => "false".into(),
-                _ => "\"0\"".into(),
-            }),
-        },
-    }
 }
 
 /// (type, field) → the subgraphs whose `@join__field` names it, or whose

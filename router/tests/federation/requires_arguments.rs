@@ -11,14 +11,15 @@ use crate::helpers::{Composed, SubgraphServer};
 
 const BODIES: [&str; 3] = ["first", "second", "third"];
 
+/// A value type both subgraphs know.
+#[derive(SimpleObject, Clone)]
+#[graphql(shareable)]
+pub struct Comment {
+    pub body: String,
+}
+
 mod comments {
     use super::*;
-
-    #[derive(SimpleObject, Clone)]
-    #[graphql(shareable)]
-    pub struct Comment {
-        pub body: String,
-    }
 
     pub struct User {
         pub id: ID,
@@ -66,12 +67,6 @@ mod stats {
 
     #[derive(InputObject, Clone)]
     pub struct CommentInput {
-        pub body: String,
-    }
-
-    #[derive(SimpleObject, Clone)]
-    #[graphql(shareable)]
-    pub struct Comment {
         pub body: String,
     }
 

@@ -4,8 +4,8 @@
 //! with sample values. Fields whose required arguments cannot be filled
 //! (input objects, custom scalars) are left out.
 
-use graphql_tools::static_graphql::schema::{Field, InputValue, Type, TypeDefinition};
-use router::schema::{SchemaIndex, TypeKind, named_type};
+use graphql_tools::static_graphql::schema::{Field, TypeDefinition};
+use router::schema::{SchemaIndex, TypeKind, named_type, sample_arguments};
 
 pub fn operations(schema: &SchemaIndex, depth: usize) -> Vec<String> {
     let Some(query) = schema.types.get(&schema.query_type) else { return Vec::new() };
@@ -24,7 +24,7 @@ fn field_selection(schema: &SchemaIndex, field: &Field, depth: usize) -> Option<
     if field.name.starts_with("__") {
         return None;
     }
-    let arguments = arguments(schema, &field.arguments)?;
+    let arguments = sample_arguments(schema, &field.arguments)?;
     let named = named_type(&field.field_type);
     match schema.kind(named)? {
         TypeKind::Scalar | TypeKind::Enum => Some(format!("{}{arguments}", field.name)),
@@ -57,35 +57,4 @@ fn selection(schema: &SchemaIndex, type_name: &str, depth: usize) -> String {
         }
     }
     parts.join(" ")
-}
-
-/// `(a: 1, b: "1")` for the required arguments, or `None` when one cannot
-/// be filled.
-fn arguments(schema: &SchemaIndex, arguments: &[InputValue]) -> Option<String> {
-    let mut filled = Vec::new();
-    for argument in arguments {
-        if !matches!(argument.value_type, Type::NonNullType(_)) || argument.default_value.is_some()
-        {
-            continue;
-        }
-        filled.push(format!("{}: {}", argument.name, sample(schema, &argument.value_type)?));
-    }
-    Some(if filled.is_empty() { String::new() } else { format!("({})", filled.join(", ")) })
-}
-
-fn sample(schema: &SchemaIndex, ty: &Type) -> Option<String> {
-    match ty {
-        Type::NonNullType(inner) => sample(schema, inner),
-        Type::ListType(inner) => Some(format!("[{}]", sample(schema, inner)?)),
-        Type::NamedType(name) => match name.as_str() {
-            "ID" | "String" => Some("\"1\"".into()),
-            "Int" => Some("1".into()),
-            "Float" => Some("1.0".into()),
-            "Boolean" => Some("true".into()),
-            other => match &schema.types.get(other)?.definition {
-                TypeDefinition::Enum(e) => e.values.first().map(|v| v.name.clone()),
-                _ => None,
-            },
-        },
-    }
 }
