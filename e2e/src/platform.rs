@@ -254,7 +254,9 @@ impl Platform {
         ] {
             let name = format!("test.{unique}.{queue}");
             let mut ready = false;
-            for _ in 0..200 {
+            // Generous: on two busy cores (CI builds beside the tests) eight
+            // services can take several seconds to bind their queues.
+            for _ in 0..800 {
                 let channel = broker.channel().await.expect("channel");
                 let passive =
                     lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };

@@ -47,8 +47,10 @@ pub fn admit(
         max_tokens: state.config.limits.max_tokens,
     };
     let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
-    let variables = variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
-        .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
+    let mut variables =
+        variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
+            .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
+    prepared.deferred.add_markers(&mut variables);
     Ok(Admitted { supergraph, prepared, variables })
 }
 

@@ -4,6 +4,7 @@
 //! The tree borrows from the subgraphs' response bodies (see `value`),
 //! which are kept in `Bodies` until the response is written.
 
+mod incremental;
 mod introspection;
 mod parse;
 mod paths;
@@ -19,6 +20,7 @@ use futures::{FutureExt, future::BoxFuture};
 use serde_json::{Map, Value as JsonValue};
 use tracing::Instrument;
 
+pub use incremental::Format;
 pub use introspection::Introspection;
 use paths::{Matcher, address_to_path};
 use subgraphs::{FetchError, Sharing, SubgraphResponse, Subgraphs};
@@ -94,7 +96,11 @@ struct Run<'a, 'b> {
     exec: &'b Execution<'a>,
     bodies: &'b Bodies,
     data: Mutex<Value<'b>>,
-    errors: Mutex<Vec<GraphqlError>>,
+    /// Each error with the group (`@defer` payload; 0: the first) of the
+    /// fetch that reported it.
+    errors: Mutex<Vec<(usize, GraphqlError)>>,
+    /// Set when the result is delivered in parts.
+    incremental: Option<incremental::Incremental>,
     /// Bytes received from subgraphs.
     received: std::sync::atomic::AtomicUsize,
 }
@@ -136,7 +142,19 @@ struct Seed<'a> {
 
 impl<'a> Execution<'a> {
     pub async fn run(&self) -> ExecutionResult {
-        self.execute(None, Vec::new()).await
+        self.execute(None, Vec::new(), None).await
+    }
+
+    /// Runs a query or mutation with `@defer`red fragments, sending each
+    /// payload (the JSON text of one part, in `format`) as soon as the
+    /// fetches it needs are done.
+    pub async fn run_incremental(
+        &self,
+        format: Format,
+        parts: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    ) {
+        let incremental = incremental::Incremental::new(self, format, parts);
+        self.execute(None, Vec::new(), Some(incremental)).await;
     }
 
     /// One subscription event: the owning subgraph's payload for the
@@ -157,10 +175,15 @@ impl<'a> Execution<'a> {
             data: data.to_string(),
             rewrites: primary.output_rewrites.as_ref(),
         });
-        self.execute(seed, errors).await
+        self.execute(seed, errors, None).await
     }
 
-    async fn execute(&self, seed: Option<Seed<'a>>, errors: Vec<GraphqlError>) -> ExecutionResult {
+    async fn execute(
+        &self,
+        seed: Option<Seed<'a>>,
+        errors: Vec<GraphqlError>,
+        incremental: Option<incremental::Incremental>,
+    ) -> ExecutionResult {
         let bodies = Bodies::new();
         let mut data = Value::Object(Object::new());
         if let Some(seed) = seed {
@@ -173,29 +196,37 @@ impl<'a> Execution<'a> {
                 paths::apply_rewrites(&mut data, rewrites, &self.matcher());
             }
         }
-        let run = Run {
-            exec: self,
-            bodies: &bodies,
-            data: Mutex::new(data),
-            errors: Mutex::new(errors),
-            received: 0.into(),
-        };
-        if let Some(node) = &self.operation.plan.node {
-            run.node(node).await;
-        }
-        let mut data = run.data.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut errors = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Answered by the router itself, before any payload is written.
         self.introspection.resolve_root(
             &self.operation.operation.selection_set,
             self.variables,
             &mut data,
         );
+        let run = Run {
+            exec: self,
+            bodies: &bodies,
+            data: Mutex::new(data),
+            errors: Mutex::new(errors.into_iter().map(|e| (0, e)).collect()),
+            received: 0.into(),
+            incremental,
+        };
+        run.emit_ready();
+        if let Some(node) = &self.operation.plan.node {
+            run.node(node, 0).await;
+        }
+        if run.incremental.is_some() {
+            run.finish_incremental();
+            return ExecutionResult { body: Vec::new(), errors: Vec::new() };
+        }
+        let data = run.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        let errors = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut errors: Vec<GraphqlError> = errors.into_iter().map(|(_, e)| e).collect();
         // The client's answer is usually a little smaller than what the
         // subgraphs sent: one allocation, no regrowth.
         let received = run.received.load(std::sync::atomic::Ordering::Relaxed);
         let mut body = Vec::with_capacity(received + 256);
         body.extend_from_slice(DATA_PREFIX);
-        response::write(self, &data, &mut errors, &mut body);
+        response::write(self, self.variables, &data, &mut errors, &mut body);
         ExecutionResult { body, errors }
     }
 
@@ -207,63 +238,72 @@ impl<'a> Execution<'a> {
 }
 
 impl<'a: 'b, 'b> Run<'a, 'b> {
-    fn node<'n>(&'n self, node: &'a PlanNode) -> BoxFuture<'n, ()> {
+    /// Runs `node`, whose fetches serve `group` (the `@defer` payload that
+    /// waits for them; 0: the first).
+    fn node<'n>(&'n self, node: &'a PlanNode, group: usize) -> BoxFuture<'n, ()> {
         async move {
             match node {
                 PlanNode::Sequence(sequence) => {
                     for child in &sequence.nodes {
-                        self.node(child).await;
+                        self.node(child, group).await;
                     }
                 }
                 PlanNode::Parallel(parallel) => {
-                    futures::future::join_all(parallel.nodes.iter().map(|n| self.node(n))).await;
+                    let children = parallel.nodes.iter().map(|n| self.node(n, group));
+                    futures::future::join_all(children).await;
                 }
-                PlanNode::Fetch(fetch) => match &fetch.requires {
-                    Some(_) => self.entities_from_fetch(&[], fetch).await,
-                    None => self.root_fetch(fetch).await,
-                },
+                PlanNode::Fetch(fetch) => {
+                    match &fetch.requires {
+                        Some(_) => self.entities_from_fetch(&[], fetch, group).await,
+                        None => self.root_fetch(fetch, group).await,
+                    }
+                    self.fetch_done(group);
+                }
                 PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
                     PlanNode::Fetch(fetch) => {
-                        self.entities_from_fetch(flatten.path.as_slice(), fetch).await
+                        self.entities_from_fetch(flatten.path.as_slice(), fetch, group).await;
+                        self.fetch_done(group);
                     }
-                    other => self.node(other).await,
+                    other => self.node(other, group).await,
                 },
-                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::BatchFetch(batch) => {
+                    self.batch_fetch(batch, group).await;
+                    self.fetch_done(group);
+                }
                 PlanNode::Condition(condition) => {
-                    let on = self
-                        .exec
-                        .variables
-                        .get(&condition.condition)
-                        .and_then(JsonValue::as_bool)
-                        .unwrap_or(false);
-                    let branch = if on { &condition.if_clause } else { &condition.else_clause };
+                    let (branch, group) = incremental::branch(
+                        condition,
+                        group,
+                        self.exec.operation,
+                        self.exec.variables,
+                    );
                     if let Some(branch) = branch {
-                        self.node(branch).await;
+                        self.node(branch, group).await;
                     }
                 }
                 // Its data is the seed `execute` started with.
                 PlanNode::Subscription(_) => {}
+                // The planner never builds one (see `planning::defer`).
                 PlanNode::Defer(_) => {
-                    self.error(GraphqlError::new(
-                        "@defer is not supported",
-                        "OPERATION_NOT_SUPPORTED",
-                    ));
+                    let error =
+                        GraphqlError::new("@defer is not supported", "OPERATION_NOT_SUPPORTED");
+                    self.error(group, error);
                 }
             }
         }
         .boxed()
     }
 
-    async fn root_fetch(&self, fetch: &'a FetchNode) {
+    async fn root_fetch(&self, fetch: &'a FetchNode, group: usize) {
         let variables = self.variables_for(fetch.variable_usages.as_ref());
         let service = fetch.service_name.as_str();
         let Some(response) =
-            self.call(service, &fetch.operation.document_str, &variables, &[]).await
+            self.call(service, &fetch.operation.document_str, &variables, &[], group).await
         else {
             return;
         };
         for error in response.errors {
-            self.error(subgraph_error(error, service, |path| Some(path.to_vec())));
+            self.error(group, subgraph_error(error, service, |path| Some(path.to_vec())));
         }
         if let Some(mut data) = response.data.filter(|d| d.as_object().is_some()) {
             if let Some(rewrites) = &fetch.output_rewrites {
@@ -273,7 +313,12 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         }
     }
 
-    async fn entities_from_fetch(&self, path: &'a [FlattenNodePathSegment], fetch: &'a FetchNode) {
+    async fn entities_from_fetch(
+        &self,
+        path: &'a [FlattenNodePathSegment],
+        fetch: &'a FetchNode,
+        group: usize,
+    ) {
         let Some(requires) = &fetch.requires else { return };
         let job = EntityJob {
             response_key: "_entities",
@@ -288,11 +333,12 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             &fetch.operation.document_str,
             fetch.variable_usages.as_ref(),
             vec![job],
+            group,
         )
         .await;
     }
 
-    async fn batch_fetch(&self, batch: &'a BatchFetchNode) {
+    async fn batch_fetch(&self, batch: &'a BatchFetchNode, group: usize) {
         let jobs = batch
             .entity_batch
             .aliases
@@ -311,6 +357,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             &batch.operation.document_str,
             batch.variable_usages.as_ref(),
             jobs,
+            group,
         )
         .await;
     }
@@ -323,6 +370,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         query: &str,
         usages: Option<&BTreeSet<String>>,
         jobs: Vec<EntityJob<'a>>,
+        group: usize,
     ) {
         let matcher = self.exec.matcher();
         let variables = self.variables_for(usages);
@@ -359,7 +407,9 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         if found.iter().flat_map(|f| &f.entities).all(|e| e.representation.is_none()) {
             return;
         }
-        let Some(response) = self.call(service, query, &variables, &raw).await else { return };
+        let Some(response) = self.call(service, query, &variables, &raw, group).await else {
+            return;
+        };
         let mut data = match response.data {
             Some(Value::Object(data)) => data,
             _ => Object::new(),
@@ -367,7 +417,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         let mut tree = self.lock_data();
         for error in response.errors {
             for error in remap_entity_error(error, service, &jobs, &found, &data, &tree, &matcher) {
-                self.error(error);
+                self.error(group, error);
             }
         }
         for (job, job_found) in jobs.iter().zip(&found) {
@@ -418,6 +468,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         query: &str,
         variables: &Map<String, JsonValue>,
         raw_variables: &[(&str, Vec<u8>)],
+        group: usize,
     ) -> Option<parse::Response<'b>> {
         let sharing = match self.exec.operation.kind {
             Kind::Mutation => Sharing::Mutation,
@@ -449,7 +500,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                 };
                 let mut error = GraphqlError::new(message, SUBREQUEST_FAILED);
                 error.extensions.insert("serviceName".into(), JsonValue::from(service));
-                self.error(error);
+                self.error(group, error);
                 None
             }
         }
@@ -467,8 +518,8 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         self.data.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn error(&self, error: GraphqlError) {
-        self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(error);
+    fn error(&self, group: usize, error: GraphqlError) {
+        self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((group, error));
     }
 }
 

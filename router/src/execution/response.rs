@@ -54,9 +54,11 @@ enum Written {
     Value,
 }
 
-/// The JSON text of the response's `data`, appended to `out`.
+/// The JSON text of the response's `data`, appended to `out`. Fragments
+/// whose `@defer` marker is `true` in `variables` are left out.
 pub fn write(
     exec: &Execution<'_>,
+    variables: &Map<String, JsonValue>,
     data: &Value<'_>,
     errors: &mut Vec<GraphqlError>,
     out: &mut Vec<u8>,
@@ -68,26 +70,68 @@ pub fn write(
         Kind::Subscription => schema.subscription_type.as_deref().unwrap_or_default(),
     };
     let start = out.len();
-    let mut writer = Writer { schema, variables: exec.variables, errors, out: std::mem::take(out) };
+    let mut writer = Writer { schema, variables, errors, out: std::mem::take(out) };
     let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);
     let items = &exec.operation.operation.selection_set.items;
-    if writer.object(object, root_type, items, &mut Vec::new()).is_err() {
+    if writer.object(object, root_type, &[items], &mut Vec::new(), None).is_err() {
         writer.out.truncate(start);
         writer.out.extend_from_slice(b"null");
     }
     *out = writer.out;
 }
 
+/// A deferred fragment's data for one of its parent objects (at `path`):
+/// only the selections its `marker` skips where the parent was written.
+/// `false` when a non-null field inside made the whole of it `null`.
+pub struct Deferred<'s> {
+    pub object: &'s Object<'s>,
+    pub concrete: &'s str,
+    /// The selections of the parent field (or the root), once per place
+    /// the field is selected.
+    pub items: Vec<&'s [SelectionItem]>,
+    pub marker: &'s str,
+    pub path: Vec<Step<'s>>,
+}
+
+pub fn write_deferred<'s>(
+    schema: &'s SchemaIndex,
+    variables: &'s Map<String, JsonValue>,
+    deferred: Deferred<'s>,
+    errors: &mut Vec<GraphqlError>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    let mut writer = Writer { schema, variables, errors, out: std::mem::take(out) };
+    let mut path = deferred.path;
+    let written = writer
+        .object(
+            deferred.object,
+            deferred.concrete,
+            &deferred.items,
+            &mut path,
+            Some(deferred.marker),
+        )
+        .is_ok();
+    if !written {
+        writer.out.truncate(start);
+        writer.out.extend_from_slice(b"null");
+    }
+    *out = writer.out;
+    written
+}
+
 impl<'a> Writer<'a> {
     /// Writes an object of `concrete` type (its `__typename`, or the
     /// field's type when it has none).
+    /// `only`: write just what this `@defer` marker skips.
     fn object<'s>(
         &mut self,
         source: &'s Object<'s>,
         concrete: &'s str,
-        items: &'s [SelectionItem],
+        selections: &[&'s [SelectionItem]],
         path: &mut Vec<Step<'s>>,
+        only: Option<&str>,
     ) -> Result<(), Propagate>
     where
         'a: 's,
@@ -95,14 +139,18 @@ impl<'a> Writer<'a> {
         self.out.push(b'{');
         let mut written: Vec<&'s str> = Vec::new();
         let fields = self.schema.types.get(concrete).map(|info| &info.fields);
-        self.fields(source, concrete, fields, items, path, &mut written)?;
+        for items in selections {
+            self.fields(source, concrete, fields, items, path, &mut written, only)?;
+        }
         self.out.push(b'}');
         Ok(())
     }
 
     /// Writes the selected fields of one object. `written` holds the keys
     /// already in it: the normalized operation merges fields, so a key
-    /// repeats only through fragments, with the same value.
+    /// repeats only through fragments, with the same value. With `only`,
+    /// just the items that marker skips (and what is inside them).
+    #[allow(clippy::too_many_arguments)]
     fn fields<'s>(
         &mut self,
         source: &'s Object<'s>,
@@ -111,6 +159,7 @@ impl<'a> Writer<'a> {
         items: &'s [SelectionItem],
         path: &mut Vec<Step<'s>>,
         written: &mut Vec<&'s str>,
+        only: Option<&str>,
     ) -> Result<(), Propagate>
     where
         'a: 's,
@@ -119,8 +168,11 @@ impl<'a> Writer<'a> {
         for item in items {
             match item {
                 SelectionItem::Field(field) => {
-                    if field.omit_from_response
-                        || !self.included(field.skip_if.as_deref(), field.include_if.as_deref())
+                    let marked = only.is_some() && field.skip_if.as_deref() == only;
+                    let skip_if = if marked { None } else { field.skip_if.as_deref() };
+                    if (only.is_some() && !marked)
+                        || field.omit_from_response
+                        || !self.included(skip_if, field.include_if.as_deref())
                     {
                         continue;
                     }
@@ -153,12 +205,15 @@ impl<'a> Writer<'a> {
                     completed?;
                 }
                 SelectionItem::InlineFragment(fragment) => {
-                    if !self.included(fragment.skip_if.as_deref(), fragment.include_if.as_deref()) {
+                    let marked = only.is_some() && fragment.skip_if.as_deref() == only;
+                    let skip_if = if marked { None } else { fragment.skip_if.as_deref() };
+                    if !self.included(skip_if, fragment.include_if.as_deref()) {
                         continue;
                     }
                     if schema.type_matches(concrete, &fragment.type_condition) {
                         let items = &fragment.selections.items;
-                        self.fields(source, concrete, definitions, items, path, written)?;
+                        let only = if marked { None } else { only };
+                        self.fields(source, concrete, definitions, items, path, written, only)?;
                     }
                 }
                 SelectionItem::FragmentSpread(_) => {}
@@ -254,7 +309,7 @@ impl<'a> Writer<'a> {
                     return Ok(self.unknown());
                 }
                 let start = self.out.len();
-                match self.object(object, concrete, items, path) {
+                match self.object(object, concrete, &[items], path, None) {
                     Ok(()) => Ok(Written::Value),
                     Err(Propagate) => {
                         self.out.truncate(start);

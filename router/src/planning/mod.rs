@@ -2,7 +2,10 @@
 //! Everything else in the router sees `PreparedOperation`; replacing the
 //! planner means rewriting this module.
 
+mod defer;
 mod overrides;
+
+pub use defer::{DeferGroup, DeferredFragments};
 
 use std::{
     hash::BuildHasher,
@@ -52,11 +55,16 @@ pub struct PreparedOperation {
     /// The client's variable definitions, for coercion.
     pub variables: Vec<graphql_tools::static_graphql::query::VariableDefinition>,
     pub plan: Arc<QueryPlan>,
+    /// Its `@defer` fragments (none for subscriptions).
+    pub deferred: DeferredFragments,
 }
 
 pub struct QueryPlanner {
     planner: Planner,
     validation: ValidationPlan,
+    /// The API schema plus the `@defer` directive, which clients may use
+    /// although no subgraph declares it.
+    validation_schema: SchemaDocument,
     /// Keyed by a hash of the request text and operation name: a hit skips
     /// parsing, validation and normalization as well as planning. Each
     /// entry keeps its text, compared on a hit, so that a colliding
@@ -101,8 +109,10 @@ impl QueryPlanner {
             .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
         let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
         let schema = SchemaIndex::new((*planner.consumer_schema.document).clone());
+        let validation_schema = with_defer_directive(&planner.consumer_schema.document);
         Ok(Self {
             schema,
+            validation_schema,
             overrides: overrides::Overrides::new(supergraph, override_flags),
             planner,
             validation: default_rules_validation_plan(),
@@ -152,7 +162,7 @@ impl QueryPlanner {
                 })?
                 .into_static();
         let (kind, variables) = select_operation(&document, operation_name)?;
-        let errors = validate(self.api_schema(), &document, &self.validation);
+        let errors = validate(&self.validation_schema, &document, &self.validation);
         if !errors.is_empty() {
             return Err(RequestError {
                 failure: RequestFailure::Invalid,
@@ -168,7 +178,18 @@ impl QueryPlanner {
                     .collect(),
             });
         }
-        let normalized = normalize_operation(&self.planner.supergraph, &document, operation_name)
+        let mut deferred = DeferredFragments::default();
+        let mut rewritten = None;
+        if kind != Kind::Subscription && query.contains("@defer") {
+            let mut copy = document.clone();
+            let names: Vec<String> = variables.iter().map(|v| v.name.clone()).collect();
+            if let Some(found) = defer::rewrite(&mut copy, &names) {
+                deferred = found;
+                rewritten = Some(copy);
+            }
+        }
+        let to_plan = rewritten.as_ref().unwrap_or(&document);
+        let normalized = normalize_operation(&self.planner.supergraph, to_plan, operation_name)
             .map_err(|e| invalid(format!("cannot normalize the operation: {e}")))?;
         let mut operation = normalized.operation;
         let root = match kind {
@@ -179,6 +200,7 @@ impl QueryPlanner {
         if let Some(root) = root {
             ask_for_typenames(&mut operation.selection_set, root, &self.schema);
         }
+        defer::locate(&mut deferred, &operation.selection_set);
         let plan_key = self.text_hasher.hash_one((operation.hash(), draw.bucket));
         let normalized_text = operation.to_string();
         let cached = lock(&self.by_normalized)
@@ -204,7 +226,7 @@ impl QueryPlanner {
                 plan
             }
         };
-        let prepared = Arc::new(PreparedOperation { kind, operation, variables, plan });
+        let prepared = Arc::new(PreparedOperation { kind, operation, variables, plan, deferred });
         let entry = TextEntry {
             query: query.into(),
             operation_name: operation_name.map(Into::into),
@@ -231,6 +253,22 @@ impl QueryPlanner {
                 invalid("the operation cannot be planned over the current supergraph")
             })
     }
+}
+
+/// `schema` with `directive @defer` added unless it already has one.
+fn with_defer_directive(schema: &SchemaDocument) -> SchemaDocument {
+    use graphql_tools::static_graphql::schema::Definition as SchemaDefinition;
+    let mut document = schema.clone();
+    let declared = document
+        .definitions
+        .iter()
+        .any(|d| matches!(d, SchemaDefinition::DirectiveDefinition(d) if d.name == "defer"));
+    let defer =
+        "directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT";
+    if !declared && let Ok(parsed) = graphql_tools::parser::parse_schema::<String>(defer) {
+        document.definitions.extend(parsed.into_static().definitions);
+    }
+    document
 }
 
 fn invalid(message: impl Into<String>) -> RequestError {

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
-use super::{sse, ws};
+use super::{multipart, sse, ws};
 use crate::{
     admission::{Admitted, admit, bad_request, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
@@ -186,6 +186,13 @@ async fn handle(
         operation = request.operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );
+    // Without a multipart `Accept`, deferred fragments are answered with
+    // the rest, in one response, as the incremental delivery spec allows.
+    if !prepared.deferred.is_empty()
+        && let Some(format) = multipart::wanted(headers)
+    {
+        return multipart::respond(state, headers, admitted, format, span);
+    }
     let execution = Execution {
         operation: prepared,
         variables,

@@ -1,10 +1,11 @@
 //! Transport: the protocols clients speak, and nothing else. GraphQL over
 //! HTTP (`http`), graphql-transport-ws and the legacy graphql-ws (`ws`), and
-//! SSE (`sse`) each turn a client message into a request for `admission`,
+//! SSE (`sse`), and `@defer`'s multipart responses (`multipart`), each turn a client message into a request for `admission`,
 //! and write back what `execution` (or `subscriptions`) produces. No module
 //! here plans or executes.
 
 mod http;
+mod multipart;
 mod sse;
 mod ws;
 
