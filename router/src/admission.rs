@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::{
     error::{BAD_REQUEST, RequestError, RequestFailure},
-    execution::subgraphs::forwarded_headers,
+    execution::{Execution, subgraphs::forwarded_headers},
     planning::{Limits, PreparedOperation},
     state::RouterState,
     supergraph::Supergraph,
@@ -25,6 +25,20 @@ pub struct Admitted {
     pub supergraph: Arc<Supergraph>,
     pub prepared: Arc<PreparedOperation>,
     pub variables: Map<String, Value>,
+}
+
+impl Admitted {
+    /// The execution of this operation, with `headers` for the subgraphs.
+    pub fn execution<'a>(&'a self, headers: &'a HeaderMap) -> Execution<'a> {
+        Execution {
+            operation: &self.prepared,
+            variables: &self.variables,
+            headers,
+            subgraphs: &self.supergraph.subgraphs,
+            schema: self.supergraph.planner.schema(),
+            introspection: &self.supergraph.introspection,
+        }
+    }
 }
 
 pub fn admit(

@@ -346,7 +346,8 @@ impl Run<'_, '_> {
             })
             .collect();
         let mut bytes = Vec::new();
-        let deferred = Deferred { object, concrete, items, marker, path: steps };
+        let fragments = &self.exec.operation.deferred;
+        let deferred = Deferred { object, concrete, items, marker, fragments, path: steps };
         let written = response::write_deferred(
             schema,
             &incremental.write_variables,

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     error::GraphqlError,
-    planning::{Kind, SelectionItem},
+    planning::{DeferredFragments, Kind, SelectionItem},
     schema::{FieldDefinitions, HashSet, SchemaIndex},
 };
 
@@ -29,6 +29,9 @@ struct Writer<'a> {
     variables: &'a Map<String, JsonValue>,
     errors: &'a mut Vec<GraphqlError>,
     out: Vec<u8>,
+    /// When writing one deferred fragment: all of them, so the writer can
+    /// look through the others' fragments to the items it writes.
+    deferred: Option<&'a DeferredFragments>,
 }
 
 /// Whether an error's path and `segments` are on one branch (one is a
@@ -70,7 +73,7 @@ pub fn write(
         Kind::Subscription => schema.subscription_type.as_deref().unwrap_or_default(),
     };
     let start = out.len();
-    let mut writer = Writer { schema, variables, errors, out: std::mem::take(out) };
+    let mut writer = Writer { schema, variables, errors, out: std::mem::take(out), deferred: None };
     let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);
     let items = &exec.operation.operation.selection_set.items;
@@ -91,6 +94,7 @@ pub struct Deferred<'s> {
     /// the field is selected.
     pub items: Vec<&'s [SelectionItem]>,
     pub marker: &'s str,
+    pub fragments: &'s DeferredFragments,
     pub path: Vec<Step<'s>>,
 }
 
@@ -102,7 +106,13 @@ pub fn write_deferred<'s>(
     out: &mut Vec<u8>,
 ) -> bool {
     let start = out.len();
-    let mut writer = Writer { schema, variables, errors, out: std::mem::take(out) };
+    let mut writer = Writer {
+        schema,
+        variables,
+        errors,
+        out: std::mem::take(out),
+        deferred: Some(deferred.fragments),
+    };
     let mut path = deferred.path;
     let written = writer
         .object(
@@ -207,6 +217,10 @@ impl<'a> Writer<'a> {
                 SelectionItem::InlineFragment(fragment) => {
                     let marked = only.is_some() && fragment.skip_if.as_deref() == only;
                     let skip_if = if marked { None } else { fragment.skip_if.as_deref() };
+                    // Another deferred fragment may hold this one's items.
+                    let skip_if = skip_if.filter(|name| {
+                        only.is_none() || self.deferred.is_none_or(|d| d.by_marker(name).is_none())
+                    });
                     if !self.included(skip_if, fragment.include_if.as_deref()) {
                         continue;
                     }

@@ -23,7 +23,6 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     admission::Admitted,
     error::{GraphqlError, SUBREQUEST_FAILED},
-    execution::Execution,
     planning::{
         Kind,
         plan_nodes::{FetchNode, PlanNode, QueryPlan},
@@ -63,15 +62,9 @@ pub fn channel(buffer: usize) -> (mpsc::Sender<Event>, mpsc::Receiver<Event>) {
 /// or the receiver is dropped (the client went away).
 pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: CancellationToken) {
     let Operation { admitted, headers, init_payload } = operation;
-    let Admitted { supergraph, prepared, variables } = &admitted;
-    let execution = Execution {
-        operation: prepared,
-        variables,
-        headers: &headers,
-        subgraphs: &supergraph.subgraphs,
-        schema: supergraph.planner.schema(),
-        introspection: &supergraph.introspection,
-    };
+    let (supergraph, prepared, variables) =
+        (&admitted.supergraph, &admitted.prepared, &admitted.variables);
+    let execution = admitted.execution(&headers);
     if prepared.kind != Kind::Subscription {
         let result = execution.run().await;
         let _ = events.send(Event::Next(result.into_body())).await;

@@ -21,9 +21,8 @@ use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{Admitted, admit, bad_request, subgraph_headers},
+    admission::{admit, bad_request, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
-    execution::Execution,
     planning::Kind,
     state::RouterState,
 };
@@ -164,7 +163,7 @@ async fn handle(
         }
         return sse::respond(state, headers, admitted);
     }
-    let Admitted { supergraph, prepared, variables } = &admitted;
+    let prepared = &admitted.prepared;
     if method == Method::GET && prepared.kind != Kind::Query {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, HeaderValue::from_static("POST"))],
             json!({ "errors": [{ "message": "only queries may be sent with GET", "extensions": { "code": BAD_REQUEST } }] }).to_string())
@@ -193,15 +192,7 @@ async fn handle(
     {
         return multipart::respond(state, headers, admitted, format, span);
     }
-    let execution = Execution {
-        operation: prepared,
-        variables,
-        headers: &forwarded,
-        subgraphs: &supergraph.subgraphs,
-        schema: supergraph.planner.schema(),
-        introspection: &supergraph.introspection,
-    };
-    let result = execution.run().instrument(span).await;
+    let result = admitted.execution(&forwarded).run().instrument(span).await;
     let body = result.into_bytes();
     (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(media))], body)
         .into_response()

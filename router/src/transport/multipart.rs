@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::{
     admission::{Admitted, subgraph_headers},
-    execution::{Execution, Format},
+    execution::Format,
     state::RouterState,
 };
 
@@ -46,35 +46,28 @@ pub fn respond(
     let (parts, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(
         async move {
-            let Admitted { supergraph, prepared, variables } = &admitted;
-            let execution = Execution {
-                operation: prepared,
-                variables,
-                headers: &forwarded,
-                subgraphs: &supergraph.subgraphs,
-                schema: supergraph.planner.schema(),
-                introspection: &supergraph.introspection,
-            };
-            execution.run_incremental(format, parts).await;
+            admitted.execution(&forwarded).run_incremental(format, parts).await;
         }
         .instrument(span),
     );
+    // Each part ends with the next delimiter, so a client knows the part
+    // is whole as soon as it arrives; the last delimiter is closed at the end.
     let mut first = true;
     let parts = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
         .map(move |payload| {
-            let mut part = Vec::with_capacity(payload.len() + 64);
+            let mut part = Vec::with_capacity(payload.len() + 96);
             if first {
                 first = false;
-            } else {
-                part.extend_from_slice(b"\r\n");
+                part.extend_from_slice(b"--");
+                part.extend_from_slice(BOUNDARY.as_bytes());
             }
-            part.extend_from_slice(b"--");
-            part.extend_from_slice(BOUNDARY.as_bytes());
             part.extend_from_slice(b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n");
             part.extend_from_slice(&payload);
+            part.extend_from_slice(b"\r\n--");
+            part.extend_from_slice(BOUNDARY.as_bytes());
             Bytes::from(part)
         })
-        .chain(futures::stream::once(async { Bytes::from(format!("\r\n--{BOUNDARY}--\r\n")) }))
+        .chain(futures::stream::once(async { Bytes::from_static(b"--\r\n") }))
         .map(Ok::<_, Infallible>);
     let content_type = match format {
         Format::Legacy => "multipart/mixed;boundary=\"graphql\";deferSpec=20220824",

@@ -7,6 +7,7 @@ mod api_schema;
 mod check;
 mod composition;
 mod dedupe;
+mod defer;
 mod differential;
 mod entities;
 mod failures;
