@@ -37,6 +37,7 @@ impl Admitted {
             subgraphs: &self.supergraph.subgraphs,
             schema: self.supergraph.planner.schema(),
             introspection: &self.supergraph.introspection,
+            contexts: self.supergraph.planner.contexts(),
         }
     }
 }

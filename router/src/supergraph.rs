@@ -28,13 +28,21 @@ impl Supergraph {
         let planner = QueryPlanner::new(&document, config.plan_cache_size, &config.override_flags)
             .map_err(anyhow::Error::msg)?;
         let introspection = Introspection::new(planner.schema());
-        let endpoints = join_graphs(&document)
+        let mut graphs = join_graphs(&document);
+        // A virtual subgraph for contextual fields is its real one.
+        for (service, real) in &planner.contexts().services {
+            if let Some(url) = graphs.get(real).cloned() {
+                graphs.insert(service.clone(), url);
+            }
+        }
+        let endpoints = graphs
             .into_iter()
             .map(|(name, url)| {
-                let url = config.subgraph_urls.get(&name).cloned().unwrap_or(url);
+                let real = planner.contexts().services.get(&name).unwrap_or(&name);
+                let url = config.subgraph_urls.get(real).cloned().unwrap_or(url);
                 let timeout = config
                     .subgraph_timeouts_ms
-                    .get(&name)
+                    .get(real)
                     .copied()
                     .unwrap_or(config.subgraph_timeout_ms);
                 (name, SubgraphEndpoint::new(url, Duration::from_millis(timeout)))

@@ -64,6 +64,13 @@ fn merge_type(
     if inaccessible {
         directives.push(directive("inaccessible", vec![]));
     }
+    // A context's name is qualified by its subgraph, where it is read.
+    for (subgraph, ty) in defs {
+        for context in &ty.contexts {
+            let name = Value::String(format!("{}__{context}", subgraph.name));
+            directives.push(directive("context", vec![("name", name)]));
+        }
+    }
     for (_, ty) in defs {
         for carried in &ty.directives {
             if !directives.iter().any(|d| d.name == carried.name) {
@@ -299,7 +306,11 @@ fn merge_field(
     field.field_type = merged_type.clone();
     let needs_join = multi_graph
         || sources.iter().any(|(_, _, f)| {
-            f.external || f.requires.is_some() || f.provides.is_some() || f.override_from.is_some()
+            f.external
+                || f.requires.is_some()
+                || f.provides.is_some()
+                || f.override_from.is_some()
+                || !f.context_arguments.is_empty()
         });
     if needs_join {
         for (subgraph, _, source) in sources {
@@ -324,6 +335,29 @@ fn merge_field(
             }
             if let Some(label) = &source.override_label {
                 args.push(("overrideLabel", Value::String(label.clone())));
+            }
+            if !source.context_arguments.is_empty() {
+                let arguments = source
+                    .context_arguments
+                    .iter()
+                    .map(|a| {
+                        let entry = |v: String| Value::String(v);
+                        Value::Object(
+                            [
+                                (
+                                    "context".to_owned(),
+                                    entry(format!("{}__{}", subgraph.name, a.context)),
+                                ),
+                                ("name".to_owned(), entry(a.name.clone())),
+                                ("type".to_owned(), entry(a.argument_type.clone())),
+                                ("selection".to_owned(), entry(a.selection.clone())),
+                            ]
+                            .into_iter()
+                            .collect(),
+                        )
+                    })
+                    .collect();
+                args.push(("contextArguments", Value::List(arguments)));
             }
             field.directives.push(directive("join__field", args));
         }

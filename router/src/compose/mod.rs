@@ -149,6 +149,13 @@ pub fn compose(sources: &[SubgraphSource]) -> Result<String, Vec<CompositionErro
     if costs {
         header = header.replacen(COST_LINK_BEFORE, COST_LINK, 1) + COST_DIRECTIVES;
     }
+    if subgraphs.iter().any(Subgraph::uses_contexts) {
+        header = header.replacen(JOIN_LINK, CONTEXT_LINKS, 1).replacen(
+            JOIN_FIELD_END,
+            CONTEXT_JOIN_FIELD_END,
+            1,
+        ) + CONTEXT_DEFINITIONS;
+    }
     let supergraph = format!("{header}\n{body}");
     satisfiability::check(&supergraph)?;
     Ok(supergraph)
@@ -162,6 +169,26 @@ const COST_DIRECTIVES: &str = "
 directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 
 directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+";
+
+/// `@context`/`@fromContext` (federation 2.8): join v0.5 with
+/// `contextArguments`, and the context spec, only where they are used.
+const JOIN_LINK: &str = "join/v0.4\", for: EXECUTION)\n";
+const CONTEXT_LINKS: &str = "join/v0.5\", for: EXECUTION)\n  @link(url: \"https://specs.apollo.dev/context/v0.1\", for: SECURITY)\n";
+const JOIN_FIELD_END: &str = "overrideLabel: String)";
+const CONTEXT_JOIN_FIELD_END: &str =
+    "overrideLabel: String, contextArguments: [join__ContextArgument!])";
+const CONTEXT_DEFINITIONS: &str = "
+directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION
+
+input join__ContextArgument {
+  name: String!
+  type: String!
+  context: String!
+  selection: join__FieldValue!
+}
+
+scalar join__FieldValue
 ";
 
 fn uses_cost_directives(definitions: &[Definition<'static, String>]) -> bool {

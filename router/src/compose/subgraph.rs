@@ -54,6 +54,18 @@ pub struct SubField {
     pub override_from: Option<String>,
     /// Progressive override: `percent(N)` or a flag name.
     pub override_label: Option<String>,
+    /// Arguments taken from a context (`@fromContext`), removed from `ast`.
+    pub context_arguments: Vec<ContextArgument>,
+}
+
+/// `arg: T @fromContext(field: "$context { selection }")`.
+#[derive(Debug, Clone)]
+pub struct ContextArgument {
+    pub name: String,
+    pub argument_type: String,
+    /// The context's name in its subgraph.
+    pub context: String,
+    pub selection: String,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +85,8 @@ pub struct SubType {
     pub input_fields: Vec<(InputValue<'static, Ast>, bool)>,
     /// Other directives kept as they are (`@deprecated` lives on fields).
     pub directives: Vec<Directive<'static, Ast>>,
+    /// Contexts this type sets (`@context(name:)`).
+    pub contexts: Vec<String>,
 }
 
 impl SubType {
@@ -92,6 +106,7 @@ impl SubType {
             enum_values: Vec::new(),
             input_fields: Vec::new(),
             directives: Vec::new(),
+            contexts: Vec::new(),
         }
     }
 
@@ -177,6 +192,13 @@ impl Subgraph {
     }
 
     /// The `join__Graph` enum value for this subgraph: `users` -> `USERS`.
+    /// Whether a type sets a context or a field reads one.
+    pub fn uses_contexts(&self) -> bool {
+        self.types.values().any(|t| {
+            !t.contexts.is_empty() || t.fields.iter().any(|f| !f.context_arguments.is_empty())
+        })
+    }
+
     pub fn graph_enum(&self) -> String {
         graph_enum_name(&self.name)
     }
@@ -203,6 +225,7 @@ fn merge_same_subgraph(existing: &mut SubType, more: SubType) {
     existing.members.extend(more.members);
     existing.enum_values.extend(more.enum_values);
     existing.input_fields.extend(more.input_fields);
+    existing.contexts.extend(more.contexts);
     existing.extension &= more.extension;
 }
 
@@ -307,6 +330,7 @@ fn apply_type_directives(ty: &mut SubType, directives: Vec<Directive<'static, As
             "inaccessible" => ty.inaccessible = true,
             "interfaceObject" => ty.interface_object = true,
             "extends" => ty.extension = true,
+            "context" => ty.contexts.extend(string_arg(&directive, "name")),
             "cost" => {
                 let mut directive = directive;
                 directive.name = "cost".into();
@@ -329,7 +353,22 @@ fn sub_field(mut field: Field<'static, Ast>) -> SubField {
     let override_from = overrides.as_ref().and_then(|d| string_arg(d, "from"));
     let override_label = overrides.as_ref().and_then(|d| string_arg(d, "label"));
     field.directives.retain_mut(carried);
-    field.arguments = field.arguments.into_iter().map(|a| input_value(a).0).collect();
+    let mut context_arguments = Vec::new();
+    let mut arguments = Vec::new();
+    for mut argument in std::mem::take(&mut field.arguments) {
+        let from = take_directive(&mut argument.directives, "fromContext")
+            .and_then(|d| string_arg(&d, "field"));
+        match from.as_deref().and_then(parse_context_reference) {
+            Some((context, selection)) => context_arguments.push(ContextArgument {
+                name: argument.name.clone(),
+                argument_type: argument.value_type.to_string(),
+                context,
+                selection,
+            }),
+            None => arguments.push(input_value(argument).0),
+        }
+    }
+    field.arguments = arguments;
     SubField {
         ast: field,
         external,
@@ -339,7 +378,17 @@ fn sub_field(mut field: Field<'static, Ast>) -> SubField {
         provides,
         override_from,
         override_label,
+        context_arguments,
     }
+}
+
+/// `$name { selection }` -> (name, `{ selection }`).
+fn parse_context_reference(field: &str) -> Option<(String, String)> {
+    let rest = field.trim().strip_prefix('$')?;
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let (name, selection) = rest.split_at(end);
+    let selection = selection.trim();
+    (!name.is_empty() && !selection.is_empty()).then(|| (name.to_owned(), selection.to_owned()))
 }
 
 fn input_value(mut value: InputValue<'static, Ast>) -> (InputValue<'static, Ast>, bool) {

@@ -4,6 +4,7 @@
 //! The tree borrows from the subgraphs' response bodies (see `value`),
 //! which are kept in `Bodies` until the response is written.
 
+mod context;
 mod incremental;
 mod introspection;
 mod parse;
@@ -29,7 +30,7 @@ use value::{Object, Value, deep_merge};
 use crate::{
     error::{GraphqlError, SUBREQUEST_FAILED},
     planning::{
-        Kind, PreparedOperation, SelectionSet,
+        Contexts, Kind, PreparedOperation, SelectionSet,
         plan_nodes::{BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePathSegment, PlanNode},
     },
     schema::SchemaIndex,
@@ -84,6 +85,7 @@ pub struct Execution<'a> {
     pub subgraphs: &'a Subgraphs,
     pub schema: &'a SchemaIndex,
     pub introspection: &'a Introspection,
+    pub contexts: &'a Contexts,
 }
 
 /// The response bodies of one execution, kept as long as the values parsed
@@ -106,6 +108,7 @@ struct Run<'a, 'b> {
 }
 
 /// One `_entities` call's worth of work: which entities, what to send.
+#[derive(Clone)]
 struct EntityJob<'a> {
     response_key: &'a str,
     representations_variable: &'a str,
@@ -113,6 +116,8 @@ struct EntityJob<'a> {
     requires: &'a SelectionSet,
     input_rewrites: Option<&'a Vec<FetchRewrite>>,
     output_rewrites: Option<&'a Vec<FetchRewrite>>,
+    /// Only the entities at these addresses (`None`: all along `paths`).
+    only: Option<std::collections::HashSet<Vec<u32>>>,
 }
 
 /// The entities one job found, in the order their representations were
@@ -320,6 +325,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
         group: usize,
     ) {
         let Some(requires) = &fetch.requires else { return };
+        let query = fetch.operation.document_str.as_str();
         let job = EntityJob {
             response_key: "_entities",
             representations_variable: "representations",
@@ -327,15 +333,15 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             requires,
             input_rewrites: fetch.input_rewrites.as_ref(),
             output_rewrites: fetch.output_rewrites.as_ref(),
+            only: None,
         };
-        self.entity_fetch(
-            &fetch.service_name,
-            &fetch.operation.document_str,
-            fetch.variable_usages.as_ref(),
-            vec![job],
-            group,
-        )
-        .await;
+        let usages = fetch.variable_usages.as_ref();
+        let contextual = self.exec.contexts.for_fetch(&fetch.service_name, query);
+        if !contextual.is_empty() {
+            let request = (fetch.service_name.as_str(), query, usages);
+            return self.contextual_fetch(request, vec![job], contextual, group).await;
+        }
+        self.entity_fetch(&fetch.service_name, query, usages, vec![job], Map::new(), group).await;
     }
 
     async fn batch_fetch(&self, batch: &'a BatchFetchNode, group: usize) {
@@ -350,30 +356,33 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                 requires: &alias.requires,
                 input_rewrites: alias.input_rewrites.as_ref(),
                 output_rewrites: alias.output_rewrites.as_ref(),
+                only: None,
             })
             .collect();
-        self.entity_fetch(
-            &batch.service_name,
-            &batch.operation.document_str,
-            batch.variable_usages.as_ref(),
-            jobs,
-            group,
-        )
-        .await;
+        let (service, query) = (batch.service_name.as_str(), batch.operation.document_str.as_str());
+        let usages = batch.variable_usages.as_ref();
+        let contextual = self.exec.contexts.for_fetch(service, query);
+        if !contextual.is_empty() {
+            return self.contextual_fetch((service, query, usages), jobs, contextual, group).await;
+        }
+        self.entity_fetch(service, query, usages, jobs, Map::new(), group).await;
     }
 
     /// One request to `service` resolving every job's entities, with each
     /// representation sent once however often it occurs in the response.
+    /// `extra`: variables the router adds (contextual arguments).
     async fn entity_fetch(
         &self,
         service: &str,
         query: &str,
         usages: Option<&BTreeSet<String>>,
         jobs: Vec<EntityJob<'a>>,
+        extra: Map<String, JsonValue>,
         group: usize,
     ) {
         let matcher = self.exec.matcher();
-        let variables = self.variables_for(usages);
+        let mut variables = self.variables_for(usages);
+        variables.extend(extra);
         // Each job's representations, as the JSON text of one array.
         let mut raw: Vec<(&str, Vec<u8>)> = Vec::with_capacity(jobs.len());
         let mut found: Vec<Found> = Vec::with_capacity(jobs.len());
@@ -385,6 +394,9 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                 for (path_index, path) in job.paths.iter().enumerate() {
                     let mut address = Vec::new();
                     paths::each(&data, path, &matcher, &mut address, &mut |entity, address| {
+                        if job.only.as_ref().is_some_and(|only| !only.contains(address)) {
+                            return;
+                        }
                         let representation = array.add(
                             entity,
                             job.requires,

@@ -2,9 +2,11 @@
 //! Everything else in the router sees `PreparedOperation`; replacing the
 //! planner means rewriting this module.
 
+mod context;
 mod defer;
 mod overrides;
 
+pub use context::{ContextArgument, Contexts};
 pub use defer::{DeferGroup, DeferredFragments};
 
 use std::{
@@ -78,6 +80,7 @@ pub struct QueryPlanner {
     text_hasher: foldhash::fast::RandomState,
     schema: SchemaIndex,
     overrides: overrides::Overrides,
+    contexts: Contexts,
 }
 
 /// A plan, the normalized operation's text and the progressive-override
@@ -105,8 +108,12 @@ impl QueryPlanner {
         cache_size: usize,
         override_flags: &[String],
     ) -> Result<Self, String> {
-        let planner = Planner::new_from_supergraph(supergraph, QueryPlannerOptions::default())
-            .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
+        let (contexts, planned) = Contexts::read(supergraph);
+        let planner = Planner::new_from_supergraph(
+            planned.as_ref().unwrap_or(supergraph),
+            QueryPlannerOptions::default(),
+        )
+        .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
         let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
         let schema = SchemaIndex::new((*planner.consumer_schema.document).clone());
         let validation_schema = with_defer_directive(&planner.consumer_schema.document);
@@ -114,6 +121,7 @@ impl QueryPlanner {
             schema,
             validation_schema,
             overrides: overrides::Overrides::new(supergraph, override_flags),
+            contexts,
             planner,
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
@@ -130,6 +138,11 @@ impl QueryPlanner {
     /// The API schema, indexed for lookups.
     pub fn schema(&self) -> &SchemaIndex {
         &self.schema
+    }
+
+    /// The supergraph's `@fromContext` arguments and virtual subgraphs.
+    pub fn contexts(&self) -> &Contexts {
+        &self.contexts
     }
 
     pub fn prepare(
@@ -199,6 +212,9 @@ impl QueryPlanner {
         };
         if let Some(root) = root {
             ask_for_typenames(&mut operation.selection_set, root, &self.schema);
+            if !self.contexts.is_empty() {
+                self.contexts.ask_for_values(&mut operation.selection_set, root, &self.schema);
+            }
         }
         defer::locate(&mut deferred, &operation.selection_set);
         let plan_key = self.text_hasher.hash_one((operation.hash(), draw.bucket));
@@ -215,11 +231,12 @@ impl QueryPlanner {
                 plannable.selection_set.items.retain(
                     |item| !matches!(item, SelectionItem::Field(f) if f.name.starts_with("__")),
                 );
-                let plan = if plannable.selection_set.items.is_empty() {
+                let mut plan = if plannable.selection_set.items.is_empty() {
                     QueryPlan { kind: "QueryPlan", node: None }
                 } else {
                     self.plan(&plannable, draw)?
                 };
+                self.contexts.pass_arguments(&mut plan);
                 let plan = Arc::new(plan);
                 lock(&self.by_normalized)
                     .put(plan_key, (normalized_text, draw.bucket, plan.clone()));

@@ -6,6 +6,7 @@ mod abstract_types;
 mod api_schema;
 mod check;
 mod composition;
+mod context;
 mod dedupe;
 mod defer;
 mod differential;
