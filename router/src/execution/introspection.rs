@@ -29,7 +29,7 @@ impl Introspection {
         names.sort();
         let types: HashMap<String, Value> =
             names.iter().map(|n| ((*n).clone(), type_value(index, n))).collect();
-        let directives: Vec<Value> = index
+        let mut directives: Vec<Value> = index
             .document
             .definitions
             .iter()
@@ -37,8 +37,13 @@ impl Introspection {
                 Definition::DirectiveDefinition(d) => Some(directive_value(d)),
                 _ => None,
             })
-            .chain(builtin_directives())
             .collect();
+        // The built-in ones the schema document does not define itself.
+        for builtin in builtin_directives() {
+            if !directives.iter().any(|d| d["name"] == builtin["name"]) {
+                directives.push(builtin);
+            }
+        }
         let root =
             |name: &Option<String>| name.as_ref().map(|n| json!({ "kind": "OBJECT", "name": n }));
         let schema = json!({
@@ -241,5 +246,13 @@ fn builtin_directives() -> Vec<Value> {
                 "args": [{ "name": "reason", "description": null, "defaultValue": "\"No longer supported\"",
                            "isDeprecated": false, "deprecationReason": null,
                            "type": { "kind": "SCALAR", "name": "String", "ofType": null } }] }),
+        json!({ "name": "defer", "description": "Delivers the fragment in a later part of an incremental response.", "isRepeatable": false,
+                "locations": ["FRAGMENT_SPREAD", "INLINE_FRAGMENT"],
+                "args": [
+                    { "name": "label", "description": null, "defaultValue": null, "isDeprecated": false, "deprecationReason": null,
+                      "type": { "kind": "SCALAR", "name": "String", "ofType": null } },
+                    { "name": "if", "description": null, "defaultValue": "true", "isDeprecated": false, "deprecationReason": null,
+                      "type": { "kind": "NON_NULL", "name": null, "ofType": { "kind": "SCALAR", "name": "Boolean", "ofType": null } } },
+                ] }),
     ]
 }

@@ -115,8 +115,9 @@ impl QueryPlanner {
         )
         .map_err(|e| format!("the supergraph cannot be planned over: {e}"))?;
         let size = NonZeroUsize::new(cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
-        let schema = SchemaIndex::new((*planner.consumer_schema.document).clone());
-        let validation_schema = with_defer_directive(&planner.consumer_schema.document);
+        let api = without_spec_definitions(&planner.consumer_schema.document);
+        let validation_schema = with_defer_directive(&api);
+        let schema = SchemaIndex::new(api);
         Ok(Self {
             schema,
             validation_schema,
@@ -132,7 +133,7 @@ impl QueryPlanner {
 
     /// The API schema: what clients see and are validated against.
     pub fn api_schema(&self) -> &SchemaDocument {
-        &self.planner.consumer_schema.document
+        &self.schema.document
     }
 
     /// The API schema, indexed for lookups.
@@ -270,6 +271,31 @@ impl QueryPlanner {
                 invalid("the operation cannot be planned over the current supergraph")
             })
     }
+}
+
+/// The planner's API schema without what the federation specs define
+/// (`@context`, `join__ContextArgument`…): they are not the clients'.
+fn without_spec_definitions(schema: &SchemaDocument) -> SchemaDocument {
+    use graphql_tools::static_graphql::schema::{Definition as SchemaDefinition, TypeDefinition};
+    let spec = |name: &str| {
+        ["join__", "link__", "context__", "federation__"].iter().any(|p| name.starts_with(p))
+    };
+    let mut document = schema.clone();
+    document.definitions.retain(|definition| match definition {
+        SchemaDefinition::DirectiveDefinition(d) => {
+            !(spec(&d.name) || d.name == "context" || d.name == "link")
+        }
+        SchemaDefinition::TypeDefinition(t) => !spec(match t {
+            TypeDefinition::Scalar(t) => &t.name,
+            TypeDefinition::Object(t) => &t.name,
+            TypeDefinition::Interface(t) => &t.name,
+            TypeDefinition::Union(t) => &t.name,
+            TypeDefinition::Enum(t) => &t.name,
+            TypeDefinition::InputObject(t) => &t.name,
+        }),
+        _ => true,
+    });
+    document
 }
 
 /// `schema` with `directive @defer` added unless it already has one.

@@ -166,6 +166,10 @@ async fn composition_records_the_context_and_hides_the_argument() {
         .cloned()
         .unwrap_or_else(|| panic!("Book.price: {book}"));
     assert_eq!(price["args"], json!([]), "the contextual argument is not the client's");
+    let schema =
+        composed.query("{ __schema { directives { name } types { name } } }", json!({})).await;
+    let text = schema.to_string();
+    assert!(!text.contains("context") && !text.contains("join__"), "{text}");
 }
 
 #[tokio::test]

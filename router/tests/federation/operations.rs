@@ -86,6 +86,23 @@ async fn the_router_answers_introspection_from_the_api_schema() {
         .collect();
     assert!(names.contains(&"Product") && names.contains(&"__Schema"), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("join__") || n.starts_with("link__")), "{names:?}");
+
+    // Each directive once: the built-in ones, and @defer, which the router serves.
+    let directives = federation.query("{ __schema { directives { name } } }", json!({})).await;
+    let mut names: Vec<&str> = directives["data"]["__schema"]["directives"]
+        .as_array()
+        .expect("directives")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    let count = names.len();
+    names.dedup();
+    assert_eq!(names.len(), count, "a directive listed twice: {directives}");
+    for expected in ["defer", "deprecated", "include", "skip"] {
+        assert!(names.contains(&expected), "{expected} missing: {names:?}");
+    }
+    assert!(!names.iter().any(|n| n.starts_with("join__") || *n == "link"), "{names:?}");
 }
 
 #[tokio::test]
