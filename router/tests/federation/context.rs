@@ -228,3 +228,26 @@ async fn without_an_ancestor_that_sets_the_context_the_argument_is_null() {
     let response = composed.query(r#"{ book(id: "b3") { title price } }"#, json!({})).await;
     assert_eq!(response, json!({ "data": { "book": { "title": "Ulysses", "price": "30 NONE" } } }));
 }
+
+/// Apollo's composition declares the context name as its own scalar
+/// (`context__context`); such a supergraph loads and answers the same.
+#[tokio::test]
+async fn a_supergraph_in_apollo_compositions_form_loads_and_answers() {
+    let composed = start().await;
+    let apollo = composed
+        .supergraph
+        .replace(
+            "directive @context(name: String!)",
+            "scalar context__context\n\ndirective @context(name: context__context!)",
+        )
+        .replace(r#"selection: "{ currency }""#, r#"selection: " { currency }""#);
+    assert_ne!(apollo, composed.supergraph);
+    let router = crate::helpers::start_router(&apollo, router::RouterConfig::default()).await;
+    let response = crate::helpers::post_query(
+        &router.url("/graphql"),
+        "{ shelves { books { price } } __type(name: \"context__context\") { name } }",
+    )
+    .await;
+    assert_eq!(response["data"]["shelves"][1]["books"][0]["price"], "20 USD", "{response}");
+    assert_eq!(response["data"]["__type"], Value::Null, "{response}");
+}
