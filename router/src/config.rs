@@ -6,6 +6,8 @@ use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 use serde::Deserialize;
 use server::config::{ConfigError, var_opt};
 
+pub use crate::admission::{cors::CorsConfig, csrf::CsrfConfig};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RouterConfig {
@@ -37,6 +39,11 @@ pub struct RouterConfig {
     /// Progressive `@override` labels that are flags (not `percent(N)`)
     /// and are switched on. `ROUTER_OVERRIDE_FLAGS`, comma-separated.
     pub override_flags: Vec<String>,
+    pub cors: CorsConfig,
+    pub csrf: CsrfConfig,
+    /// gzip, br, deflate or zstd responses as the client accepts, and
+    /// compressed request bodies. `ROUTER_COMPRESSION`, default true.
+    pub compression: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -93,6 +100,9 @@ impl Default for RouterConfig {
             dedupe_subgraph_requests: true,
             reload_interval_ms: 1000,
             override_flags: Vec::new(),
+            cors: CorsConfig::default(),
+            csrf: CsrfConfig::default(),
+            compression: true,
         }
     }
 }
@@ -158,6 +168,30 @@ impl RouterConfig {
         if let Some(v) = var_opt::<String>("ROUTER_OVERRIDE_FLAGS")? {
             self.override_flags =
                 v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
+        }
+        let list = |v: String| -> Vec<String> {
+            v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+        };
+        if let Some(v) = var_opt::<String>("ROUTER_CORS_ORIGINS")? {
+            self.cors.origins = list(v);
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_CORS_ORIGIN_PATTERNS")? {
+            self.cors.origin_patterns = list(v);
+        }
+        if let Some(v) = var_opt("ROUTER_CORS_ALLOW_ANY_ORIGIN")? {
+            self.cors.allow_any_origin = v;
+        }
+        if let Some(v) = var_opt("ROUTER_CORS_ALLOW_CREDENTIALS")? {
+            self.cors.allow_credentials = v;
+        }
+        if let Some(v) = var_opt("ROUTER_CORS_MAX_AGE_SECS")? {
+            self.cors.max_age_secs = v;
+        }
+        if let Some(v) = var_opt("ROUTER_CSRF_PREVENTION")? {
+            self.csrf.enabled = v;
+        }
+        if let Some(v) = var_opt("ROUTER_COMPRESSION")? {
+            self.compression = v;
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

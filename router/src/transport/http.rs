@@ -17,11 +17,15 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::{
+    compression::{CompressionLayer, DefaultPredicate, Predicate, predicate::NotForContentType},
+    decompression::RequestDecompressionLayer,
+};
 use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{admit, bad_request, subgraph_headers},
+    admission::{admit, bad_request, cors, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     planning::Kind,
     state::RouterState,
@@ -54,10 +58,25 @@ struct GetParams {
 
 pub fn routes(state: Arc<RouterState>) -> Router {
     let limit = state.config.limits.max_body_bytes;
-    Router::new()
-        .route("/graphql", get(get_graphql).post(post_graphql))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+    let mut router = Router::new()
+        .route(
+            "/graphql",
+            get(get_graphql)
+                .post(post_graphql)
+                .options(|| async { cors::options_without_preflight() }),
+        )
+        .layer(DefaultBodyLimit::max(limit));
+    if state.config.compression {
+        // Incremental parts and events must reach the client as they are
+        // written, not when a compressor's buffer fills.
+        let streamed = NotForContentType::const_new("multipart/mixed")
+            .and(NotForContentType::const_new("text/event-stream"));
+        let predicate = DefaultPredicate::new().and(streamed);
+        router = router
+            .layer(CompressionLayer::new().compress_when(predicate))
+            .layer(RequestDecompressionLayer::new());
+    }
+    router.layer(axum::middleware::from_fn_with_state(state.clone(), cors::layer)).with_state(state)
 }
 
 async fn post_graphql(
@@ -76,6 +95,9 @@ async fn post_graphql(
         }
         Err(rejection) => return failure(media, bad_request(rejection.body_text())),
     };
+    if let Err(refused) = state.config.csrf.check(&Method::POST, &headers) {
+        return failure(media, refused);
+    }
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with(JSON) {
@@ -123,6 +145,9 @@ async fn get_graphql(
         return axum::response::Html(GRAPHIQL).into_response();
     }
     let media = response_media_type(&headers);
+    if let Err(refused) = state.config.csrf.check(&Method::GET, &headers) {
+        return failure(media, refused);
+    }
     let variables = match params.variables.as_deref().map(serde_json::from_str::<Value>).transpose()
     {
         Ok(v) => v,

@@ -58,8 +58,19 @@ async fn malformed_requests_get_400_and_a_code_and_the_router_stays_up() {
     let (status, body) = federation.post(json!({ "query": deep })).await;
     assert_eq!((status, codes(&body)), (400, vec!["GRAPHQL_VALIDATION_FAILED".to_owned()]));
 
-    let (status, _) = raw(&federation, "text/plain", "{ topProducts { name } }".into()).await;
-    assert_eq!(status, 415);
+    // A content type a browser may send cross-site without a preflight.
+    let (status, body) = raw(&federation, "text/plain", "{ topProducts { name } }".into()).await;
+    assert_eq!((status, codes(&body)), (400, vec!["CSRF_PREVENTION".to_owned()]));
+    let response = federation
+        .http()
+        .post(federation.router.url("/graphql"))
+        .header("content-type", "text/plain")
+        .header("apollo-require-preflight", "true")
+        .body("{ topProducts { name } }")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status().as_u16(), 415);
 
     let ok = federation.query("{ product(upc: \"1\") { name } }", json!({})).await;
     assert_eq!(ok, json!({ "data": { "product": { "name": "Table" } } }));
@@ -89,6 +100,7 @@ async fn get_serves_queries_graphiql_and_refuses_mutations() {
     let query = federation
         .http()
         .get(&url)
+        .header("apollo-require-preflight", "true")
         .query(&[
             ("query", "query($u: ID!) { product(upc: $u) { name } }"),
             ("variables", "{\"u\":\"2\"}"),
@@ -100,9 +112,22 @@ async fn get_serves_queries_graphiql_and_refuses_mutations() {
     let body: serde_json::Value = query.json().await.expect("json");
     assert_eq!(body, json!({ "data": { "product": { "name": "Couch" } } }));
 
+    // Without a header that forces a preflight, a GET could come from any site.
+    let forged = federation
+        .http()
+        .get(&url)
+        .query(&[("query", "{ topProducts { name } }")])
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(forged.status().as_u16(), 400);
+    let body: serde_json::Value = forged.json().await.expect("json");
+    assert_eq!(codes(&body), ["CSRF_PREVENTION"]);
+
     let mutation = federation
         .http()
         .get(&url)
+        .header("x-apollo-operation-name", "Record")
         .query(&[("query", "mutation { record(entry: \"x\") }")])
         .send()
         .await

@@ -10,6 +10,7 @@ mod context;
 mod dedupe;
 mod defer;
 mod differential;
+mod edge;
 mod entities;
 mod failures;
 mod fixtures;

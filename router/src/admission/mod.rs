@@ -5,6 +5,9 @@
 //! coded refusal. Admission also decides what the subgraphs are told about
 //! the client (forwarded headers, trace context).
 
+pub mod cors;
+pub mod csrf;
+
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 use server::telemetry::TraceParent;
