@@ -7,6 +7,7 @@ use serde::Deserialize;
 use server::config::{ConfigError, var_opt};
 
 pub use crate::admission::{cors::CorsConfig, csrf::CsrfConfig};
+pub use crate::planning::Limits as LimitsConfig;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,23 +45,6 @@ pub struct RouterConfig {
     /// gzip, br, deflate or zstd responses as the client accepts, and
     /// compressed request bodies. `ROUTER_COMPRESSION`, default true.
     pub compression: bool,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitsConfig {
-    /// Largest request body. `ROUTER_MAX_BODY_BYTES`, default 1 MiB.
-    pub max_body_bytes: usize,
-    /// Deepest selection nesting. `ROUTER_MAX_DEPTH`, default 64.
-    pub max_depth: usize,
-    /// Most lexical tokens in a document. `ROUTER_MAX_TOKENS`, default 15000.
-    pub max_tokens: usize,
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, max_depth: 64, max_tokens: 15_000 }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -149,6 +133,24 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_MAX_TOKENS")? {
             self.limits.max_tokens = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_HEIGHT")? {
+            self.limits.max_height = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_ALIASES")? {
+            self.limits.max_aliases = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_ROOT_FIELDS")? {
+            self.limits.max_root_fields = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_DIRECTIVES")? {
+            self.limits.max_directives = v;
+        }
+        if let Some(v) = var_opt("ROUTER_MAX_COST")? {
+            self.limits.max_cost = v;
+        }
+        if let Some(v) = var_opt("ROUTER_DEFAULT_LIST_SIZE")? {
+            self.limits.default_list_size = v;
         }
         if let Some(v) = var_opt("ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")? {
             self.subscriptions.max_per_connection = v;

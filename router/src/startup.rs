@@ -134,8 +134,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", args.query.display()))?
     };
     let planner = load_planner(&args.supergraph)?;
-    let limits = RouterConfig::default().limits;
-    let limits = Limits { max_depth: limits.max_depth, max_tokens: limits.max_tokens };
+    let limits = Limits::unlimited();
     let prepared = match planner.prepare(&query, args.operation_name.as_deref(), limits) {
         Ok(prepared) => prepared,
         Err(refused) => {

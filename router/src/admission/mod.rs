@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::{
     error::{BAD_REQUEST, RequestError, RequestFailure},
     execution::{Execution, subgraphs::forwarded_headers},
-    planning::{Limits, PreparedOperation},
+    planning::{PreparedOperation, refusal},
     state::RouterState,
     supergraph::Supergraph,
     variables,
@@ -45,6 +45,8 @@ impl Admitted {
     }
 }
 
+pub const COST_ESTIMATED_TOO_EXPENSIVE: &str = "COST_ESTIMATED_TOO_EXPENSIVE";
+
 pub fn admit(
     state: &RouterState,
     query: Option<String>,
@@ -60,14 +62,22 @@ pub fn admit(
         Some(_) => return Err(bad_request("`variables` must be an object")),
     };
     let supergraph = state.current();
-    let limits = Limits {
-        max_depth: state.config.limits.max_depth,
-        max_tokens: state.config.limits.max_tokens,
-    };
-    let prepared = supergraph.planner.prepare(&query, operation_name, limits)?;
+    let prepared = supergraph.planner.prepare(&query, operation_name, state.config.limits)?;
     let mut variables =
         variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
             .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
+    let limits = &state.config.limits;
+    if limits.max_cost > 0 {
+        let planner = &supergraph.planner;
+        let cost = planner.estimate_cost(&prepared, &variables, limits.default_list_size);
+        if cost > limits.max_cost {
+            let message = format!(
+                "the operation's estimated cost is {cost}; the limit is {}",
+                limits.max_cost
+            );
+            return Err(refusal(message, COST_ESTIMATED_TOO_EXPENSIVE));
+        }
+    }
     prepared.deferred.add_markers(&mut variables);
     Ok(Admitted { supergraph, prepared, variables })
 }

@@ -26,7 +26,7 @@ pub fn check(supergraph: &str) -> Result<(), Vec<CompositionError>> {
         QueryPlanner::new(&document, 1, &[]).map_err(|e| vec![CompositionError::new(e)])?;
     let schema = planner.schema();
     let owners = field_owners(&document);
-    let limits = Limits { max_depth: usize::MAX, max_tokens: usize::MAX };
+    let limits = Limits::unlimited();
     let mut errors = Vec::new();
     for (type_name, (prefix, suffix)) in reachable(schema) {
         for field in fields_of(schema, &type_name) {

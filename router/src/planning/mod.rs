@@ -3,11 +3,14 @@
 //! planner means rewriting this module.
 
 mod context;
+mod cost;
 mod defer;
+mod limits;
 mod overrides;
 
 pub use context::{ContextArgument, Contexts};
 pub use defer::{DeferGroup, DeferredFragments};
+pub use limits::{Limits, refusal};
 
 use std::{
     hash::BuildHasher,
@@ -81,6 +84,7 @@ pub struct QueryPlanner {
     schema: SchemaIndex,
     overrides: overrides::Overrides,
     contexts: Contexts,
+    costs: cost::CostModel,
 }
 
 /// A plan, the normalized operation's text and the progressive-override
@@ -93,12 +97,6 @@ struct TextEntry {
     /// The progressive-override bucket it was planned for.
     bucket: usize,
     prepared: Arc<PreparedOperation>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_depth: usize,
-    pub max_tokens: usize,
 }
 
 impl QueryPlanner {
@@ -123,6 +121,7 @@ impl QueryPlanner {
             validation_schema,
             overrides: overrides::Overrides::new(supergraph, override_flags),
             contexts,
+            costs: cost::CostModel::read(supergraph),
             planner,
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
@@ -139,6 +138,16 @@ impl QueryPlanner {
     /// The API schema, indexed for lookups.
     pub fn schema(&self) -> &SchemaIndex {
         &self.schema
+    }
+
+    /// `operation`'s estimated cost with these variables (see `cost.rs`).
+    pub fn estimate_cost(
+        &self,
+        operation: &PreparedOperation,
+        variables: &serde_json::Map<String, serde_json::Value>,
+        default_list_size: u64,
+    ) -> u64 {
+        self.costs.estimate(operation, variables, &self.schema, default_list_size)
     }
 
     /// The supergraph's `@fromContext` arguments and virtual subgraphs.
@@ -161,13 +170,7 @@ impl QueryPlanner {
         {
             return Ok(hit.prepared.clone());
         }
-        let depth = nesting_depth(query);
-        if depth > limits.max_depth {
-            return Err(invalid(format!(
-                "the query is nested {depth} levels deep; the limit is {}",
-                limits.max_depth
-            )));
-        }
+        limits.check_depth(query)?;
         let document: QueryDocument =
             graphql_tools::parser::parse_query_with_token_limit::<String>(query, limits.max_tokens)
                 .map_err(|e| RequestError {
@@ -176,6 +179,7 @@ impl QueryPlanner {
                 })?
                 .into_static();
         let (kind, variables) = select_operation(&document, operation_name)?;
+        limits.check_shape(&document, operation_name)?;
         let errors = validate(&self.validation_schema, &document, &self.validation);
         if !errors.is_empty() {
             return Err(RequestError {
@@ -392,53 +396,6 @@ fn ask_for_typenames(selections: &mut SelectionSet, parent: &str, schema: &Schem
     }
 }
 
-/// The deepest `{` nesting outside strings and comments, measured before
-/// parsing so that hostile nesting never reaches the recursive parser.
-pub fn nesting_depth(query: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    let mut chars = query.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                let mut escaped = false;
-                for c in chars.by_ref() {
-                    match (escaped, c) {
-                        (false, '\\') => escaped = true,
-                        (false, '"') => break,
-                        _ => escaped = false,
-                    }
-                }
-            }
-            '{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::nesting_depth;
-
-    #[test]
-    fn nesting_ignores_braces_in_strings_and_comments() {
-        assert_eq!(nesting_depth("{ a { b } }"), 2);
-        assert_eq!(nesting_depth("{ a(s: \"{{{{\") # {{{{\n { b } }"), 2);
-        assert_eq!(nesting_depth(&"{ a ".repeat(500)), 500);
-    }
 }

@@ -56,7 +56,7 @@ async fn malformed_requests_get_400_and_a_code_and_the_router_stays_up() {
 
     let deep = format!("{}{}", "{ topProducts ".repeat(500), "}".repeat(500));
     let (status, body) = federation.post(json!({ "query": deep })).await;
-    assert_eq!((status, codes(&body)), (400, vec!["GRAPHQL_VALIDATION_FAILED".to_owned()]));
+    assert_eq!((status, codes(&body)), (400, vec!["MAX_DEPTH_EXCEEDED".to_owned()]));
 
     // A content type a browser may send cross-site without a preflight.
     let (status, body) = raw(&federation, "text/plain", "{ topProducts { name } }".into()).await;

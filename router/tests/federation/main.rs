@@ -16,6 +16,7 @@ mod failures;
 mod fixtures;
 mod helpers;
 mod http;
+mod limits;
 mod loading;
 mod operations;
 mod progressive_override;
