@@ -6,7 +6,7 @@ use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 use serde::Deserialize;
 use server::config::{ConfigError, var_opt};
 
-pub use crate::admission::{cors::CorsConfig, csrf::CsrfConfig};
+pub use crate::admission::{cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig};
 pub use crate::planning::Limits as LimitsConfig;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +45,27 @@ pub struct RouterConfig {
     /// gzip, br, deflate or zstd responses as the client accepts, and
     /// compressed request bodies. `ROUTER_COMPRESSION`, default true.
     pub compression: bool,
+    pub persisted: PersistedConfig,
+    pub batching: BatchingConfig,
+    /// Answer `__schema`/`__type`. `ROUTER_INTROSPECTION`, default true;
+    /// off, such a request gets `INTROSPECTION_DISABLED`.
+    pub introspection: bool,
+}
+
+/// Query batching: a JSON array of requests answered with an array.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchingConfig {
+    /// `ROUTER_BATCHING`, default false (as in Apollo Router).
+    pub enabled: bool,
+    /// Most operations in one batch. `ROUTER_BATCH_MAX_SIZE`, default 10.
+    pub max_size: usize,
+}
+
+impl Default for BatchingConfig {
+    fn default() -> Self {
+        Self { enabled: false, max_size: 10 }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -87,6 +108,9 @@ impl Default for RouterConfig {
             cors: CorsConfig::default(),
             csrf: CsrfConfig::default(),
             compression: true,
+            persisted: PersistedConfig::default(),
+            batching: BatchingConfig::default(),
+            introspection: true,
         }
     }
 }
@@ -194,6 +218,24 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_COMPRESSION")? {
             self.compression = v;
+        }
+        if let Some(v) = var_opt("ROUTER_APQ")? {
+            self.persisted.apq = v;
+        }
+        if let Some(v) = var_opt("ROUTER_PERSISTED_MANIFEST")? {
+            self.persisted.manifest = Some(v);
+        }
+        if let Some(v) = var_opt("ROUTER_ONLY_PERSISTED")? {
+            self.persisted.only_persisted = v;
+        }
+        if let Some(v) = var_opt("ROUTER_BATCHING")? {
+            self.batching.enabled = v;
+        }
+        if let Some(v) = var_opt("ROUTER_BATCH_MAX_SIZE")? {
+            self.batching.max_size = v;
+        }
+        if let Some(v) = var_opt("ROUTER_INTROSPECTION")? {
+            self.introspection = v;
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

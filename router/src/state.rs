@@ -10,11 +10,12 @@ use std::{
 use axum::http::HeaderName;
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::RouterConfig, supergraph::Supergraph};
+use crate::{admission::persisted::PersistedQueries, config::RouterConfig, supergraph::Supergraph};
 
 pub struct RouterState {
     pub config: RouterConfig,
     pub forward_headers: Vec<HeaderName>,
+    pub persisted: PersistedQueries,
     current: RwLock<Arc<Supergraph>>,
 }
 
@@ -28,7 +29,8 @@ impl RouterState {
                     .map_err(|e| anyhow::anyhow!("forward header `{h}`: {e}"))
             })
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self { config, forward_headers, current: RwLock::new(Arc::new(supergraph)) })
+        let persisted = PersistedQueries::new(config.persisted.clone())?;
+        Ok(Self { config, forward_headers, persisted, current: RwLock::new(Arc::new(supergraph)) })
     }
 
     pub fn current(&self) -> Arc<Supergraph> {

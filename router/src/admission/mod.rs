@@ -7,6 +7,7 @@
 
 pub mod cors;
 pub mod csrf;
+pub mod persisted;
 
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
@@ -47,12 +48,25 @@ impl Admitted {
 
 pub const COST_ESTIMATED_TOO_EXPENSIVE: &str = "COST_ESTIMATED_TOO_EXPENSIVE";
 
-pub fn admit(
-    state: &RouterState,
-    query: Option<String>,
-    operation_name: Option<&str>,
-    variables: Option<Value>,
-) -> Result<Admitted, RequestError> {
+/// One GraphQL request, as every transport hands it over.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    pub query: Option<String>,
+    pub operation_name: Option<String>,
+    pub variables: Option<Value>,
+    pub extensions: Option<Value>,
+    /// A trusted document's id (`documentId`, or Relay's `doc_id`).
+    #[serde(alias = "doc_id", alias = "id")]
+    pub document_id: Option<String>,
+}
+
+pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+
+pub fn admit(state: &RouterState, mut request: Request) -> Result<Admitted, RequestError> {
+    state.persisted.resolve(&mut request)?;
+    let Request { query, operation_name, variables, .. } = request;
+    let operation_name = operation_name.as_deref();
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
         return Err(bad_request("the request has no `query`"));
     };
@@ -63,6 +77,13 @@ pub fn admit(
     };
     let supergraph = state.current();
     let prepared = supergraph.planner.prepare(&query, operation_name, state.config.limits)?;
+    if !state.config.introspection && prepared.introspects() {
+        return Err(RequestError::new(
+            RequestFailure::Invalid,
+            "introspection is disabled on this router",
+            INTROSPECTION_DISABLED,
+        ));
+    }
     let mut variables =
         variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
             .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;

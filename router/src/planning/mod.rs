@@ -64,6 +64,21 @@ pub struct PreparedOperation {
     pub deferred: DeferredFragments,
 }
 
+impl PreparedOperation {
+    /// Whether it asks for `__schema` or `__type` (`__typename` is not
+    /// introspection of the schema).
+    pub fn introspects(&self) -> bool {
+        fn walk(items: &[SelectionItem]) -> bool {
+            items.iter().any(|item| match item {
+                SelectionItem::Field(f) => f.name == "__schema" || f.name == "__type",
+                SelectionItem::InlineFragment(f) => walk(&f.selections.items),
+                SelectionItem::FragmentSpread(_) => false,
+            })
+        }
+        walk(&self.operation.selection_set.items)
+    }
+}
+
 pub struct QueryPlanner {
     planner: Planner,
     validation: ValidationPlan,

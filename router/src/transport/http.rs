@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{admit, bad_request, cors, subgraph_headers},
+    admission::{Request, admit, bad_request, cors, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     planning::Kind,
     state::RouterState,
@@ -36,17 +36,6 @@ const JSON: &str = "application/json";
 /// GraphiQL, set up for queries over HTTP and subscriptions over WebSocket.
 const GRAPHIQL: &str = include_str!("graphiql.html");
 
-/// The body of a GraphQL request (or the GET query string, decoded).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GraphqlRequest {
-    query: Option<String>,
-    operation_name: Option<String>,
-    variables: Option<Value>,
-    #[allow(dead_code)]
-    extensions: Option<Value>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetParams {
@@ -54,6 +43,8 @@ struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    #[serde(alias = "doc_id", alias = "id")]
+    document_id: Option<String>,
 }
 
 pub fn routes(state: Arc<RouterState>) -> Router {
@@ -108,7 +99,10 @@ async fn post_graphql(
         )
             .into_response();
     }
-    let request: GraphqlRequest = match serde_json::from_slice(&body) {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return batch(&state, &headers, &body, media).await;
+    }
+    let request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
             return failure(
@@ -118,6 +112,78 @@ async fn post_graphql(
         }
     };
     handle(&state, &headers, request, Method::POST, media).await
+}
+
+/// A JSON array of requests: each runs in turn, and the answer is the
+/// array of their responses, in order.
+async fn batch(
+    state: &RouterState,
+    headers: &HeaderMap,
+    body: &[u8],
+    media: &'static str,
+) -> Response {
+    let batching = state.config.batching;
+    if !batching.enabled {
+        return failure(
+            media,
+            RequestError::new(
+                RequestFailure::BadRequest,
+                "query batching is not enabled on this router",
+                "BATCHING_NOT_ENABLED",
+            ),
+        );
+    }
+    let requests: Vec<Value> = match serde_json::from_slice(body) {
+        Ok(requests) => requests,
+        Err(e) => {
+            return failure(media, bad_request(format!("the body is not a valid batch: {e}")));
+        }
+    };
+    if requests.is_empty() || requests.len() > batching.max_size {
+        let message = format!(
+            "a batch holds 1 to {} operations; this one has {}",
+            batching.max_size,
+            requests.len()
+        );
+        return failure(
+            media,
+            RequestError::new(RequestFailure::BadRequest, message, "BATCH_LIMIT_EXCEEDED"),
+        );
+    }
+    let mut out = Vec::from(&b"["[..]);
+    for (index, request) in requests.into_iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        let answer = match serde_json::from_value::<Request>(request) {
+            Ok(request) => single_json(state, headers, request).await,
+            Err(e) => errors_body(bad_request(format!("not a valid GraphQL request: {e}"))),
+        };
+        out.extend_from_slice(&answer);
+    }
+    out.push(b']');
+    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(media))], out).into_response()
+}
+
+/// One request of a batch, answered as a JSON body (no streaming).
+async fn single_json(state: &RouterState, headers: &HeaderMap, request: Request) -> Vec<u8> {
+    let admitted = match admit(state, request) {
+        Ok(admitted) => admitted,
+        Err(e) => return errors_body(e),
+    };
+    if admitted.prepared.kind == Kind::Subscription {
+        return errors_body(RequestError::new(
+            RequestFailure::Invalid,
+            "a batch cannot hold a subscription",
+            "OPERATION_NOT_SUPPORTED",
+        ));
+    }
+    let (forwarded, _) = subgraph_headers(state, headers);
+    admitted.execution(&forwarded).run().await.into_bytes()
+}
+
+fn errors_body(error: RequestError) -> Vec<u8> {
+    json!({ "errors": error.errors }).to_string().into_bytes()
 }
 
 async fn get_graphql(
@@ -158,11 +224,12 @@ async fn get_graphql(
             Ok(v) => v,
             Err(_) => return failure(media, bad_request("`extensions` must be a JSON object")),
         };
-    let request = GraphqlRequest {
+    let request = Request {
         query: params.query,
         operation_name: params.operation_name,
         variables,
         extensions,
+        document_id: params.document_id,
     };
     handle(&state, &headers, request, Method::GET, media).await
 }
@@ -170,15 +237,15 @@ async fn get_graphql(
 async fn handle(
     state: &RouterState,
     headers: &HeaderMap,
-    request: GraphqlRequest,
+    request: Request,
     method: Method,
     media: &'static str,
 ) -> Response {
-    let admitted =
-        match admit(state, request.query, request.operation_name.as_deref(), request.variables) {
-            Ok(admitted) => admitted,
-            Err(e) => return failure(media, e),
-        };
+    let operation_name = request.operation_name.clone();
+    let admitted = match admit(state, request) {
+        Ok(admitted) => admitted,
+        Err(e) => return failure(media, e),
+    };
     if sse::wanted(headers) {
         if method == Method::GET && admitted.prepared.kind == Kind::Mutation {
             return failure(
@@ -207,7 +274,7 @@ async fn handle(
     let (forwarded, trace) = subgraph_headers(state, headers);
     let span = tracing::info_span!(
         "graphql",
-        operation = request.operation_name.as_deref().unwrap_or_default(),
+        operation = operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );
     // Without a multipart `Accept`, deferred fragments are answered with

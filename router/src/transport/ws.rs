@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use server::headers::authorization_in;
 
 use crate::{
-    admission::{admit, subgraph_headers},
+    admission::{Request, admit, bad_request, subgraph_headers},
     error::GraphqlError,
     state::RouterState,
     subscriptions::{self, Event, Operation, errors_body, upstream_init},
@@ -182,13 +182,10 @@ impl Connection {
             );
             return self.send_error(&id, &[error]).await;
         }
-        let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_owned);
-        let admitted = match admit(
-            &self.state,
-            text("query"),
-            text("operationName").as_deref(),
-            payload.get("variables").cloned(),
-        ) {
+        let admitted = match serde_json::from_value::<Request>(payload)
+            .map_err(|e| bad_request(format!("the payload is not a GraphQL request: {e}")))
+            .and_then(|request| admit(&self.state, request))
+        {
             Ok(admitted) => admitted,
             Err(e) => return self.send_error(&id, &e.errors).await,
         };

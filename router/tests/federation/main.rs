@@ -19,6 +19,7 @@ mod http;
 mod limits;
 mod loading;
 mod operations;
+mod persisted;
 mod progressive_override;
 mod requires_abstract;
 mod requires_arguments;
