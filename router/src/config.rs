@@ -6,7 +6,9 @@ use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 use serde::Deserialize;
 use server::config::{ConfigError, var_opt};
 
-pub use crate::admission::{cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig};
+pub use crate::admission::{
+    auth::AuthConfig, cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig,
+};
 pub use crate::planning::Limits as LimitsConfig;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +52,7 @@ pub struct RouterConfig {
     /// Answer `__schema`/`__type`. `ROUTER_INTROSPECTION`, default true;
     /// off, such a request gets `INTROSPECTION_DISABLED`.
     pub introspection: bool,
+    pub auth: AuthConfig,
 }
 
 /// Query batching: a JSON array of requests answered with an array.
@@ -111,6 +114,7 @@ impl Default for RouterConfig {
             persisted: PersistedConfig::default(),
             batching: BatchingConfig::default(),
             introspection: true,
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -236,6 +240,21 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_INTROSPECTION")? {
             self.introspection = v;
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_JWKS_URLS")? {
+            self.auth.jwks_urls = list(v);
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_JWT_ISSUERS")? {
+            self.auth.issuers = list(v);
+        }
+        if let Some(v) = var_opt::<String>("ROUTER_JWT_AUDIENCES")? {
+            self.auth.audiences = list(v);
+        }
+        if let Some(v) = var_opt("ROUTER_JWKS_REFRESH_SECS")? {
+            self.auth.refresh_interval_secs = v;
+        }
+        if let Some(v) = var_opt("ROUTER_JWT_CLAIMS_HEADER")? {
+            self.auth.claims_header = Some(v);
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

@@ -50,6 +50,9 @@ pub enum RequestFailure {
     Invalid,
     /// The body is over the size limit: 413.
     TooLarge,
+    /// An invalid, expired or forged token: 401 with
+    /// `application/graphql-response+json`, 200 with legacy JSON.
+    Unauthenticated,
 }
 
 #[derive(Debug, Clone)]

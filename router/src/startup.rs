@@ -36,7 +36,9 @@ pub fn build_from_sdl(
 ) -> anyhow::Result<App> {
     let supergraph = Supergraph::load(sdl, &config)?;
     let state = Arc::new(RouterState::new(config, supergraph)?);
-    let app = App::new(transport::routes(state.clone()), Readiness::new());
+    let authenticator = state.authenticator.clone();
+    let app = App::new(transport::routes(state.clone()), Readiness::new())
+        .with_task(move |stop| authenticator.refresh(stop));
     Ok(match watch {
         Some(path) => app.with_task(move |stop| state.watch(path, stop)),
         None => app,

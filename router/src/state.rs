@@ -10,18 +10,23 @@ use std::{
 use axum::http::HeaderName;
 use tokio_util::sync::CancellationToken;
 
-use crate::{admission::persisted::PersistedQueries, config::RouterConfig, supergraph::Supergraph};
+use crate::{
+    admission::{auth::Authenticator, persisted::PersistedQueries},
+    config::RouterConfig,
+    supergraph::Supergraph,
+};
 
 pub struct RouterState {
     pub config: RouterConfig,
     pub forward_headers: Vec<HeaderName>,
     pub persisted: PersistedQueries,
+    pub authenticator: Arc<Authenticator>,
     current: RwLock<Arc<Supergraph>>,
 }
 
 impl RouterState {
     pub fn new(config: RouterConfig, supergraph: Supergraph) -> anyhow::Result<Self> {
-        let forward_headers = config
+        let mut forward_headers: Vec<HeaderName> = config
             .forward_headers
             .iter()
             .map(|h| {
@@ -30,7 +35,20 @@ impl RouterState {
             })
             .collect::<anyhow::Result<_>>()?;
         let persisted = PersistedQueries::new(config.persisted.clone())?;
-        Ok(Self { config, forward_headers, persisted, current: RwLock::new(Arc::new(supergraph)) })
+        let authenticator = Arc::new(Authenticator::new(config.auth.clone())?);
+        // The verified claims go to the subgraphs.
+        if let Some(name) = authenticator.claims_header()
+            && !forward_headers.contains(name)
+        {
+            forward_headers.push(name.clone());
+        }
+        Ok(Self {
+            config,
+            forward_headers,
+            persisted,
+            authenticator,
+            current: RwLock::new(Arc::new(supergraph)),
+        })
     }
 
     pub fn current(&self) -> Arc<Supergraph> {

@@ -5,6 +5,7 @@
 //! coded refusal. Admission also decides what the subgraphs are told about
 //! the client (forwarded headers, trace context).
 
+pub mod auth;
 pub mod cors;
 pub mod csrf;
 pub mod persisted;

@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{Request, admit, bad_request, cors, subgraph_headers},
+    admission::{Request, admit, auth, bad_request, cors, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     planning::Kind,
     state::RouterState,
@@ -167,6 +167,11 @@ async fn batch(
 
 /// One request of a batch, answered as a JSON body (no streaming).
 async fn single_json(state: &RouterState, headers: &HeaderMap, request: Request) -> Vec<u8> {
+    let claims = match state.authenticator.authenticate(auth::bearer_in(headers)).await {
+        Ok(claims) => claims,
+        Err(e) => return errors_body(e),
+    };
+    let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
     let admitted = match admit(state, request) {
         Ok(admitted) => admitted,
         Err(e) => return errors_body(e),
@@ -241,6 +246,11 @@ async fn handle(
     method: Method,
     media: &'static str,
 ) -> Response {
+    let claims = match state.authenticator.authenticate(auth::bearer_in(headers)).await {
+        Ok(claims) => claims,
+        Err(e) => return failure(media, e),
+    };
+    let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
     let operation_name = request.operation_name.clone();
     let admitted = match admit(state, request) {
         Ok(admitted) => admitted,
@@ -294,6 +304,8 @@ fn failure(media: &'static str, error: RequestError) -> Response {
     let status = match (error.failure, media) {
         (RequestFailure::BadRequest, _) => StatusCode::BAD_REQUEST,
         (RequestFailure::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
+        (RequestFailure::Unauthenticated, GRAPHQL_RESPONSE) => StatusCode::UNAUTHORIZED,
+        (RequestFailure::Unauthenticated, _) => StatusCode::OK,
         (RequestFailure::Invalid, GRAPHQL_RESPONSE) => StatusCode::BAD_REQUEST,
         (RequestFailure::Invalid, _) => StatusCode::OK,
     };

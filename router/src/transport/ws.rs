@@ -19,11 +19,19 @@ use tokio_util::sync::CancellationToken;
 use server::headers::authorization_in;
 
 use crate::{
-    admission::{Request, admit, bad_request, subgraph_headers},
+    admission::{Request, admit, auth, bad_request, subgraph_headers},
     error::GraphqlError,
     state::RouterState,
     subscriptions::{self, Event, Operation, errors_body, upstream_init},
 };
+
+/// Sleeps until `deadline` (forever without one).
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
@@ -70,6 +78,8 @@ struct Connection {
     active: HashMap<String, (u64, CancellationToken)>,
     generation: u64,
     events: SelectAll<BoxStream<'static, (String, u64, Event)>>,
+    /// When the verified token expires: the connection is closed then.
+    expires: Option<tokio::time::Instant>,
 }
 
 enum Flow {
@@ -93,6 +103,7 @@ impl Connection {
             active: HashMap::new(),
             generation: 0,
             events: SelectAll::new(),
+            expires: None,
         }
     }
 
@@ -117,6 +128,9 @@ impl Connection {
                 }
                 () = &mut init_deadline, if self.init.is_none() => {
                     Flow::Close(4408, "Connection initialisation timeout")
+                }
+                () = sleep_until(self.expires), if self.expires.is_some() => {
+                    Flow::Close(4403, "Forbidden")
                 }
                 _ = heartbeat.tick() => {
                     let message = match self.protocol {
@@ -149,7 +163,24 @@ impl Connection {
                 if self.init.is_some() {
                     return Flow::Close(4429, "Too many initialisation requests");
                 }
-                self.init = Some(message.get("payload").cloned().unwrap_or(Value::Null));
+                let payload = message.get("payload").cloned().unwrap_or(Value::Null);
+                // The token in connection_init, or else the upgrade request's.
+                let token = authorization_in(&payload)
+                    .and_then(auth::bearer)
+                    .or_else(|| auth::bearer_in(&self.headers))
+                    .map(str::to_owned);
+                let authenticator = self.state.authenticator.clone();
+                let claims = match authenticator.authenticate(token.as_deref()).await {
+                    Ok(claims) => claims,
+                    Err(_) => return Flow::Close(4403, "Forbidden"),
+                };
+                self.expires = claims
+                    .as_ref()
+                    .and_then(auth::time_left)
+                    .map(|left| tokio::time::Instant::now() + left);
+                self.headers =
+                    authenticator.with_claims(&self.headers, claims.as_ref()).into_owned();
+                self.init = Some(payload);
                 self.send(json!({ "type": "connection_ack" })).await
             }
             (Some("ping"), _) => self.send(json!({ "type": "pong" })).await,

@@ -4,6 +4,7 @@
 
 mod abstract_types;
 mod api_schema;
+mod auth;
 mod check;
 mod composition;
 mod context;
