@@ -9,7 +9,7 @@ use server::config::{ConfigError, var_opt};
 pub use crate::admission::{
     auth::AuthConfig, cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig,
 };
-pub use crate::planning::Limits as LimitsConfig;
+pub use crate::planning::{AuthorizationConfig, Limits as LimitsConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -53,6 +53,7 @@ pub struct RouterConfig {
     /// off, such a request gets `INTROSPECTION_DISABLED`.
     pub introspection: bool,
     pub auth: AuthConfig,
+    pub authorization: AuthorizationConfig,
 }
 
 /// Query batching: a JSON array of requests answered with an array.
@@ -115,6 +116,7 @@ impl Default for RouterConfig {
             batching: BatchingConfig::default(),
             introspection: true,
             auth: AuthConfig::default(),
+            authorization: AuthorizationConfig::default(),
         }
     }
 }
@@ -255,6 +257,9 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_JWT_CLAIMS_HEADER")? {
             self.auth.claims_header = Some(v);
+        }
+        if let Some(v) = var_opt("ROUTER_AUTHORIZATION_REJECT")? {
+            self.authorization.reject_unauthorized = v;
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

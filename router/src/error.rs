@@ -53,6 +53,9 @@ pub enum RequestFailure {
     /// An invalid, expired or forged token: 401 with
     /// `application/graphql-response+json`, 200 with legacy JSON.
     Unauthenticated,
+    /// The caller may not run this operation: 403 with
+    /// `application/graphql-response+json`, 200 with legacy JSON.
+    Forbidden,
 }
 
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use server::telemetry::TraceParent;
 use std::sync::Arc;
 
 use crate::{
-    error::{BAD_REQUEST, RequestError, RequestFailure},
+    error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     execution::{Execution, subgraphs::forwarded_headers},
     planning::{PreparedOperation, refusal},
     state::RouterState,
@@ -30,6 +30,8 @@ pub struct Admitted {
     pub supergraph: Arc<Supergraph>,
     pub prepared: Arc<PreparedOperation>,
     pub variables: Map<String, Value>,
+    /// Errors for the fields authorization took out (they answer `null`).
+    pub denied: Vec<GraphqlError>,
 }
 
 impl Admitted {
@@ -43,6 +45,7 @@ impl Admitted {
             schema: self.supergraph.planner.schema(),
             introspection: &self.supergraph.introspection,
             contexts: self.supergraph.planner.contexts(),
+            denied: &self.denied,
         }
     }
 }
@@ -64,7 +67,11 @@ pub struct Request {
 
 pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
 
-pub fn admit(state: &RouterState, mut request: Request) -> Result<Admitted, RequestError> {
+pub fn admit(
+    state: &RouterState,
+    mut request: Request,
+    claims: Option<&auth::Claims>,
+) -> Result<Admitted, RequestError> {
     state.persisted.resolve(&mut request)?;
     let Request { query, operation_name, variables, .. } = request;
     let operation_name = operation_name.as_deref();
@@ -78,6 +85,8 @@ pub fn admit(state: &RouterState, mut request: Request) -> Result<Admitted, Requ
     };
     let supergraph = state.current();
     let prepared = supergraph.planner.prepare(&query, operation_name, state.config.limits)?;
+    let (prepared, denied) =
+        supergraph.planner.authorize(prepared, claims, &state.config.authorization)?;
     if !state.config.introspection && prepared.introspects() {
         return Err(RequestError::new(
             RequestFailure::Invalid,
@@ -101,7 +110,7 @@ pub fn admit(state: &RouterState, mut request: Request) -> Result<Admitted, Requ
         }
     }
     prepared.deferred.add_markers(&mut variables);
-    Ok(Admitted { supergraph, prepared, variables })
+    Ok(Admitted { supergraph, prepared, variables, denied })
 }
 
 /// The headers subgraphs get: the configured client headers, plus a

@@ -143,11 +143,17 @@ pub fn compose(sources: &[SubgraphSource]) -> Result<String, Vec<CompositionErro
             )
         })
         .collect();
-    let costs = uses_cost_directives(&definitions);
+    let costs = uses_directives(&definitions, &["cost", "listSize"]);
+    let authorization =
+        uses_directives(&definitions, &["authenticated", "requiresScopes", "policy"]);
     let body = Document::<'static, String> { definitions }.to_string();
     let mut header = HEADER.replace("ROOTS", &roots).replace("GRAPHS", &graphs);
     if costs {
         header = header.replacen(COST_LINK_BEFORE, COST_LINK, 1) + COST_DIRECTIVES;
+    }
+    if authorization {
+        header =
+            header.replacen(COST_LINK_BEFORE, AUTHORIZATION_LINKS, 1) + AUTHORIZATION_DIRECTIVES;
     }
     if subgraphs.iter().any(Subgraph::uses_contexts) {
         header = header.replacen(JOIN_LINK, CONTEXT_LINKS, 1).replacen(
@@ -191,10 +197,31 @@ input join__ContextArgument {
 scalar join__FieldValue
 ";
 
-fn uses_cost_directives(definitions: &[Definition<'static, String>]) -> bool {
+/// `@authenticated`, `@requiresScopes`, `@policy` (federation 2.5/2.6),
+/// for the router's authorization: linked only where used.
+const AUTHORIZATION_LINKS: &str = "
+  @link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)
+  @link(url: \"https://specs.apollo.dev/requiresScopes/v0.1\", for: SECURITY)
+  @link(url: \"https://specs.apollo.dev/policy/v0.1\", for: SECURITY)
+{
+";
+const AUTHORIZATION_DIRECTIVES: &str = "
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+
+directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+
+directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+
+scalar requiresScopes__Scope
+
+scalar policy__Policy
+";
+
+/// Whether any type, field or argument carries one of `names`.
+fn uses_directives(definitions: &[Definition<'static, String>], names: &[&str]) -> bool {
     use graphql_tools::parser::schema::{Directive, TypeDefinition};
     let named = |directives: &[Directive<'static, String>]| {
-        directives.iter().any(|d| d.name == "cost" || d.name == "listSize")
+        directives.iter().any(|d| names.contains(&d.name.as_str()))
     };
     let in_fields = |fields: &[graphql_tools::parser::schema::Field<'static, String>]| {
         fields

@@ -321,7 +321,8 @@ fn from_extension(
 
 fn apply_type_directives(ty: &mut SubType, directives: Vec<Directive<'static, Ast>>) {
     for directive in directives {
-        match directive_name(&directive) {
+        let name = directive_name(&directive).to_owned();
+        match name.as_str() {
             "key" => ty.keys.push(Key {
                 fields: string_arg(&directive, "fields").unwrap_or_default(),
                 resolvable: !matches!(arg(&directive, "resolvable"), Some(Value::Boolean(false))),
@@ -331,9 +332,9 @@ fn apply_type_directives(ty: &mut SubType, directives: Vec<Directive<'static, As
             "interfaceObject" => ty.interface_object = true,
             "extends" => ty.extension = true,
             "context" => ty.contexts.extend(string_arg(&directive, "name")),
-            "cost" => {
+            "cost" | "authenticated" | "requiresScopes" | "policy" => {
                 let mut directive = directive;
-                directive.name = "cost".into();
+                directive.name = name;
                 ty.directives.push(directive);
             }
             _ => {}
@@ -399,10 +400,15 @@ fn input_value(mut value: InputValue<'static, Ast>) -> (InputValue<'static, Ast>
 
 /// Directives the supergraph keeps where a subgraph put them: `@deprecated`
 /// for clients, `@cost` and `@listSize` (federation 2.9) for the router's
-/// cost limits. Namespaced forms (`@federation__cost`) lose the prefix.
+/// cost limits, `@authenticated`, `@requiresScopes` and `@policy`
+/// (federation 2.5/2.6) for its authorization. Namespaced forms
+/// (`@federation__cost`) lose the prefix.
 fn carried(directive: &mut Directive<'static, Ast>) -> bool {
     let name = directive_name(directive);
-    let keep = matches!(name, "deprecated" | "cost" | "listSize");
+    let keep = matches!(
+        name,
+        "deprecated" | "cost" | "listSize" | "authenticated" | "requiresScopes" | "policy"
+    );
     if keep && name != directive.name {
         directive.name = name.to_owned();
     }

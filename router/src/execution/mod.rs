@@ -86,6 +86,8 @@ pub struct Execution<'a> {
     pub schema: &'a SchemaIndex,
     pub introspection: &'a Introspection,
     pub contexts: &'a Contexts,
+    /// Errors the response starts with: fields authorization took out.
+    pub denied: &'a [GraphqlError],
 }
 
 /// The response bodies of one execution, kept as long as the values parsed
@@ -147,7 +149,7 @@ struct Seed<'a> {
 
 impl<'a> Execution<'a> {
     pub async fn run(&self) -> ExecutionResult {
-        self.execute(None, Vec::new(), None).await
+        self.execute(None, self.denied.to_vec(), None).await
     }
 
     /// Runs a query or mutation with `@defer`red fragments, sending each
@@ -159,7 +161,7 @@ impl<'a> Execution<'a> {
         parts: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
     ) {
         let incremental = incremental::Incremental::new(self, format, parts);
-        self.execute(None, Vec::new(), Some(incremental)).await;
+        self.execute(None, self.denied.to_vec(), Some(incremental)).await;
     }
 
     /// One subscription event: the owning subgraph's payload for the
@@ -171,10 +173,16 @@ impl<'a> Execution<'a> {
         response: SubgraphResponse,
     ) -> ExecutionResult {
         let service = primary.service_name.as_str();
-        let errors = response
-            .errors
-            .into_iter()
-            .map(|e| subgraph_error(e, service, |path| Some(path.to_vec())))
+        let errors = self
+            .denied
+            .iter()
+            .cloned()
+            .chain(
+                response
+                    .errors
+                    .into_iter()
+                    .map(|e| subgraph_error(e, service, |path| Some(path.to_vec()))),
+            )
             .collect();
         let seed = response.data.filter(JsonValue::is_object).map(|data| Seed {
             data: data.to_string(),

@@ -2,12 +2,14 @@
 //! Everything else in the router sees `PreparedOperation`; replacing the
 //! planner means rewriting this module.
 
+mod authorization;
 mod context;
 mod cost;
 mod defer;
 mod limits;
 mod overrides;
 
+pub use authorization::{AuthorizationConfig, FORBIDDEN};
 pub use context::{ContextArgument, Contexts};
 pub use defer::{DeferGroup, DeferredFragments};
 pub use limits::{Limits, refusal};
@@ -62,6 +64,8 @@ pub struct PreparedOperation {
     pub plan: Arc<QueryPlan>,
     /// Its `@defer` fragments (none for subscriptions).
     pub deferred: DeferredFragments,
+    /// The progressive-override draw it was planned with.
+    draw: overrides::Draw,
 }
 
 impl PreparedOperation {
@@ -100,6 +104,7 @@ pub struct QueryPlanner {
     overrides: overrides::Overrides,
     contexts: Contexts,
     costs: cost::CostModel,
+    authorization: authorization::AuthorizationModel,
 }
 
 /// A plan, the normalized operation's text and the progressive-override
@@ -137,6 +142,7 @@ impl QueryPlanner {
             overrides: overrides::Overrides::new(supergraph, override_flags),
             contexts,
             costs: cost::CostModel::read(supergraph),
+            authorization: authorization::AuthorizationModel::read(supergraph),
             planner,
             validation: default_rules_validation_plan(),
             by_text: Mutex::new(LruCache::new(size)),
@@ -237,33 +243,9 @@ impl QueryPlanner {
             }
         }
         defer::locate(&mut deferred, &operation.selection_set);
-        let plan_key = self.text_hasher.hash_one((operation.hash(), draw.bucket));
-        let normalized_text = operation.to_string();
-        let cached = lock(&self.by_normalized)
-            .get(&plan_key)
-            .filter(|(text, bucket, _)| *text == normalized_text && *bucket == draw.bucket)
-            .map(|(_, _, plan)| plan.clone());
-        let plan = match cached {
-            Some(plan) => plan,
-            None => {
-                // Introspection is answered by the router, not planned.
-                let mut plannable = operation.clone();
-                plannable.selection_set.items.retain(
-                    |item| !matches!(item, SelectionItem::Field(f) if f.name.starts_with("__")),
-                );
-                let mut plan = if plannable.selection_set.items.is_empty() {
-                    QueryPlan { kind: "QueryPlan", node: None }
-                } else {
-                    self.plan(&plannable, draw)?
-                };
-                self.contexts.pass_arguments(&mut plan);
-                let plan = Arc::new(plan);
-                lock(&self.by_normalized)
-                    .put(plan_key, (normalized_text, draw.bucket, plan.clone()));
-                plan
-            }
-        };
-        let prepared = Arc::new(PreparedOperation { kind, operation, variables, plan, deferred });
+        let plan = self.plan_cached(&operation, draw)?;
+        let prepared =
+            Arc::new(PreparedOperation { kind, operation, variables, plan, deferred, draw });
         let entry = TextEntry {
             query: query.into(),
             operation_name: operation_name.map(Into::into),
@@ -272,6 +254,84 @@ impl QueryPlanner {
         };
         lock(&self.by_text).put(text_key, Arc::new(entry));
         Ok(prepared)
+    }
+
+    /// The plan of a normalized operation, from the cache when an
+    /// equivalent one was planned for the same override bucket.
+    fn plan_cached(
+        &self,
+        operation: &OperationDefinition,
+        draw: overrides::Draw,
+    ) -> Result<Arc<QueryPlan>, RequestError> {
+        let plan_key = self.text_hasher.hash_one((operation.hash(), draw.bucket));
+        let normalized_text = operation.to_string();
+        let cached = lock(&self.by_normalized)
+            .get(&plan_key)
+            .filter(|(text, bucket, _)| *text == normalized_text && *bucket == draw.bucket)
+            .map(|(_, _, plan)| plan.clone());
+        if let Some(plan) = cached {
+            return Ok(plan);
+        }
+        // Introspection is answered by the router, not planned.
+        let mut plannable = operation.clone();
+        plannable
+            .selection_set
+            .items
+            .retain(|item| !matches!(item, SelectionItem::Field(f) if f.name.starts_with("__")));
+        let mut plan = if plannable.selection_set.items.is_empty() {
+            QueryPlan { kind: "QueryPlan", node: None }
+        } else {
+            self.plan(&plannable, draw)?
+        };
+        self.contexts.pass_arguments(&mut plan);
+        let plan = Arc::new(plan);
+        lock(&self.by_normalized).put(plan_key, (normalized_text, draw.bucket, plan.clone()));
+        Ok(plan)
+    }
+
+    /// `prepared` as these claims may run it: fields the authorization
+    /// directives deny are not planned (the response has them `null`), and
+    /// an error for each comes back to go in the response.
+    pub fn authorize(
+        &self,
+        prepared: Arc<PreparedOperation>,
+        claims: Option<&authorization::Claims>,
+        config: &AuthorizationConfig,
+    ) -> Result<(Arc<PreparedOperation>, Vec<GraphqlError>), RequestError> {
+        if self.authorization.is_empty() {
+            return Ok((prepared, Vec::new()));
+        }
+        let root = match prepared.kind {
+            Kind::Query => Some(&self.schema.query_type),
+            Kind::Mutation => self.schema.mutation_type.as_ref(),
+            Kind::Subscription => self.schema.subscription_type.as_ref(),
+        };
+        let Some(root) = root else { return Ok((prepared, Vec::new())) };
+        let (selections, denied) = self.authorization.filter(
+            &prepared.operation.selection_set,
+            root,
+            claims,
+            config,
+            &self.schema,
+        );
+        if denied.is_empty() {
+            return Ok((prepared, Vec::new()));
+        }
+        if config.reject_unauthorized {
+            return Err(RequestError { failure: RequestFailure::Forbidden, errors: denied });
+        }
+        let mut allowed = prepared.operation.clone();
+        allowed.selection_set = selections;
+        let plan = self.plan_cached(&allowed, prepared.draw)?;
+        let authorized = PreparedOperation {
+            kind: prepared.kind,
+            operation: prepared.operation.clone(),
+            variables: prepared.variables.clone(),
+            plan,
+            deferred: prepared.deferred.clone(),
+            draw: prepared.draw,
+        };
+        Ok((Arc::new(authorized), denied))
     }
 
     fn plan(
@@ -297,12 +357,18 @@ impl QueryPlanner {
 fn without_spec_definitions(schema: &SchemaDocument) -> SchemaDocument {
     use graphql_tools::static_graphql::schema::{Definition as SchemaDefinition, TypeDefinition};
     let spec = |name: &str| {
-        ["join__", "link__", "context__", "federation__"].iter().any(|p| name.starts_with(p))
+        ["join__", "link__", "context__", "federation__", "requiresScopes__", "policy__"]
+            .iter()
+            .any(|p| name.starts_with(p))
     };
     let mut document = schema.clone();
     document.definitions.retain(|definition| match definition {
         SchemaDefinition::DirectiveDefinition(d) => {
-            !(spec(&d.name) || d.name == "context" || d.name == "link")
+            !(spec(&d.name)
+                || matches!(
+                    d.name.as_str(),
+                    "context" | "link" | "authenticated" | "requiresScopes" | "policy"
+                ))
         }
         SchemaDefinition::TypeDefinition(t) => !spec(match t {
             TypeDefinition::Scalar(t) => &t.name,

@@ -172,7 +172,7 @@ async fn single_json(state: &RouterState, headers: &HeaderMap, request: Request)
         Err(e) => return errors_body(e),
     };
     let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
-    let admitted = match admit(state, request) {
+    let admitted = match admit(state, request, claims.as_ref()) {
         Ok(admitted) => admitted,
         Err(e) => return errors_body(e),
     };
@@ -252,7 +252,7 @@ async fn handle(
     };
     let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
     let operation_name = request.operation_name.clone();
-    let admitted = match admit(state, request) {
+    let admitted = match admit(state, request, claims.as_ref()) {
         Ok(admitted) => admitted,
         Err(e) => return failure(media, e),
     };
@@ -306,6 +306,8 @@ fn failure(media: &'static str, error: RequestError) -> Response {
         (RequestFailure::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
         (RequestFailure::Unauthenticated, GRAPHQL_RESPONSE) => StatusCode::UNAUTHORIZED,
         (RequestFailure::Unauthenticated, _) => StatusCode::OK,
+        (RequestFailure::Forbidden, GRAPHQL_RESPONSE) => StatusCode::FORBIDDEN,
+        (RequestFailure::Forbidden, _) => StatusCode::OK,
         (RequestFailure::Invalid, GRAPHQL_RESPONSE) => StatusCode::BAD_REQUEST,
         (RequestFailure::Invalid, _) => StatusCode::OK,
     };

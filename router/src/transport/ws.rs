@@ -80,6 +80,8 @@ struct Connection {
     events: SelectAll<BoxStream<'static, (String, u64, Event)>>,
     /// When the verified token expires: the connection is closed then.
     expires: Option<tokio::time::Instant>,
+    /// The verified token's claims, for authorization.
+    claims: Option<auth::Claims>,
 }
 
 enum Flow {
@@ -104,6 +106,7 @@ impl Connection {
             generation: 0,
             events: SelectAll::new(),
             expires: None,
+            claims: None,
         }
     }
 
@@ -215,7 +218,7 @@ impl Connection {
         }
         let admitted = match serde_json::from_value::<Request>(payload)
             .map_err(|e| bad_request(format!("the payload is not a GraphQL request: {e}")))
-            .and_then(|request| admit(&self.state, request))
+            .and_then(|request| admit(&self.state, request, self.claims.as_ref()))
         {
             Ok(admitted) => admitted,
             Err(e) => return self.send_error(&id, &e.errors).await,

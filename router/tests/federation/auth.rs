@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 use crate::helpers::start_router;
 
-const SIGNER: &str = include_str!("keys/signer.pem");
+pub const SIGNER: &str = include_str!("keys/signer.pem");
 const FORGER: &str = include_str!("keys/forger.pem");
 const SIGNER_N: &str = include_str!("keys/signer.n");
 const CLAIMS_HEADER: &str = "x-verified-claims";
@@ -38,30 +38,35 @@ struct Issuer {
     subgraph_url: String,
 }
 
-async fn serve(app: Router) -> String {
+pub async fn serve(app: Router) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
     format!("http://{address}")
 }
 
+/// A JWKS endpoint with the signer's key as `k1`, counting its fetches.
+pub async fn jwks() -> (String, Arc<AtomicUsize>) {
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    let jwks = Router::new().route(
+        "/jwks.json",
+        get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let n = SIGNER_N.trim().to_owned();
+            async move {
+                Json(json!({ "keys": [
+                    { "kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": n, "e": "AQAB" }
+                ] }))
+            }
+        }),
+    );
+    (format!("{}/jwks.json", serve(jwks).await), fetches)
+}
+
 impl Issuer {
     async fn start() -> Self {
-        let fetches = Arc::new(AtomicUsize::new(0));
-        let counter = fetches.clone();
-        let jwks = Router::new().route(
-            "/jwks.json",
-            get(move || {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let n = SIGNER_N.trim().to_owned();
-                async move {
-                    Json(json!({ "keys": [
-                        { "kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": n, "e": "AQAB" }
-                    ] }))
-                }
-            }),
-        );
-        let jwks_url = format!("{}/jwks.json", serve(jwks).await);
+        let (jwks_url, fetches) = jwks().await;
         let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
         let subgraph =
             Router::new()
@@ -104,11 +109,11 @@ impl Issuer {
     }
 }
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs()
 }
 
-fn token(key_pem: &str, kid: &str, claims: Value) -> String {
+pub fn token(key_pem: &str, kid: &str, claims: Value) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.into());
     let key = EncodingKey::from_rsa_pem(key_pem.as_bytes()).expect("test key");

@@ -5,6 +5,7 @@
 mod abstract_types;
 mod api_schema;
 mod auth;
+mod authorization;
 mod check;
 mod composition;
 mod context;
