@@ -140,10 +140,14 @@ mod stock {
     }
 }
 
-async fn start() -> Composed {
+pub async fn subgraphs() -> Vec<SubgraphServer> {
     let mut catalog = SubgraphServer::start("catalog", catalog::schema()).await;
     catalog.sdl = CATALOG_SDL.into();
-    Composed::start(vec![catalog, SubgraphServer::start("stock", stock::schema()).await]).await
+    vec![catalog, SubgraphServer::start("stock", stock::schema()).await]
+}
+
+async fn start() -> Composed {
+    Composed::start(subgraphs().await).await
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ use router::{RouterConfig, planning::QueryPlanner};
 use serde_json::{Value, json};
 
 use crate::{
-    api_schema,
+    api_schema, context,
     helpers::{Composed, Federation, start_router},
     requires_abstract, requires_arguments,
 };
@@ -177,6 +177,7 @@ async fn differential_fixture_supergraphs() {
         ("api schema values", api_schema::subgraphs().await),
         ("requires with arguments", requires_arguments::subgraphs().await),
         ("requires with fragments", requires_abstract::subgraphs().await),
+        ("context", context::subgraphs().await),
     ] {
         let composed = Composed::start(subgraphs).await;
         total += compare(label, &composed.supergraph, &composed.router.url("/graphql")).await;
