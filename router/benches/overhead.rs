@@ -7,7 +7,12 @@
 //! 1. one single-subgraph query sent directly to the subgraph and through
 //!    the router, side by side: the difference is the router's overhead;
 //! 2. a query across all four subgraphs through the router;
-//! 3. throughput of (2) with `BENCH_CONCURRENCY` clients for `BENCH_SECONDS`.
+//! 3. throughput of (2) with `BENCH_CONCURRENCY` clients for `BENCH_SECONDS`;
+//! 4. the single-subgraph query through two more routers, alternately: one
+//!    with the edge features off (no compression, CSRF, cost or shape
+//!    limits, no JWT), one with them all on (CORS for the request's
+//!    `Origin`, gzip for its `Accept-Encoding`, a JWT verified against a
+//!    local JWKS, CSRF, shape limits and cost), and the alias bomb refused.
 //!
 //! Everything shares the machine's cores, so absolute numbers are
 //! pessimistic; ratios from one run are what to compare.
@@ -21,6 +26,9 @@ mod helpers;
 
 use std::time::{Duration, Instant};
 
+use axum::{Json, Router, routing::get};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use router::RouterConfig;
 use serde_json::{Value, json};
 
 const SINGLE: &str = "{ topProducts { upc name price } }";
@@ -43,6 +51,72 @@ async fn latencies(client: &reqwest::Client, url: &str, query: &str, n: u64) -> 
     }
     samples.sort();
     samples
+}
+
+/// Latencies of `n` requests with `headers`, reading the body as bytes
+/// (it may be compressed); each must be 200 with `expect_encoding`.
+async fn latencies_with(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    headers: &[(&str, String)],
+    n: u64,
+    expect_encoding: Option<&str>,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let started = Instant::now();
+        let mut request = client.post(url).json(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("send");
+        assert_eq!(response.status().as_u16(), 200);
+        let encoding =
+            response.headers().get("content-encoding").map(|v| v.to_str().unwrap_or("").to_owned());
+        assert_eq!(encoding.as_deref(), expect_encoding);
+        response.bytes().await.expect("body");
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    samples
+}
+
+const SIGNER: &str = include_str!("../tests/federation/keys/signer.pem");
+const SIGNER_N: &str = include_str!("../tests/federation/keys/signer.n");
+
+/// A JWKS endpoint on port 0 with the test signer's key.
+async fn jwks_url() -> String {
+    let app = Router::new().route(
+        "/jwks.json",
+        get(|| async {
+            Json(json!({ "keys": [{ "kty": "RSA", "kid": "k1", "alg": "RS256", "n": SIGNER_N.trim(), "e": "AQAB" }] }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    format!("http://{address}/jwks.json")
+}
+
+fn bearer_token() -> String {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3600;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let key = EncodingKey::from_rsa_pem(SIGNER.as_bytes()).expect("key");
+    jsonwebtoken::encode(&header, &json!({ "sub": "bench", "exp": exp }), &key).expect("token")
+}
+
+fn line(label: &str, samples: &[Duration]) {
+    println!(
+        "{label:<30}: p50 {:>8.0} us  p99 {:>8.0} us",
+        micros(percentile(samples, 0.5)),
+        micros(percentile(samples, 0.99))
+    );
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -120,4 +194,86 @@ async fn main() {
         "4-subgraph query throughput   : {:.0} req/s with {concurrency} clients over {seconds}s",
         total as f64 / seconds as f64
     );
+
+    edge(&federation, &client, &products_url, requests).await;
+}
+
+/// Overhead with the edge features off and on, side by side.
+async fn edge(
+    federation: &helpers::Federation,
+    client: &reqwest::Client,
+    products_url: &str,
+    requests: u64,
+) {
+    let off = RouterConfig {
+        compression: false,
+        csrf: router::config::CsrfConfig { enabled: false, ..Default::default() },
+        limits: router::config::LimitsConfig::unlimited(),
+        ..RouterConfig::default()
+    };
+    let mut on = RouterConfig::default();
+    on.auth.jwks_urls = vec![jwks_url().await];
+    let router_off = helpers::start_router(&federation.supergraph, off).await;
+    let router_on = helpers::start_router(&federation.supergraph, on).await;
+    let (url_off, url_on) = (router_off.url("/graphql"), router_on.url("/graphql"));
+    let body = json!({ "query": SINGLE });
+    let browser = vec![
+        ("origin", "http://localhost:5173".to_owned()),
+        ("accept-encoding", "gzip".to_owned()),
+        ("authorization", format!("Bearer {}", bearer_token())),
+    ];
+    // Warm up: connections, plan caches, the JWKS.
+    latencies_with(client, &url_off, &body, &[], 200, None).await;
+    latencies_with(client, &url_on, &body, &browser, 200, Some("gzip")).await;
+    let (mut direct, mut all_off, mut all_on) = (Vec::new(), Vec::new(), Vec::new());
+    // Alternate in rounds, so drift on a shared machine hits all three alike.
+    for _ in 0..10 {
+        let n = requests / 10;
+        direct.extend(latencies(client, products_url, SINGLE, n).await);
+        all_off.extend(latencies_with(client, &url_off, &body, &[], n, None).await);
+        all_on.extend(latencies_with(client, &url_on, &body, &browser, n, Some("gzip")).await);
+    }
+    for samples in [&mut direct, &mut all_off, &mut all_on] {
+        samples.sort();
+    }
+    let overhead = |samples: &[Duration], p: f64| {
+        micros(percentile(samples, p)) - micros(percentile(&direct, p))
+    };
+    println!();
+    line("direct (edge run)", &direct);
+    line("router, edge features off", &all_off);
+    line("router, edge features on", &all_on);
+    for p in [0.5, 0.99] {
+        let (off, on) = (overhead(&all_off, p), overhead(&all_on, p));
+        println!(
+            "overhead p{:<2} off {off:>6.0} us, on {on:>6.0} us: {:+.1}%",
+            (p * 100.0) as u32,
+            (on - off) / off * 100.0
+        );
+    }
+
+    let aliases: String = (0..200)
+        .map(|i| format!("a{i}: topProducts(first: 100) {{ reviews {{ author {{ name }} }} }} "))
+        .collect();
+    let bomb = json!({ "query": format!("{{ {aliases} }}") });
+    let mut refused = Vec::new();
+    for _ in 0..200 {
+        let started = Instant::now();
+        let response: Value = client
+            .post(&url_on)
+            .json(&bomb)
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        refused.push(started.elapsed());
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"], "MAX_ALIASES_EXCEEDED",
+            "{response}"
+        );
+    }
+    refused.sort();
+    line("alias bomb refused (200 runs)", &refused);
 }
