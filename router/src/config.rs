@@ -8,6 +8,7 @@ use server::config::{ConfigError, var_opt};
 
 pub use crate::admission::{
     auth::AuthConfig, cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig,
+    rate_limit::RateLimitConfig,
 };
 pub use crate::planning::{AuthorizationConfig, Limits as LimitsConfig};
 
@@ -54,6 +55,7 @@ pub struct RouterConfig {
     pub introspection: bool,
     pub auth: AuthConfig,
     pub authorization: AuthorizationConfig,
+    pub rate_limit: RateLimitConfig,
 }
 
 /// Query batching: a JSON array of requests answered with an array.
@@ -117,6 +119,7 @@ impl Default for RouterConfig {
             introspection: true,
             auth: AuthConfig::default(),
             authorization: AuthorizationConfig::default(),
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -260,6 +263,21 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_AUTHORIZATION_REJECT")? {
             self.authorization.reject_unauthorized = v;
+        }
+        if let Some(v) = var_opt("ROUTER_RATE_LIMIT")? {
+            self.rate_limit.enabled = v;
+        }
+        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_CAPACITY")? {
+            self.rate_limit.capacity = v;
+        }
+        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_PER_SECOND")? {
+            self.rate_limit.per_second = v;
+        }
+        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_REDIS_URL")? {
+            self.rate_limit.redis_url = Some(v);
+        }
+        if let Some(v) = var_opt("ROUTER_TRUSTED_PROXY_HOPS")? {
+            self.rate_limit.trusted_proxy_hops = v;
         }
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {

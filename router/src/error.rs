@@ -56,6 +56,8 @@ pub enum RequestFailure {
     /// The caller may not run this operation: 403 with
     /// `application/graphql-response+json`, 200 with legacy JSON.
     Forbidden,
+    /// Over a rate limit: 429 with `Retry-After`.
+    RateLimited,
 }
 
 #[derive(Debug, Clone)]

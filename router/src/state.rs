@@ -11,7 +11,7 @@ use axum::http::HeaderName;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    admission::{auth::Authenticator, persisted::PersistedQueries},
+    admission::{auth::Authenticator, persisted::PersistedQueries, rate_limit::RateLimiter},
     config::RouterConfig,
     supergraph::Supergraph,
 };
@@ -21,6 +21,7 @@ pub struct RouterState {
     pub forward_headers: Vec<HeaderName>,
     pub persisted: PersistedQueries,
     pub authenticator: Arc<Authenticator>,
+    pub rate_limiter: RateLimiter,
     current: RwLock<Arc<Supergraph>>,
 }
 
@@ -36,6 +37,7 @@ impl RouterState {
             .collect::<anyhow::Result<_>>()?;
         let persisted = PersistedQueries::new(config.persisted.clone())?;
         let authenticator = Arc::new(Authenticator::new(config.auth.clone())?);
+        let rate_limiter = RateLimiter::new(config.rate_limit.clone())?;
         // The verified claims go to the subgraphs.
         if let Some(name) = authenticator.claims_header()
             && !forward_headers.contains(name)
@@ -47,6 +49,7 @@ impl RouterState {
             forward_headers,
             persisted,
             authenticator,
+            rate_limiter,
             current: RwLock::new(Arc::new(supergraph)),
         })
     }

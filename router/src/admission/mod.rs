@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cors;
 pub mod csrf;
 pub mod persisted;
+pub mod rate_limit;
 
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};

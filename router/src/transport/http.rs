@@ -2,13 +2,13 @@
 //! GET for queries only, `application/graphql-response+json` (spec status
 //! codes) or legacy `application/json` (200 for GraphQL errors).
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Router,
+    Extension, Router,
     body::Bytes,
     extract::{
-        DefaultBodyLimit, FromRequestParts, Query, State, rejection::BytesRejection,
+        ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, State, rejection::BytesRejection,
         ws::WebSocketUpgrade,
     },
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -72,9 +72,11 @@ pub fn routes(state: Arc<RouterState>) -> Router {
 
 async fn post_graphql(
     State(state): State<Arc<RouterState>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let peer = connect.map(|Extension(ConnectInfo(peer))| peer);
     let media = response_media_type(&headers);
     let body = match body {
         Ok(body) => body,
@@ -100,7 +102,7 @@ async fn post_graphql(
             .into_response();
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch(&state, &headers, &body, media).await;
+        return batch(&state, &headers, &body, media, peer).await;
     }
     let request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -111,7 +113,7 @@ async fn post_graphql(
             );
         }
     };
-    handle(&state, &headers, request, Method::POST, media).await
+    handle(&state, &headers, request, (Method::POST, peer), media).await
 }
 
 /// A JSON array of requests: each runs in turn, and the answer is the
@@ -121,6 +123,7 @@ async fn batch(
     headers: &HeaderMap,
     body: &[u8],
     media: &'static str,
+    peer: Option<SocketAddr>,
 ) -> Response {
     let batching = state.config.batching;
     if !batching.enabled {
@@ -156,7 +159,7 @@ async fn batch(
             out.push(b',');
         }
         let answer = match serde_json::from_value::<Request>(request) {
-            Ok(request) => single_json(state, headers, request).await,
+            Ok(request) => single_json(state, headers, request, peer).await,
             Err(e) => errors_body(bad_request(format!("not a valid GraphQL request: {e}"))),
         };
         out.extend_from_slice(&answer);
@@ -166,11 +169,19 @@ async fn batch(
 }
 
 /// One request of a batch, answered as a JSON body (no streaming).
-async fn single_json(state: &RouterState, headers: &HeaderMap, request: Request) -> Vec<u8> {
+async fn single_json(
+    state: &RouterState,
+    headers: &HeaderMap,
+    request: Request,
+    peer: Option<SocketAddr>,
+) -> Vec<u8> {
     let claims = match state.authenticator.authenticate(auth::bearer_in(headers)).await {
         Ok(claims) => claims,
         Err(e) => return errors_body(e),
     };
+    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_ref()).await {
+        return errors_body(e);
+    }
     let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
     let admitted = match admit(state, request, claims.as_ref()) {
         Ok(admitted) => admitted,
@@ -196,11 +207,12 @@ async fn get_graphql(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, _) = request.into_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
             Ok(upgrade) => {
                 let stopping = server::Stopping::of(&parts.extensions);
-                ws::upgrade(state, parts.headers, upgrade, stopping)
+                ws::upgrade(state, parts.headers, upgrade, stopping, peer)
             }
             Err(rejection) => rejection.into_response(),
         };
@@ -236,20 +248,23 @@ async fn get_graphql(
         extensions,
         document_id: params.document_id,
     };
-    handle(&state, &headers, request, Method::GET, media).await
+    handle(&state, &headers, request, (Method::GET, peer), media).await
 }
 
 async fn handle(
     state: &RouterState,
     headers: &HeaderMap,
     request: Request,
-    method: Method,
+    (method, peer): (Method, Option<SocketAddr>),
     media: &'static str,
 ) -> Response {
     let claims = match state.authenticator.authenticate(auth::bearer_in(headers)).await {
         Ok(claims) => claims,
         Err(e) => return failure(media, e),
     };
+    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_ref()).await {
+        return failure(media, e);
+    }
     let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
     let operation_name = request.operation_name.clone();
     let admitted = match admit(state, request, claims.as_ref()) {
@@ -301,6 +316,24 @@ async fn handle(
 }
 
 fn failure(media: &'static str, error: RequestError) -> Response {
+    if error.failure == RequestFailure::RateLimited {
+        let retry_after = error
+            .errors
+            .first()
+            .and_then(|e| e.extensions.get("retryAfter"))
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let body = json!({ "errors": error.errors }).to_string();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(media)),
+                (header::RETRY_AFTER, HeaderValue::from(retry_after)),
+            ],
+            body,
+        )
+            .into_response();
+    }
     let status = match (error.failure, media) {
         (RequestFailure::BadRequest, _) => StatusCode::BAD_REQUEST,
         (RequestFailure::TooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -308,6 +341,7 @@ fn failure(media: &'static str, error: RequestError) -> Response {
         (RequestFailure::Unauthenticated, _) => StatusCode::OK,
         (RequestFailure::Forbidden, GRAPHQL_RESPONSE) => StatusCode::FORBIDDEN,
         (RequestFailure::Forbidden, _) => StatusCode::OK,
+        (RequestFailure::RateLimited, _) => StatusCode::TOO_MANY_REQUESTS,
         (RequestFailure::Invalid, GRAPHQL_RESPONSE) => StatusCode::BAD_REQUEST,
         (RequestFailure::Invalid, _) => StatusCode::OK,
     };

@@ -54,6 +54,7 @@ pub fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
     stopping: CancellationToken,
+    peer: Option<std::net::SocketAddr>,
 ) -> Response {
     let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]);
     let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
@@ -61,7 +62,9 @@ pub fn upgrade(
         _ => Protocol::TransportWs,
     };
     upgrade.on_upgrade(move |socket| async move {
-        Connection::new(state, headers, socket, protocol).serve(stopping).await;
+        let mut connection = Connection::new(state, headers, socket, protocol);
+        connection.peer = peer;
+        connection.serve(stopping).await;
     })
 }
 
@@ -82,6 +85,8 @@ struct Connection {
     expires: Option<tokio::time::Instant>,
     /// The verified token's claims, for authorization.
     claims: Option<auth::Claims>,
+    /// The client's address, for rate limits.
+    peer: Option<std::net::SocketAddr>,
 }
 
 enum Flow {
@@ -107,6 +112,7 @@ impl Connection {
             events: SelectAll::new(),
             expires: None,
             claims: None,
+            peer: None,
         }
     }
 
@@ -215,6 +221,10 @@ impl Connection {
                 TOO_MANY_SUBSCRIPTIONS,
             );
             return self.send_error(&id, &[error]).await;
+        }
+        let limiter = &self.state.rate_limiter;
+        if let Err(e) = limiter.check(&self.headers, self.peer, self.claims.as_ref()).await {
+            return self.send_error(&id, &e.errors).await;
         }
         let admitted = match serde_json::from_value::<Request>(payload)
             .map_err(|e| bad_request(format!("the payload is not a GraphQL request: {e}")))

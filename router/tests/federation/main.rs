@@ -23,5 +23,6 @@ mod loading;
 mod operations;
 mod persisted;
 mod progressive_override;
+mod rate_limit;
 mod requires_abstract;
 mod requires_arguments;
