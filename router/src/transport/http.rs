@@ -179,11 +179,11 @@ async fn single_json(
         Ok(claims) => claims,
         Err(e) => return errors_body(e),
     };
-    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_ref()).await {
+    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_deref()).await {
         return errors_body(e);
     }
-    let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
-    let admitted = match admit(state, request, claims.as_ref()) {
+    let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
+    let admitted = match admit(state, request, claims.as_deref()) {
         Ok(admitted) => admitted,
         Err(e) => return errors_body(e),
     };
@@ -262,12 +262,12 @@ async fn handle(
         Ok(claims) => claims,
         Err(e) => return failure(media, e),
     };
-    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_ref()).await {
+    if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_deref()).await {
         return failure(media, e);
     }
-    let headers = &*state.authenticator.with_claims(headers, claims.as_ref());
+    let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
     let operation_name = request.operation_name.clone();
-    let admitted = match admit(state, request, claims.as_ref()) {
+    let admitted = match admit(state, request, claims.as_deref()) {
         Ok(admitted) => admitted,
         Err(e) => return failure(media, e),
     };

@@ -84,7 +84,7 @@ struct Connection {
     /// When the verified token expires: the connection is closed then.
     expires: Option<tokio::time::Instant>,
     /// The verified token's claims, for authorization.
-    claims: Option<auth::Claims>,
+    claims: Option<std::sync::Arc<auth::Claims>>,
     /// The client's address, for rate limits.
     peer: Option<std::net::SocketAddr>,
 }
@@ -185,10 +185,10 @@ impl Connection {
                 };
                 self.expires = claims
                     .as_ref()
-                    .and_then(auth::time_left)
+                    .and_then(|claims| auth::time_left(claims))
                     .map(|left| tokio::time::Instant::now() + left);
                 self.headers =
-                    authenticator.with_claims(&self.headers, claims.as_ref()).into_owned();
+                    authenticator.with_claims(&self.headers, claims.as_deref()).into_owned();
                 self.init = Some(payload);
                 self.send(json!({ "type": "connection_ack" })).await
             }
@@ -223,12 +223,12 @@ impl Connection {
             return self.send_error(&id, &[error]).await;
         }
         let limiter = &self.state.rate_limiter;
-        if let Err(e) = limiter.check(&self.headers, self.peer, self.claims.as_ref()).await {
+        if let Err(e) = limiter.check(&self.headers, self.peer, self.claims.as_deref()).await {
             return self.send_error(&id, &e.errors).await;
         }
         let admitted = match serde_json::from_value::<Request>(payload)
             .map_err(|e| bad_request(format!("the payload is not a GraphQL request: {e}")))
-            .and_then(|request| admit(&self.state, request, self.claims.as_ref()))
+            .and_then(|request| admit(&self.state, request, self.claims.as_deref()))
         {
             Ok(admitted) => admitted,
             Err(e) => return self.send_error(&id, &e.errors).await,

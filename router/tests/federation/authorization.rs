@@ -58,24 +58,30 @@ impl Query {
         "hello"
     }
     async fn me(&self) -> Option<Account> {
-        Some(Account { id: ID("u1".into()), name: "Ada".into(), email: "ada@example.com".into() })
+        Some(Account { id: ID("u1".into()), name: "Ada".into(), email: EMAIL.into() })
     }
     async fn secrets(&self, ctx: &Context<'_>) -> Option<Vec<Secret>> {
         ctx.data_unchecked::<Arc<AtomicUsize>>().fetch_add(1, Ordering::SeqCst);
-        Some(vec![Secret { id: ID("s1".into()) }])
+        Some(vec![Secret { id: ID(SECRET_ID.into()) }])
     }
     async fn admin_note(&self) -> Option<&str> {
-        Some("inventory count on Friday")
+        Some(NOTE)
     }
 }
 
-struct Vault {
-    router: server::RunningApp,
+pub struct Vault {
+    pub router: server::RunningApp,
+    pub supergraph: String,
     secrets_resolved: Arc<AtomicUsize>,
     _subgraph: SubgraphServer,
 }
 
-async fn vault(reject: bool) -> Vault {
+/// What the denied resolvers answer: never in a response that denies them.
+pub const SECRET_ID: &str = "vault-secret-7f3a";
+pub const EMAIL: &str = "ada@example.com";
+pub const NOTE: &str = "inventory count on Friday";
+
+pub async fn vault(reject: bool) -> Vault {
     let secrets_resolved = Arc::new(AtomicUsize::new(0));
     let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(secrets_resolved.clone())
@@ -96,10 +102,10 @@ async fn vault(reject: bool) -> Vault {
     };
     config.auth.jwks_urls = vec![jwks_url];
     let router = start_router(&supergraph, config).await;
-    Vault { router, secrets_resolved, _subgraph: subgraph }
+    Vault { router, supergraph, secrets_resolved, _subgraph: subgraph }
 }
 
-fn bearer(scope: &str, role: &str) -> String {
+pub fn bearer(scope: &str, role: &str) -> String {
     token(SIGNER, "k1", json!({ "sub": "u1", "exp": now() + 600, "scope": scope, "role": role }))
 }
 
@@ -170,13 +176,13 @@ async fn denied_fields_are_null_with_an_error_and_are_never_fetched() {
         body,
         json!({ "data": {
             "me": { "email": "ada@example.com" },
-            "secrets": [{ "id": "s1" }],
+            "secrets": [{ "id": "vault-secret-7f3a" }],
             "adminNote": "inventory count on Friday",
         } })
     );
     let admin = bearer("admin", "CUSTOMER");
     let (_, body) = ask(&vault, "{ secrets { id } }", Some(&admin)).await;
-    assert_eq!(body, json!({ "data": { "secrets": [{ "id": "s1" }] } }));
+    assert_eq!(body, json!({ "data": { "secrets": [{ "id": "vault-secret-7f3a" }] } }));
     assert_eq!(vault.secrets_resolved.load(Ordering::SeqCst), 2);
 }
 

@@ -50,6 +50,22 @@ async fn malformed_requests_get_400_and_a_code_and_the_router_stays_up() {
         .await;
     assert_eq!((status, codes(&body)), (400, vec!["BAD_USER_INPUT".to_owned()]));
 
+    // Wrong JSON types for the request's members.
+    for body in [
+        json!({ "query": 5 }),
+        json!({ "query": "{ topProducts { name } }", "variables": "n=1" }),
+        json!({ "query": "{ topProducts { name } }", "operationName": ["A"] }),
+    ] {
+        let (status, answer) = federation.post(body.clone()).await;
+        assert_eq!((status, codes(&answer)), (400, vec!["BAD_REQUEST".to_owned()]), "{body}");
+    }
+
+    // A huge string literal under the body limit is an ordinary argument.
+    let literal = "x".repeat(900 * 1024);
+    let (status, body) =
+        federation.post(json!({ "query": format!("{{ product(upc: \"{literal}\") {{ name }} }}") })).await;
+    assert_eq!((status, &body), (200, &json!({ "data": { "product": null } })));
+
     let huge = format!("{{ topProducts {{ name }} }} #{}", "x".repeat(2 * 1024 * 1024));
     let (status, body) = federation.post(json!({ "query": huge })).await;
     assert_eq!((status, codes(&body)), (413, vec!["PAYLOAD_TOO_LARGE".to_owned()]));

@@ -16,6 +16,7 @@ mod edge;
 mod entities;
 mod failures;
 mod fixtures;
+mod fuzz;
 mod helpers;
 mod http;
 mod limits;

@@ -14,7 +14,7 @@
 //! `DIFFERENTIAL_VOLATILE=updatedAt,...` naming keys whose values change
 //! between two requests (an empty cart's `updatedAt` is the request time).
 
-mod generate;
+pub mod generate;
 
 use std::{
     path::PathBuf,
