@@ -66,6 +66,9 @@ pub struct PreparedOperation {
     pub deferred: DeferredFragments,
     /// The progressive-override draw it was planned with.
     draw: overrides::Draw,
+    /// Its estimated cost, once known, when it has no variables (a list
+    /// size then never depends on the request).
+    fixed_cost: std::sync::OnceLock<u64>,
 }
 
 impl PreparedOperation {
@@ -168,7 +171,12 @@ impl QueryPlanner {
         variables: &serde_json::Map<String, serde_json::Value>,
         default_list_size: u64,
     ) -> u64 {
-        self.costs.estimate(operation, variables, &self.schema, default_list_size)
+        let estimate =
+            || self.costs.estimate(operation, variables, &self.schema, default_list_size);
+        if operation.variables.is_empty() {
+            return *operation.fixed_cost.get_or_init(estimate);
+        }
+        estimate()
     }
 
     /// The supergraph's `@fromContext` arguments and virtual subgraphs.
@@ -244,8 +252,15 @@ impl QueryPlanner {
         }
         defer::locate(&mut deferred, &operation.selection_set);
         let plan = self.plan_cached(&operation, draw)?;
-        let prepared =
-            Arc::new(PreparedOperation { kind, operation, variables, plan, deferred, draw });
+        let prepared = Arc::new(PreparedOperation {
+            kind,
+            operation,
+            variables,
+            plan,
+            deferred,
+            draw,
+            fixed_cost: std::sync::OnceLock::new(),
+        });
         let entry = TextEntry {
             query: query.into(),
             operation_name: operation_name.map(Into::into),
@@ -330,6 +345,7 @@ impl QueryPlanner {
             plan,
             deferred: prepared.deferred.clone(),
             draw: prepared.draw,
+            fixed_cost: prepared.fixed_cost.clone(),
         };
         Ok((Arc::new(authorized), denied))
     }

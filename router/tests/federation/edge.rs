@@ -96,18 +96,19 @@ async fn responses_are_compressed_as_negotiated_and_compressed_bodies_accepted()
     let federation = Federation::start().await;
     let url = federation.router.url("/graphql");
     let client = reqwest::Client::new();
-    let plain = client
-        .post(&url)
-        .json(&json!({ "query": "{ topProducts(first: 5) { name price reviews { body } } }" }))
-        .send()
-        .await
-        .expect("response");
+    // Large enough to be worth compressing (over 1 KiB).
+    let large: String = (0..12)
+        .map(|i| format!("p{i}: topProducts(first: 5) {{ name price reviews {{ body }} }} "))
+        .collect();
+    let large = format!("{{ {large} }}");
+    let plain = client.post(&url).json(&json!({ "query": large })).send().await.expect("response");
     let expected: Value = plain.json().await.expect("json");
 
+    assert!(expected.to_string().len() > 1024, "{expected}");
     let gzip = client
         .post(&url)
         .header("accept-encoding", "gzip")
-        .json(&json!({ "query": "{ topProducts(first: 5) { name price reviews { body } } }" }))
+        .json(&json!({ "query": large }))
         .send()
         .await
         .expect("response");
@@ -121,7 +122,7 @@ async fn responses_are_compressed_as_negotiated_and_compressed_bodies_accepted()
         let response = client
             .post(&url)
             .header("accept-encoding", encoding)
-            .json(&json!({ "query": QUERY }))
+            .json(&json!({ "query": large }))
             .send()
             .await
             .expect("response");
@@ -141,6 +142,7 @@ async fn responses_are_compressed_as_negotiated_and_compressed_bodies_accepted()
         .await
         .expect("response");
     assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(header(&response, "content-encoding"), None, "a small answer goes as it is");
     let answer: Value = response.json().await.expect("json");
     assert_eq!(answer, json!({ "data": { "product": { "name": "Table" } } }));
 }

@@ -62,8 +62,9 @@ async fn malformed_requests_get_400_and_a_code_and_the_router_stays_up() {
 
     // A huge string literal under the body limit is an ordinary argument.
     let literal = "x".repeat(900 * 1024);
-    let (status, body) =
-        federation.post(json!({ "query": format!("{{ product(upc: \"{literal}\") {{ name }} }}") })).await;
+    let (status, body) = federation
+        .post(json!({ "query": format!("{{ product(upc: \"{literal}\") {{ name }} }}") }))
+        .await;
     assert_eq!((status, &body), (200, &json!({ "data": { "product": null } })));
 
     let huge = format!("{{ topProducts {{ name }} }} #{}", "x".repeat(2 * 1024 * 1024));
