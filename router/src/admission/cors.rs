@@ -4,18 +4,11 @@
 //! the preflight and the actual response, a disallowed one gets none (the
 //! browser then refuses to hand the response to the page).
 
-use std::sync::Arc;
-
 use axum::{
-    body::Body,
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-
-use crate::state::RouterState;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -112,54 +105,53 @@ fn wildcard_match(pattern: &str, origin: &str) -> bool {
     go(pattern.as_bytes(), origin.as_bytes())
 }
 
-/// The CORS middleware for the GraphQL routes.
-pub async fn layer(
-    State(state): State<Arc<RouterState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let cors = &state.config.cors;
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let allowed = origin.as_ref().filter(|o| o.to_str().is_ok_and(|o| cors.allows(o))).cloned();
-    let preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
+impl CorsConfig {
+    /// The answer to an `OPTIONS` request: a preflight gets 204 with the
+    /// CORS headers when its origin is allowed (none otherwise); any other
+    /// `OPTIONS` gets 204 with `Allow`.
+    pub fn preflight(&self, headers: &HeaderMap) -> Response {
         let mut response = StatusCode::NO_CONTENT.into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::VARY, vary());
-        if let Some(origin) = &allowed {
-            cors.add_headers(origin, headers);
-            headers.insert(
+        if !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+            let allow = HeaderValue::from_static("GET, POST, OPTIONS");
+            response.headers_mut().insert(header::ALLOW, allow);
+            return response;
+        }
+        let out = response.headers_mut();
+        out.insert(header::VARY, vary());
+        if let Some(origin) = self.allowed_origin(headers) {
+            self.add_headers(origin, out);
+            out.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static("GET, POST, OPTIONS"),
             );
-            if let Ok(value) = HeaderValue::from_str(&cors.allow_headers.join(", ")) {
-                headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+            if let Ok(value) = HeaderValue::from_str(&self.allow_headers.join(", ")) {
+                out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
             }
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(cors.max_age_secs));
+            out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(self.max_age_secs));
         }
-        return response;
+        response
     }
-    let mut response = next.run(request).await;
-    if let Some(origin) = &allowed {
-        cors.add_headers(origin, response.headers_mut());
-    }
-    if origin.is_some() {
+
+    /// Adds the CORS headers a response to a request from `origin` carries
+    /// (done by the handlers themselves: a middleware layer cost a boxed
+    /// service and future on every request).
+    pub fn decorate(&self, origin: Option<&HeaderValue>, response: &mut Response) {
+        let Some(origin) = origin else { return };
+        if origin.to_str().is_ok_and(|o| self.allows(o)) {
+            self.add_headers(origin, response.headers_mut());
+        }
         response.headers_mut().append(header::VARY, vary());
     }
-    response
+
+    fn allowed_origin<'h>(&self, headers: &'h HeaderMap) -> Option<&'h HeaderValue> {
+        headers.get(header::ORIGIN).filter(|o| o.to_str().is_ok_and(|o| self.allows(o)))
+    }
 }
 
 fn vary() -> HeaderValue {
     HeaderValue::from_static(
         "origin, access-control-request-method, access-control-request-headers",
     )
-}
-
-/// An `OPTIONS` request that is not a preflight.
-pub fn options_without_preflight() -> Response<Body> {
-    (StatusCode::NO_CONTENT, [(header::ALLOW, HeaderValue::from_static("GET, POST, OPTIONS"))])
-        .into_response()
 }
 
 #[cfg(test)]

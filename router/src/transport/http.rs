@@ -28,7 +28,7 @@ use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{Request, admit, auth, bad_request, cors, subgraph_headers},
+    admission::{Request, admit, auth, bad_request, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
     planning::Kind,
     state::RouterState,
@@ -57,9 +57,11 @@ pub fn routes(state: Arc<RouterState>) -> Router {
     let mut router = Router::new()
         .route(
             "/graphql",
-            get(get_graphql)
-                .post(post_graphql)
-                .options(|| async { cors::options_without_preflight() }),
+            get(get_graphql).post(post_graphql).options(
+                |State(state): State<Arc<RouterState>>, headers: HeaderMap| async move {
+                    state.config.cors.preflight(&headers)
+                },
+            ),
         )
         .layer(DefaultBodyLimit::max(limit));
     if state.config.compression {
@@ -75,7 +77,7 @@ pub fn routes(state: Arc<RouterState>) -> Router {
             .layer(CompressionLayer::new().compress_when(predicate))
             .layer(RequestDecompressionLayer::new());
     }
-    router.layer(axum::middleware::from_fn_with_state(state.clone(), cors::layer)).with_state(state)
+    router.with_state(state)
 }
 
 async fn post_graphql(
@@ -85,7 +87,18 @@ async fn post_graphql(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let peer = connect.map(|Extension(ConnectInfo(peer))| peer);
-    let media = response_media_type(&headers);
+    let mut response = post_request(&state, peer, &headers, body).await;
+    state.config.cors.decorate(headers.get(header::ORIGIN), &mut response);
+    response
+}
+
+async fn post_request(
+    state: &Arc<RouterState>,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let media = response_media_type(headers);
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -96,7 +109,7 @@ async fn post_graphql(
         }
         Err(rejection) => return failure(media, bad_request(rejection.body_text())),
     };
-    if let Err(refused) = state.config.csrf.check(&Method::POST, &headers) {
+    if let Err(refused) = state.config.csrf.check(&Method::POST, headers) {
         return failure(media, refused);
     }
     let content_type =
@@ -110,7 +123,7 @@ async fn post_graphql(
             .into_response();
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch(&state, &headers, &body, media, peer).await;
+        return batch(state, headers, &body, media, peer).await;
     }
     let request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -121,7 +134,7 @@ async fn post_graphql(
             );
         }
     };
-    handle(&state, &headers, request, (Method::POST, peer), media).await
+    handle(state, headers, request, (Method::POST, peer), media).await
 }
 
 /// A JSON array of requests: each runs in turn, and the answer is the
@@ -214,6 +227,13 @@ async fn get_graphql(
     State(state): State<Arc<RouterState>>,
     request: axum::extract::Request,
 ) -> Response {
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let mut response = get_request(state.clone(), request).await;
+    state.config.cors.decorate(origin.as_ref(), &mut response);
+    response
+}
+
+async fn get_request(state: Arc<RouterState>, request: axum::extract::Request) -> Response {
     let (mut parts, _) = request.into_parts();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if parts.headers.contains_key(header::UPGRADE) {
