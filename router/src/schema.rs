@@ -218,3 +218,38 @@ fn sample(schema: &SchemaIndex, ty: &Type) -> Option<String> {
         },
     }
 }
+
+/// One subgraph of a supergraph: `USERS @join__graph(name: "users", url: "…")`.
+pub struct JoinGraph {
+    /// Its `join__Graph` enum value (`USERS`).
+    pub enum_value: String,
+    pub name: String,
+    pub url: String,
+}
+
+/// The subgraphs a supergraph's `join__Graph` enum lists.
+pub fn join_graphs(document: &Document) -> Vec<JoinGraph> {
+    use graphql_tools::static_graphql::schema::Value;
+    let mut graphs = Vec::new();
+    for definition in &document.definitions {
+        let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition else { continue };
+        if e.name != "join__Graph" {
+            continue;
+        }
+        for value in &e.values {
+            let Some(directive) = value.directives.iter().find(|d| d.name == "join__graph") else {
+                continue;
+            };
+            let arg = |n: &str| {
+                directive.arguments.iter().find(|(k, _)| k == n).and_then(|(_, v)| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+            };
+            if let (Some(name), Some(url)) = (arg("name"), arg("url")) {
+                graphs.push(JoinGraph { enum_value: value.name.clone(), name, url });
+            }
+        }
+    }
+    graphs
+}

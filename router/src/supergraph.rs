@@ -12,6 +12,7 @@ use crate::{
         subgraphs::{SubgraphEndpoint, Subgraphs},
     },
     planning::QueryPlanner,
+    schema::join_graphs,
 };
 
 pub struct Supergraph {
@@ -28,7 +29,8 @@ impl Supergraph {
         let planner = QueryPlanner::new(&document, config.plan_cache_size, &config.override_flags)
             .map_err(anyhow::Error::msg)?;
         let introspection = Introspection::new(planner.schema());
-        let mut graphs = join_graphs(&document);
+        let mut graphs: HashMap<String, String> =
+            join_graphs(&document).into_iter().map(|g| (g.name, g.url)).collect();
         // A virtual subgraph for contextual fields is its real one.
         for (service, real) in &planner.contexts().services {
             if let Some(url) = graphs.get(real).cloned() {
@@ -54,32 +56,4 @@ impl Supergraph {
             subgraphs: Subgraphs::new(endpoints, config.dedupe_subgraph_requests),
         })
     }
-}
-
-/// `enum join__Graph { USERS @join__graph(name: "users", url: "...") }`
-/// -> {"users": "..."}.
-fn join_graphs(document: &Document) -> HashMap<String, String> {
-    use graphql_tools::static_graphql::schema::{Definition, TypeDefinition, Value};
-    let mut graphs = HashMap::new();
-    for definition in &document.definitions {
-        let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition else { continue };
-        if e.name != "join__Graph" {
-            continue;
-        }
-        for value in &e.values {
-            let Some(directive) = value.directives.iter().find(|d| d.name == "join__graph") else {
-                continue;
-            };
-            let arg = |n: &str| {
-                directive.arguments.iter().find(|(k, _)| k == n).and_then(|(_, v)| match v {
-                    Value::String(s) => Some(s.clone()),
-                    _ => None,
-                })
-            };
-            if let (Some(name), Some(url)) = (arg("name"), arg("url")) {
-                graphs.insert(name, url);
-            }
-        }
-    }
-    graphs
 }

@@ -30,7 +30,7 @@ use hive_router_query_planner::{
     planner::plan_nodes::{PlanNode, QueryPlan},
 };
 
-use crate::schema::{SchemaIndex, named_type};
+use crate::schema::{SchemaIndex, join_graphs, named_type};
 
 /// One argument a field reads from a context.
 #[derive(Debug, Clone)]
@@ -528,24 +528,7 @@ fn convert(field: &query_ast::Field<'_, String>, alias: Option<&str>) -> FieldSe
 
 /// `join__Graph` enum value -> subgraph name.
 fn graph_names(document: &Document) -> HashMap<String, String> {
-    let mut graphs = HashMap::new();
-    for definition in &document.definitions {
-        let Definition::TypeDefinition(TypeDefinition::Enum(e)) = definition else { continue };
-        if e.name != "join__Graph" {
-            continue;
-        }
-        for value in &e.values {
-            if let Some(name) = value
-                .directives
-                .iter()
-                .find(|d| d.name == "join__graph")
-                .and_then(|d| string_arg(d, "name"))
-            {
-                graphs.insert(value.name.clone(), name);
-            }
-        }
-    }
-    graphs
+    join_graphs(document).into_iter().map(|g| (g.enum_value, g.name)).collect()
 }
 
 fn directive(name: &str, arguments: Vec<(String, Value)>) -> Directive {

@@ -20,9 +20,9 @@ use router::{
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::start_router;
+use crate::helpers::{start_router, websocket};
 
 pub const SIGNER: &str = include_str!("keys/signer.pem");
 const FORGER: &str = include_str!("keys/forger.pem");
@@ -186,13 +186,8 @@ fn alg_none(claims: &Value) -> String {
     format!("{}.{}.", encode(&json!({ "alg": "none", "typ": "JWT", "kid": "k1" })), encode(claims))
 }
 
-async fn websocket(router: &server::RunningApp, token: &str) -> Option<u16> {
-    let url = router.url("/graphql").replacen("http", "ws", 1);
-    let mut request = url.into_client_request().expect("request");
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connects");
+async fn websocket_close_code(router: &server::RunningApp, token: &str) -> Option<u16> {
+    let mut socket = websocket(router).await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::Text(init.to_string().into())).await.expect("sends");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -209,10 +204,10 @@ async fn websocket_tokens_are_verified_at_init_and_end_the_connection_when_they_
     let issuer = Issuer::start().await;
     let router = issuer.router().await;
     let expired = token(SIGNER, "k1", claims("user-1", now() - 60, "shop"));
-    assert_eq!(websocket(&router, &expired).await, Some(4403));
+    assert_eq!(websocket_close_code(&router, &expired).await, Some(4403));
     let forged = token(FORGER, "k1", claims("user-1", now() + 600, "shop"));
-    assert_eq!(websocket(&router, &forged).await, Some(4403));
+    assert_eq!(websocket_close_code(&router, &forged).await, Some(4403));
     // Valid for about two more seconds: acknowledged, then closed with 4403.
     let brief = token(SIGNER, "k1", claims("user-1", now() + 2, "shop"));
-    assert_eq!(websocket(&router, &brief).await, Some(4403));
+    assert_eq!(websocket_close_code(&router, &brief).await, Some(4403));
 }

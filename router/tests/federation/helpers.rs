@@ -168,3 +168,16 @@ pub fn codes(response: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A graphql-transport-ws connection to `router`.
+pub async fn websocket(
+    router: &RunningApp,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = router.url("/graphql").replacen("http", "ws", 1);
+    let mut request = url.into_client_request().expect("request");
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
+    tokio_tungstenite::connect_async(request).await.expect("connects").0
+}

@@ -6,9 +6,9 @@
 use futures::{SinkExt, StreamExt};
 use router::{RouterConfig, config::RateLimitConfig};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{Federation, start_router};
+use crate::helpers::{Federation, start_router, websocket};
 
 const QUERY: &str = r#"{ product(upc: "1") { name } }"#;
 
@@ -102,12 +102,7 @@ async fn every_websocket_subscribe_takes_a_token() {
     let mut config = limited(1, None);
     config.rate_limit.trusted_proxy_hops = 0;
     let router = start_router(&federation.supergraph, config).await;
-    let url = router.url("/graphql").replacen("http", "ws", 1);
-    let mut request = url.into_client_request().expect("request");
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connects");
+    let mut socket = websocket(&router).await;
     let send = |value: Value| Message::Text(value.to_string().into());
     socket.send(send(json!({ "type": "connection_init" }))).await.expect("init");
     let mut answers: Vec<Value> = Vec::new();
