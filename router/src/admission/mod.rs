@@ -12,7 +12,7 @@ pub mod persisted;
 pub mod rate_limit;
 
 use axum::http::{HeaderMap, HeaderValue};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use server::telemetry::TraceParent;
 use std::sync::Arc;
 
@@ -33,6 +33,8 @@ pub struct Admitted {
     pub variables: Map<String, Value>,
     /// Errors for the fields authorization took out (they answer `null`).
     pub denied: Vec<GraphqlError>,
+    /// The cost estimate, when the request asked for it.
+    pub cost: Option<Value>,
 }
 
 impl Admitted {
@@ -74,6 +76,9 @@ pub fn admit(
     claims: Option<&auth::Claims>,
 ) -> Result<Admitted, RequestError> {
     state.persisted.resolve(&mut request)?;
+    // `extensions: {"cost": true}` asks for the estimate in the response.
+    let wants_cost =
+        request.extensions.as_ref().and_then(|e| e.get("cost")) == Some(&Value::Bool(true));
     let Request { query, operation_name, variables, .. } = request;
     let operation_name = operation_name.as_deref();
     let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
@@ -99,19 +104,21 @@ pub fn admit(
         variables::coerce(&prepared.variables, &provided, supergraph.planner.schema())
             .map_err(|errors| RequestError { failure: RequestFailure::Invalid, errors })?;
     let limits = &state.config.limits;
-    if limits.max_cost > 0 {
+    let mut cost = None;
+    if limits.max_cost > 0 || wants_cost {
         let planner = &supergraph.planner;
-        let cost = planner.estimate_cost(&prepared, &variables, limits.default_list_size);
-        if cost > limits.max_cost {
+        let estimated = planner.estimate_cost(&prepared, &variables, limits.default_list_size);
+        if limits.max_cost > 0 && estimated > limits.max_cost {
             let message = format!(
-                "the operation's estimated cost is {cost}; the limit is {}",
+                "the operation's estimated cost is {estimated}; the limit is {}",
                 limits.max_cost
             );
             return Err(refusal(message, COST_ESTIMATED_TOO_EXPENSIVE));
         }
+        cost = wants_cost.then(|| json!({ "estimated": estimated, "max": limits.max_cost }));
     }
     prepared.deferred.add_markers(&mut variables);
-    Ok(Admitted { supergraph, prepared, variables, denied })
+    Ok(Admitted { supergraph, prepared, variables, denied, cost })
 }
 
 /// The headers subgraphs get: the configured client headers, plus a

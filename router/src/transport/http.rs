@@ -338,7 +338,12 @@ async fn handle(
         return multipart::respond(state, headers, admitted, format, span);
     }
     let result = admitted.execution(&forwarded).run().instrument(span).await;
-    let body = result.into_bytes();
+    let mut body = result.into_bytes();
+    if let Some(cost) = &admitted.cost {
+        // The body is one JSON object: its closing brace makes room.
+        body.pop();
+        body.extend_from_slice(format!(",\"extensions\":{{\"cost\":{cost}}}}}").as_bytes());
+    }
     (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(media))], body)
         .into_response()
 }

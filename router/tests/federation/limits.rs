@@ -97,6 +97,18 @@ async fn the_estimated_cost_refuses_expensive_operations_before_fetching() {
     let (status, body) = post(&router, query, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["data"]["topProducts"].is_array(), "{body}");
+    assert!(body.get("extensions").is_none(), "only when asked: {body}");
+
+    // Asked for, the estimate comes back in `extensions.cost`.
+    let response = reqwest::Client::new()
+        .post(router.url("/graphql"))
+        .json(&json!({ "query": query, "extensions": { "cost": true } }))
+        .send()
+        .await
+        .expect("router answers");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["extensions"]["cost"], json!({ "estimated": 210, "max": 210 }), "{body}");
+    assert!(body["data"]["topProducts"].is_array(), "{body}");
 }
 
 /// The products subgraph's SDL with `@listSize` and `@cost` added, as a
