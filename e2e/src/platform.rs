@@ -13,6 +13,8 @@ pub struct Platform {
     pub pool: PgPool,
     /// The composed supergraph, for extra routers with other settings.
     pub supergraph: String,
+    /// The users service (`http://host:port`), whose JWKS the routers use.
+    users_url: String,
     /// Where the notifications service sends email.
     pub smtp: kit::testing::SmtpSink,
     services: Vec<(&'static str, RunningApp)>,
@@ -155,13 +157,17 @@ impl Platform {
             source("notifications", &notifications, notifications::schema_sdl()),
         ])
         .unwrap_or_else(|e| panic!("{e:?}"));
-        let router = router::build_from_sdl(router::RouterConfig::default(), &supergraph, None)
+        let users_url = users.url("");
+        let router_config =
+            shopgraph::with_shopgraph_auth(router::RouterConfig::default(), &users_url);
+        let router = router::build_from_sdl(router_config, &supergraph, None)
             .expect("router")
             .spawn(bind().await);
         let platform = Self {
             router,
             pool,
             supergraph,
+            users_url,
             smtp,
             services: vec![
                 ("users", users),
@@ -230,9 +236,11 @@ impl Platform {
         url
     }
 
-    /// Another router on this platform's subgraphs with other settings.
+    /// Another router on this platform's subgraphs with other settings
+    /// (and Shopgraph's token verification, unless they set their own).
     pub async fn router_with(&mut self, config: router::RouterConfig) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let config = shopgraph::with_shopgraph_auth(config, &self.users_url);
         let app =
             router::build_from_sdl(config, &self.supergraph, None).expect("router").spawn(listener);
         let url = app.url("/graphql");
@@ -279,10 +287,16 @@ impl Platform {
     }
 
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = self
-            .http
-            .post(self.router.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
+        self.post_as(&json!({ "query": query, "variables": variables }), token).await
+    }
+
+    /// Posts a whole GraphQL request body (with `extensions`, say).
+    pub async fn post(&self, body: &Value) -> Value {
+        self.post_as(body, None).await
+    }
+
+    async fn post_as(&self, body: &Value, token: Option<&str>) -> Value {
+        let mut request = self.http.post(self.router.url("/graphql")).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod directives;
 pub mod error;
 pub mod events;
 pub mod graphql_client;

@@ -11,6 +11,10 @@ use kit::{
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod router_settings;
+
+pub use router_settings::with_shopgraph_auth;
+
 /// Shopgraph's developer entry point.
 #[derive(Debug, Parser)]
 #[command(name = "shopgraph", version)]
@@ -37,7 +41,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn dev() -> anyhow::Result<()> {
     let shutdown = shutdown_on_signal();
     let mut services = JoinSet::new();
-    start::<users::UsersSubgraph>(&mut services, &shutdown).await?;
+    let users_config = users::UsersSubgraph::config()?;
+    let users_url = format!("http://{}:{}", users_config.service.host, users_config.service.port);
+    serve::<users::UsersSubgraph>(users_config, &mut services, &shutdown).await?;
     start::<catalog::CatalogSubgraph>(&mut services, &shutdown).await?;
     start::<inventory::InventorySubgraph>(&mut services, &shutdown).await?;
     start::<cart::CartSubgraph>(&mut services, &shutdown).await?;
@@ -54,8 +60,9 @@ async fn dev() -> anyhow::Result<()> {
         .await?;
 
     // The router last: it serves the checked-in supergraph, whose subgraph
-    // URLs point at the services started above.
-    let router_config = router::RouterConfig::load(None)?;
+    // URLs point at the services started above, and verifies tokens with
+    // the keys users publishes.
+    let router_config = with_shopgraph_auth(router::RouterConfig::load(None)?, &users_url);
     let router_addr = router_config.listen;
     let router_app = router::build(router_config).context("starting the router")?;
     spawn(&mut services, "router", router_app, router_addr, &shutdown).await?;

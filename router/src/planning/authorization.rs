@@ -208,9 +208,10 @@ impl Check<'_> {
                     ];
                     match requirements.into_iter().flatten().find_map(|r| self.refusal(r)) {
                         Some(code) => {
+                            let coordinate = format!("{parent}.{}", field.name);
                             let message = match code {
-                                UNAUTHENTICATED => "this field needs a signed-in caller",
-                                _ => "the caller may not see this field",
+                                UNAUTHENTICATED => format!("{coordinate} needs a signed-in caller"),
+                                _ => format!("the caller may not see {coordinate}"),
                             };
                             denied.push(GraphqlError::new(message, code).at(path.clone()));
                             *field = FieldSelection::new_skipped_typename();

@@ -9,7 +9,7 @@ mod defer;
 mod limits;
 mod overrides;
 
-pub use authorization::{AuthorizationConfig, FORBIDDEN};
+pub use authorization::{AuthorizationConfig, FORBIDDEN, PolicyRule};
 pub use context::{ContextArgument, Contexts};
 pub use defer::{DeferGroup, DeferredFragments};
 pub use limits::{Limits, refusal};

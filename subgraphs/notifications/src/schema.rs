@@ -106,6 +106,7 @@ pub struct User {
 #[ComplexObject]
 impl User {
     /// Newest first. The user's own, or any user's for an admin.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -139,7 +140,7 @@ pub struct Query;
 #[Object]
 impl Query {
     /// Admin: every template, by key and channel.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn notification_templates(&self, ctx: &Context<'_>) -> Result<Vec<NotificationTemplate>> {
         let templates = ctx.data::<Store>()?.templates().await.map_err(internal)?;
         Ok(templates.into_iter().map(Into::into).collect())
@@ -172,7 +173,7 @@ impl Mutation {
     }
 
     /// Admin: creates or replaces the template for a key and channel.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn upsert_notification_template(
         &self,
         ctx: &Context<'_>,

@@ -191,7 +191,7 @@ impl Mutation {
     /// Admin: refunds `amount` (minor units; everything left when omitted).
     /// The total refunded never exceeds what was captured; the same
     /// `idempotencyKey` refunds once.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn refund_payment(
         &self,
         ctx: &Context<'_>,

@@ -312,7 +312,7 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Admin: one legal step (or into EXCEPTION and back).
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn update_shipment_status(
         &self,
         ctx: &Context<'_>,

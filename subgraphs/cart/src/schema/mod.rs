@@ -54,7 +54,7 @@ pub struct Query;
 #[Object]
 impl Query {
     /// The signed-in customer's cart (empty if they have none yet).
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn cart(&self, ctx: &Context<'_>) -> Result<Cart> {
         let customer = ctx.viewer()?.user_id.to_string();
         Ok(carts(ctx).load(&customer).await?)
@@ -77,7 +77,7 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Adds `quantity` (1-99) of a product; a line holds at most 99.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn add_to_cart(
         &self,
         ctx: &Context<'_>,
@@ -89,7 +89,7 @@ impl Mutation {
     }
 
     /// Sets a line's quantity; 0 removes it.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn update_cart_item(
         &self,
         ctx: &Context<'_>,
@@ -100,13 +100,13 @@ impl Mutation {
         Ok(carts(ctx).set(&customer, &product_id, quantity, loader(ctx)).await?)
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn remove_from_cart(&self, ctx: &Context<'_>, product_id: ID) -> Result<Cart> {
         let customer = ctx.viewer()?.user_id.to_string();
         Ok(carts(ctx).set(&customer, &product_id, 0, loader(ctx)).await?)
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn clear_cart(&self, ctx: &Context<'_>) -> Result<Cart> {
         let customer = ctx.viewer()?.user_id.to_string();
         Ok(carts(ctx).clear(&customer).await?)

@@ -14,14 +14,14 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn create_product(&self, ctx: &Context<'_>, input: ProductInput) -> Result<Product> {
         let product =
             catalog(ctx).create_product(input.into(), ctx.data_opt::<TraceParent>()).await?;
         Ok(Product(product))
     }
 
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn update_product(
         &self,
         ctx: &Context<'_>,
@@ -33,13 +33,13 @@ impl Mutation {
         Ok(Product(product))
     }
 
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         catalog(ctx).delete_product(&id, ctx.data_opt::<TraceParent>()).await?;
         Ok(true)
     }
 
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn create_category(&self, ctx: &Context<'_>, input: CategoryInput) -> Result<Category> {
         let category =
             catalog(ctx).create_category(&input.name, input.parent_id.map(|id| id.0)).await?;
@@ -47,7 +47,7 @@ impl Mutation {
     }
 
     /// One review per customer per product; rating 1 to 5.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn add_review(
         &self,
         ctx: &Context<'_>,

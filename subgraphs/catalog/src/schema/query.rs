@@ -35,6 +35,7 @@ impl Query {
     }
 
     /// `first` defaults to 20 and is capped at 100.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn products(
         &self,
         ctx: &Context<'_>,

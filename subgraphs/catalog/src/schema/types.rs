@@ -60,6 +60,7 @@ impl Product {
         self.0.review_count
     }
     /// Newest first.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn reviews(
         &self,
         ctx: &Context<'_>,
@@ -103,6 +104,7 @@ impl Category {
         Ok(children.unwrap_or_default().into_iter().map(Category).collect())
     }
     /// Products in this category and its descendants, newest first.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -160,6 +162,7 @@ pub struct User {
 #[ComplexObject]
 impl User {
     /// Newest first.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn reviews(
         &self,
         ctx: &Context<'_>,

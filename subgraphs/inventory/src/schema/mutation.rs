@@ -22,7 +22,7 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn create_warehouse(
         &self,
         ctx: &Context<'_>,
@@ -52,7 +52,7 @@ impl Mutation {
 
     /// Admin: adds `delta` (negative to remove) to on-hand stock, with a
     /// ledger entry naming the admin and the reason.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,

@@ -14,7 +14,7 @@ pub struct Query;
 
 #[Object]
 impl Query {
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
         let rows = warehouses::all(&ctx.data_unchecked::<Stock>().pool)
             .await
@@ -24,7 +24,7 @@ impl Query {
 
     /// Admin: stock rows with at most `threshold` available (default: the
     /// low-stock threshold), lowest first.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn low_stock(
         &self,
         ctx: &Context<'_>,

@@ -70,7 +70,7 @@ impl Product {
     }
 
     /// Admin: per warehouse.
-    #[graphql(guard = "kit::auth::AdminOnly")]
+    #[graphql(guard = "kit::auth::AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn stock_levels(&self, ctx: &Context<'_>) -> Result<Vec<StockLevel>> {
         let rows = ctx
             .data_unchecked::<DataLoader<StockLevelsLoader>>()

@@ -50,7 +50,7 @@ pub struct Mutation;
 impl Mutation {
     /// Places the signed-in customer's cart as a PENDING order; its status
     /// then moves by events (reserved, paid or failed).
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn checkout(&self, ctx: &Context<'_>, input: CheckoutInput) -> Result<Order> {
         let customer = ctx.viewer()?.user_id;
         let authorization =
@@ -81,7 +81,7 @@ impl Mutation {
 
     /// The owner before shipping, or an admin. Releases the reservation; a
     /// paid order is refunded.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn cancel_order(
         &self,
         ctx: &Context<'_>,
@@ -120,7 +120,7 @@ impl Mutation {
     }
 
     /// Admin: only legal transitions.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn update_order_status(
         &self,
         ctx: &Context<'_>,

@@ -24,7 +24,7 @@ impl Query {
     }
 
     /// Admin: every order, newest first, optionally of one status.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()), directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn orders(
         &self,
         ctx: &Context<'_>,

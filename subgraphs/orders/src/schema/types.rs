@@ -143,6 +143,7 @@ pub struct User {
 #[ComplexObject]
 impl User {
     /// Newest first; the owner's or, for admins, anyone's.
+    #[graphql(directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn orders(
         &self,
         ctx: &Context<'_>,

@@ -44,7 +44,7 @@ impl Mutation {
         Ok(accounts(ctx).logout(&refresh_token).await?)
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
         let viewer = ctx.viewer()?;
         let pool = ctx.data_unchecked::<PgPool>();
@@ -58,7 +58,7 @@ impl Mutation {
     }
 
     /// Also signs out every session of the account.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -86,14 +86,14 @@ impl Mutation {
         Ok(true)
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn add_address(&self, ctx: &Context<'_>, input: AddressInput) -> Result<Address> {
         let viewer = ctx.viewer()?;
         let pool = ctx.data_unchecked::<PgPool>();
         Ok(address_book::add(pool, viewer.user_id, &input.parse()?).await?.into())
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn update_address(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +106,7 @@ impl Mutation {
         Ok(address_book::update(pool, viewer.user_id, id, &input.parse()?).await?.into())
     }
 
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]
     async fn remove_address(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer()?;
         let id = parse_uuid(&id, "address")?;
@@ -116,7 +116,7 @@ impl Mutation {
 
     /// Admin. Takes effect in the user's next access token. The last admin
     /// cannot be demoted.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
         let user_id = parse_uuid(&user_id, "user")?;
         let pool = ctx.data_unchecked::<PgPool>();

@@ -26,13 +26,13 @@ impl Query {
     }
 
     /// Admin: one user by id.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()))]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
         load_user(ctx, parse_uuid(&id, "user")?).await
     }
 
     /// Admin: every user, oldest first.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", directive = kit::directives::policy::apply(kit::directives::admins()), directive = kit::directives::list_size::apply(kit::directives::page_size(), kit::directives::paged_by_first(), kit::directives::connection_edges(), Some(false)))]
     async fn users(
         &self,
         ctx: &Context<'_>,
