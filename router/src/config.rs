@@ -231,6 +231,12 @@ impl RouterConfig {
         if let Some(v) = var_opt("ROUTER_APQ")? {
             self.persisted.apq = v;
         }
+        if let Some(v) = var_opt("ROUTER_APQ_REDIS_URL")? {
+            self.persisted.apq_redis_url = Some(v);
+        }
+        if let Some(v) = var_opt("ROUTER_APQ_TTL_SECS")? {
+            self.persisted.apq_ttl_secs = v;
+        }
         if let Some(v) = var_opt("ROUTER_PERSISTED_MANIFEST")? {
             self.persisted.manifest = Some(v);
         }

@@ -10,6 +10,7 @@ pub mod cors;
 pub mod csrf;
 pub mod persisted;
 pub mod rate_limit;
+mod shared_redis;
 
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value, json};
@@ -70,12 +71,12 @@ pub struct Request {
 
 pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
 
-pub fn admit(
+pub async fn admit(
     state: &RouterState,
     mut request: Request,
     claims: Option<&auth::Claims>,
 ) -> Result<Admitted, RequestError> {
-    state.persisted.resolve(&mut request)?;
+    state.persisted.resolve(&mut request).await?;
     // `extensions: {"cost": true}` asks for the estimate in the response.
     let wants_cost =
         request.extensions.as_ref().and_then(|e| e.get("cost")) == Some(&Value::Bool(true));

@@ -5,6 +5,9 @@
 //!   An unknown hash gets `PERSISTED_QUERY_NOT_FOUND`; the client then sends
 //!   the hash with the query, which is registered once its hash is checked.
 //!   Hash-only GETs are what make CDN caching of queries possible.
+//!   Registrations are kept in memory (LRU) and, with `apq_redis_url`, in
+//!   Redis with a TTL, so a query registered through one router instance
+//!   is known to all of them (a client's retry may reach another one).
 //! - Trusted documents: a manifest in Apollo's persisted query list format
 //!   (`{"format": "apollo-persisted-query-manifest", "operations": [{id,
 //!   body}]}`) or Relay's `{"<id>": "<query>"}` map. Clients send the id as
@@ -20,11 +23,12 @@ use std::{
 };
 
 use lru::LruCache;
+use redis::AsyncCommands;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::Request;
+use super::{Request, shared_redis::SharedRedis};
 use crate::error::{RequestError, RequestFailure};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +38,14 @@ pub struct PersistedConfig {
     pub apq: bool,
     /// Queries APQ keeps in memory.
     pub apq_cache_size: usize,
+    /// Share APQ registrations between router instances through this
+    /// Redis. `ROUTER_APQ_REDIS_URL`; none: each instance has its own.
+    pub apq_redis_url: Option<String>,
+    /// Prefix of the Redis keys.
+    pub apq_redis_key_prefix: String,
+    /// How long Redis keeps a registered query, refreshed by each
+    /// registration. `ROUTER_APQ_TTL_SECS`, default a day.
+    pub apq_ttl_secs: u64,
     /// A trusted documents manifest. `ROUTER_PERSISTED_MANIFEST`.
     pub manifest: Option<PathBuf>,
     /// Refuse documents that are not in the manifest.
@@ -48,6 +60,9 @@ impl Default for PersistedConfig {
         Self {
             apq: true,
             apq_cache_size: 1000,
+            apq_redis_url: None,
+            apq_redis_key_prefix: "router:apq:".into(),
+            apq_ttl_secs: 86_400,
             manifest: None,
             only_persisted: false,
             log_only: false,
@@ -62,6 +77,8 @@ pub struct PersistedQueries {
     config: PersistedConfig,
     /// APQ: hash -> query.
     registered: Mutex<LruCache<String, Arc<str>>>,
+    /// APQ registrations of every instance.
+    shared: Option<SharedRedis>,
     /// Trusted documents: id -> query.
     manifest: HashMap<String, Arc<str>>,
     /// The SHA-256 of every trusted document's text, so a client that
@@ -87,12 +104,19 @@ impl PersistedQueries {
         }
         let trusted_hashes = manifest.values().map(|q| sha256_hex(q)).collect();
         let size = NonZeroUsize::new(config.apq_cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
-        Ok(Self { config, registered: Mutex::new(LruCache::new(size)), manifest, trusted_hashes })
+        let shared = match (&config.apq_redis_url, config.apq) {
+            (Some(url), true) => {
+                Some(SharedRedis::open(url, "APQ registrations are per instance")?)
+            }
+            _ => None,
+        };
+        let registered = Mutex::new(LruCache::new(size));
+        Ok(Self { config, registered, shared, manifest, trusted_hashes })
     }
 
     /// The query text `request` stands for, registering it with APQ when it
     /// brings both the text and the hash.
-    pub fn resolve(&self, request: &mut Request) -> Result<(), RequestError> {
+    pub async fn resolve(&self, request: &mut Request) -> Result<(), RequestError> {
         let id = document_id(request);
         if let Some(id) = &id
             && let Some(query) = self.manifest.get(id)
@@ -103,8 +127,7 @@ impl PersistedQueries {
         let hash = persisted_hash(request);
         match (&request.query, &hash) {
             (None, Some(hash)) if self.config.apq => {
-                let found = lock(&self.registered).get(hash).cloned();
-                match found {
+                match self.registered_query(&hash.to_ascii_lowercase()).await {
                     Some(query) => request.query = Some(query.to_string()),
                     None => return Err(not_found()),
                 }
@@ -118,7 +141,7 @@ impl PersistedQueries {
                         "PERSISTED_QUERY_HASH_MISMATCH",
                     ));
                 }
-                lock(&self.registered).put(hash.to_ascii_lowercase(), query.as_str().into());
+                self.register(hash.to_ascii_lowercase(), query).await;
             }
             (None, None) if id.is_some() => {
                 return Err(RequestError::new(
@@ -147,6 +170,35 @@ impl PersistedQueries {
             }
         }
         Ok(())
+    }
+
+    /// The query registered under `hash`, in memory or in Redis.
+    async fn registered_query(&self, hash: &str) -> Option<Arc<str>> {
+        if let Some(query) = lock(&self.registered).get(hash) {
+            return Some(query.clone());
+        }
+        let key = format!("{}{hash}", self.config.apq_redis_key_prefix);
+        let shared = self.shared.as_ref()?;
+        let query: Option<String> =
+            shared.run(|mut redis| async move { redis.get(key).await }).await?;
+        // Redis is shared, not trusted: take only a text that has this hash.
+        let query: Arc<str> = query.filter(|query| sha256_hex(query) == hash)?.into();
+        lock(&self.registered).put(hash.to_owned(), query.clone());
+        Some(query)
+    }
+
+    /// Registers a query whose hash was checked: here, and for the other
+    /// instances before the client is answered (its next request may reach
+    /// any of them).
+    async fn register(&self, hash: String, query: &str) {
+        let key = format!("{}{hash}", self.config.apq_redis_key_prefix);
+        lock(&self.registered).put(hash, query.into());
+        if let Some(shared) = &self.shared {
+            let (query, ttl) = (query.to_owned(), self.config.apq_ttl_secs.max(1));
+            shared
+                .run(|mut redis| async move { redis.set_ex::<_, _, ()>(key, query, ttl).await })
+                .await;
+        }
     }
 }
 

@@ -10,17 +10,14 @@
 use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
-    sync::{
-        Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::Mutex,
+    time::Instant,
 };
 
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
-use super::auth::Claims;
+use super::{auth::Claims, shared_redis::SharedRedis};
 use crate::error::{RequestError, RequestFailure};
 
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
@@ -86,26 +83,17 @@ return {allowed, tostring(wait)}
 
 pub struct RateLimiter {
     config: RateLimitConfig,
-    redis: Option<redis::Client>,
-    connection: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+    shared: Option<SharedRedis>,
     local: Mutex<HashMap<String, (f64, Instant)>>,
-    /// Whether the fallback was logged since Redis last worked.
-    degraded: AtomicBool,
 }
 
 impl RateLimiter {
     pub fn new(config: RateLimitConfig) -> anyhow::Result<Self> {
-        let redis = match (&config.redis_url, config.enabled) {
-            (Some(url), true) => Some(redis::Client::open(url.as_str())?),
+        let shared = match (&config.redis_url, config.enabled) {
+            (Some(url), true) => Some(SharedRedis::open(url, "rate limits are per instance")?),
             _ => None,
         };
-        Ok(Self {
-            config,
-            redis,
-            connection: tokio::sync::Mutex::new(None),
-            local: Mutex::new(HashMap::new()),
-            degraded: AtomicBool::new(false),
-        })
+        Ok(Self { config, shared, local: Mutex::new(HashMap::new()) })
     }
 
     /// Takes a token for this client, and one from the global bucket.
@@ -158,56 +146,19 @@ impl RateLimiter {
 
     /// `None` when Redis is not configured or cannot be reached.
     async fn take_shared(&self, key: &str, capacity: u64, rate: f64) -> Option<(bool, f64)> {
-        let client = self.redis.as_ref()?;
-        let mut slot = self.connection.lock().await;
-        if slot.is_none() {
-            let connecting = tokio::time::timeout(
-                Duration::from_secs(1),
-                client.get_multiplexed_async_connection(),
-            );
-            match connecting.await {
-                Ok(Ok(connection)) => *slot = Some(connection),
-                Ok(Err(e)) => return self.fallback(&e.to_string()),
-                Err(_) => return self.fallback("connecting timed out"),
-            }
-        }
-        let connection = slot.as_mut()?;
+        let shared = self.shared.as_ref()?;
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64();
-        let script = redis::Script::new(TAKE);
-        let mut invocation = script.key(format!("{}{key}", self.config.key_prefix));
-        invocation.arg(capacity).arg(rate).arg(now);
-        let answered = tokio::time::timeout(
-            Duration::from_millis(500),
-            invocation.invoke_async::<(i64, String)>(connection),
-        )
-        .await;
-        match answered {
-            Ok(Ok((allowed, wait))) => {
-                if self.degraded.swap(false, Ordering::Relaxed) {
-                    tracing::info!("rate limiting is shared through Redis again");
-                }
-                Some((allowed == 1, wait.parse().unwrap_or(1.0)))
-            }
-            Ok(Err(e)) => {
-                *slot = None;
-                self.fallback(&e.to_string())
-            }
-            Err(_) => {
-                *slot = None;
-                self.fallback("the script timed out")
-            }
-        }
-    }
-
-    fn fallback<T>(&self, why: &str) -> Option<T> {
-        if !self.degraded.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                error = why,
-                "Redis is unreachable: rate limits are per instance until it is back"
-            );
-        }
-        None
+        let key = format!("{}{key}", self.config.key_prefix);
+        let (allowed, wait) = shared
+            .run(|mut connection| async move {
+                let script = redis::Script::new(TAKE);
+                let mut invocation = script.key(key);
+                invocation.arg(capacity).arg(rate).arg(now);
+                invocation.invoke_async::<(i64, String)>(&mut connection).await
+            })
+            .await?;
+        Some((allowed == 1, wait.parse().unwrap_or(1.0)))
     }
 
     fn take_local(&self, key: &str, capacity: u64, rate: f64) -> (bool, f64) {

@@ -204,7 +204,7 @@ async fn single_json(
         return errors_body(e);
     }
     let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
-    let admitted = match admit(state, request, claims.as_deref()) {
+    let admitted = match admit(state, request, claims.as_deref()).await {
         Ok(admitted) => admitted,
         Err(e) => return errors_body(e),
     };
@@ -295,7 +295,7 @@ async fn handle(
     }
     let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
     let operation_name = request.operation_name.clone();
-    let admitted = match admit(state, request, claims.as_deref()) {
+    let admitted = match admit(state, request, claims.as_deref()).await {
         Ok(admitted) => admitted,
         Err(e) => return failure(media, e),
     };

@@ -226,10 +226,14 @@ impl Connection {
         if let Err(e) = limiter.check(&self.headers, self.peer, self.claims.as_deref()).await {
             return self.send_error(&id, &e.errors).await;
         }
-        let admitted = match serde_json::from_value::<Request>(payload)
-            .map_err(|e| bad_request(format!("the payload is not a GraphQL request: {e}")))
-            .and_then(|request| admit(&self.state, request, self.claims.as_deref()))
-        {
+        let request = match serde_json::from_value::<Request>(payload) {
+            Ok(request) => request,
+            Err(e) => {
+                let error = bad_request(format!("the payload is not a GraphQL request: {e}"));
+                return self.send_error(&id, &error.errors).await;
+            }
+        };
+        let admitted = match admit(&self.state, request, self.claims.as_deref()).await {
             Ok(admitted) => admitted,
             Err(e) => return self.send_error(&id, &e.errors).await,
         };

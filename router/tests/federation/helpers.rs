@@ -157,6 +157,15 @@ pub async fn post_query(url: &str, query: &str) -> Value {
 }
 
 /// `errors[*].extensions.code`.
+/// Redis keys no other test (or run) shares.
+pub fn unique_redis_prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("router-test:{}:{nanos}:", std::process::id())
+}
+
 pub fn codes(response: &Value) -> Vec<String> {
     response["errors"]
         .as_array()

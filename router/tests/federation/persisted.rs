@@ -1,11 +1,11 @@
 //! Persisted queries (APQ and trusted documents), batching and the
 //! introspection switch, through the running router.
 
-use router::RouterConfig;
+use router::{RouterConfig, config::PersistedConfig};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Federation, codes, start_router};
+use crate::helpers::{Federation, codes, start_router, unique_redis_prefix};
 
 const QUERY: &str = r#"{ product(upc: "1") { name } }"#;
 const ANSWER: &str = r#"{"data":{"product":{"name":"Table"}}}"#;
@@ -54,6 +54,71 @@ async fn automatic_persisted_queries_register_once_the_hash_is_checked() {
         .expect("response");
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.json::<Value>().await.expect("json"), answer);
+}
+
+fn apq_through(redis_url: &str, key_prefix: &str) -> RouterConfig {
+    RouterConfig {
+        persisted: PersistedConfig {
+            apq_redis_url: Some(redis_url.to_owned()),
+            apq_redis_key_prefix: key_prefix.to_owned(),
+            ..PersistedConfig::default()
+        },
+        ..RouterConfig::default()
+    }
+}
+
+/// A query registered through one instance runs hash-only on another that
+/// shares the Redis keys (and not on one with other keys); a text stored
+/// under a hash it does not have is not taken.
+#[tokio::test]
+async fn apq_registrations_are_shared_by_instances_through_redis() {
+    let federation = Federation::start().await;
+    let prefix = unique_redis_prefix();
+    let shared = apq_through("redis://127.0.0.1:6379", &prefix);
+    let first = start_router(&federation.supergraph, shared.clone()).await;
+    let second = start_router(&federation.supergraph, shared).await;
+    let elsewhere = start_router(
+        &federation.supergraph,
+        apq_through("redis://127.0.0.1:6379", &unique_redis_prefix()),
+    )
+    .await;
+    let hash = sha256_hex(QUERY);
+    let answer: Value = serde_json::from_str(ANSWER).expect("json");
+
+    let registered =
+        post(&first.url("/graphql"), json!({ "query": QUERY, "extensions": apq(&hash) })).await;
+    assert_eq!(registered, (200, answer.clone()));
+    let hash_only = json!({ "extensions": apq(&hash) });
+    assert_eq!(post(&second.url("/graphql"), hash_only.clone()).await, (200, answer));
+    let (_, body) = post(&elsewhere.url("/graphql"), hash_only).await;
+    assert_eq!(codes(&body), ["PERSISTED_QUERY_NOT_FOUND"]);
+
+    let redis = redis::Client::open("redis://127.0.0.1:6379").expect("redis url");
+    let mut connection = redis.get_multiplexed_async_connection().await.expect("redis");
+    let planted = sha256_hex("{ product(upc: \"3\") { name } }");
+    redis::cmd("SET")
+        .arg(format!("{prefix}{planted}"))
+        .arg(QUERY)
+        .exec_async(&mut connection)
+        .await
+        .expect("SET");
+    let (_, body) = post(&second.url("/graphql"), json!({ "extensions": apq(&planted) })).await;
+    assert_eq!(codes(&body), ["PERSISTED_QUERY_NOT_FOUND"], "{body}");
+}
+
+/// With Redis unreachable, APQ keeps working in each instance's memory.
+#[tokio::test]
+async fn without_redis_apq_works_per_instance() {
+    let federation = Federation::start().await;
+    let config = apq_through("redis://127.0.0.1:1", &unique_redis_prefix());
+    let router = start_router(&federation.supergraph, config).await;
+    let url = router.url("/graphql");
+    let hash = sha256_hex(QUERY);
+    let answer: Value = serde_json::from_str(ANSWER).expect("json");
+    let (_, body) = post(&url, json!({ "extensions": apq(&hash) })).await;
+    assert_eq!(codes(&body), ["PERSISTED_QUERY_NOT_FOUND"]);
+    assert_eq!(post(&url, json!({ "query": QUERY, "extensions": apq(&hash) })).await.0, 200);
+    assert_eq!(post(&url, json!({ "extensions": apq(&hash) })).await, (200, answer));
 }
 
 #[tokio::test]

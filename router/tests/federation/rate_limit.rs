@@ -8,18 +8,9 @@ use router::{RouterConfig, config::RateLimitConfig};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{Federation, start_router, websocket};
+use crate::helpers::{Federation, start_router, unique_redis_prefix, websocket};
 
 const QUERY: &str = r#"{ product(upc: "1") { name } }"#;
-
-/// Redis keys no other test (or run) shares.
-fn unique_prefix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("router-test:{}:{nanos}:", std::process::id())
-}
 
 fn limited(capacity: u64, redis_url: Option<&str>) -> RouterConfig {
     RouterConfig {
@@ -29,7 +20,7 @@ fn limited(capacity: u64, redis_url: Option<&str>) -> RouterConfig {
             // Slow enough that no token comes back during a test.
             per_second: 0.01,
             redis_url: redis_url.map(str::to_owned),
-            key_prefix: unique_prefix(),
+            key_prefix: unique_redis_prefix(),
             trusted_proxy_hops: 1,
             ..RateLimitConfig::default()
         },
