@@ -6,5 +6,6 @@ mod browse;
 mod checkout;
 mod live;
 mod node_client;
+mod stream_admission;
 mod whole_system;
 mod ws_protocol;
