@@ -54,8 +54,7 @@ async fn main() -> anyhow::Result<()> {
         source("inventory", inventory_server.url("/graphql"), inventory::schema_sdl()),
     ])
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let router = router::build_from_sdl(router::RouterConfig::default(), &supergraph, None)?
-        .spawn(TcpListener::bind("127.0.0.1:0").await?);
+    let router = e2e::start_router(&supergraph, router::RouterConfig::default()).await;
     let url = router.url("/graphql");
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
 

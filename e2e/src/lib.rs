@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 use server::RunningApp;
 use tokio::net::TcpListener;
 
-/// A router on port 0 serving `supergraph` with `config`.
+/// A router on port 0 serving `supergraph` with `config`, signing its
+/// subgraph requests as the services expect.
 pub async fn start_router(supergraph: &str, config: router::RouterConfig) -> RunningApp {
+    let config = shopgraph::with_service_signing(config);
     let app = router::build_from_sdl(config, supergraph, None).expect("router builds");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind router");
     app.spawn(listener)

@@ -18,11 +18,31 @@ impl WsClient {
     /// Connects to an `http://…/graphql` URL with `protocol` and, unless
     /// `init` is None, initialises with that payload and waits for the ack.
     pub async fn connect_with(url: &str, protocol: &str, init: Option<Value>) -> Self {
+        Self::open(url, protocol, init, None).await
+    }
+
+    /// graphql-transport-ws straight to a service, with the upgrade signed
+    /// as another service in this process would sign it.
+    pub async fn connect_to_service(url: &str, token: Option<&str>) -> Self {
+        let path = url.split_once("//").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
+        let signature = kit::testing::test_signer().sign("GET", path.unwrap_or("/"), None, b"");
+        Self::open(url, "graphql-transport-ws", Some(init_payload(token)), Some(signature)).await
+    }
+
+    async fn open(
+        url: &str,
+        protocol: &str,
+        init: Option<Value>,
+        signature: Option<HeaderValue>,
+    ) -> Self {
         let url = url.replacen("http://", "ws://", 1);
         let mut request = url.into_client_request().expect("request");
         request
             .headers_mut()
             .insert("sec-websocket-protocol", HeaderValue::from_str(protocol).expect("header"));
+        if let Some(signature) = signature {
+            request.headers_mut().insert(kit::http::signing::SIGNATURE_HEADER, signature);
+        }
         let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("connect");
         assert_eq!(
             response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()),
@@ -39,11 +59,7 @@ impl WsClient {
 
     /// graphql-transport-ws with the token in connection_init's payload.
     pub async fn connect(url: &str, token: Option<&str>) -> Self {
-        let payload = match token {
-            Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
-            None => json!({}),
-        };
-        Self::connect_with(url, "graphql-transport-ws", Some(payload)).await
+        Self::connect_with(url, "graphql-transport-ws", Some(init_payload(token))).await
     }
 
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
@@ -80,5 +96,13 @@ impl WsClient {
                 Some(Ok(_)) => {}
             }
         }
+    }
+}
+
+/// `connection_init`'s payload: the token, if any.
+fn init_payload(token: Option<&str>) -> Value {
+    match token {
+        Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+        None => json!({}),
     }
 }

@@ -24,6 +24,7 @@ pub struct ServiceConfig {
     pub upstream_timeout: Duration,
     pub events: EventsConfig,
     pub auth: AuthConfig,
+    pub signing: SigningConfig,
 }
 
 impl ServiceConfig {
@@ -40,7 +41,82 @@ impl ServiceConfig {
             upstream_timeout: millis_or("UPSTREAM_TIMEOUT_MS", 5000)?,
             events: EventsConfig::from_env()?,
             auth: AuthConfig::from_env()?,
+            signing: SigningConfig::from_env()?,
         })
+    }
+}
+
+/// Signed requests between services (`server::signing`): a subgraph
+/// answers only requests signed by the router or another service.
+#[derive(Debug, Clone)]
+pub struct SigningConfig {
+    /// `SERVICE_SIGNING_KEYS`, comma-separated, the same on the router and
+    /// every service: the first signs, any of them is accepted (two during
+    /// a rotation). Unset: a key generated for this process, so services in
+    /// one process (`shopgraph dev`, tests) call each other and nothing
+    /// else can call them.
+    pub keys: Vec<String>,
+    /// `SERVICE_SIGNING_DISABLED=true` accepts unsigned requests, with a
+    /// warning at start. Only where the network itself is trusted.
+    pub disabled: bool,
+    /// `SERVICE_SIGNING_WINDOW_SECS`, default 60: how far a signature's
+    /// timestamp may be from this machine's clock.
+    pub window: Duration,
+}
+
+impl SigningConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let keys: Vec<String> = var_opt::<String>("SERVICE_SIGNING_KEYS")?
+            .map(|keys| {
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            keys,
+            disabled: var_or("SERVICE_SIGNING_DISABLED", false)?,
+            window: Duration::from_secs(var_or("SERVICE_SIGNING_WINDOW_SECS", 60)?),
+        })
+    }
+
+    /// The keys in use: the configured ones, else this process's own.
+    pub fn keys(&self) -> Vec<String> {
+        if self.keys.is_empty() {
+            vec![server::signing::process_key().to_owned()]
+        } else {
+            self.keys.clone()
+        }
+    }
+
+    /// The key that signs: the first configured, else this process's own.
+    pub fn signing_key(&self) -> &str {
+        self.keys.first().map_or(server::signing::process_key(), String::as_str)
+    }
+
+    /// How `service` signs its calls to other services.
+    pub fn signer(&self, service: &str) -> server::signing::RequestSigner {
+        server::signing::RequestSigner::new(service, self.signing_key())
+    }
+
+    /// What checks incoming requests, or none when signing is disabled.
+    pub fn verifier(&self, service: &str) -> Option<server::signing::RequestVerifier> {
+        if self.disabled {
+            tracing::warn!(
+                service,
+                "SERVICE_SIGNING_DISABLED: this service answers anyone who reaches its port"
+            );
+            return None;
+        }
+        if self.keys.is_empty() {
+            tracing::info!(
+                service,
+                "SERVICE_SIGNING_KEYS is not set: only callers in this process can sign requests"
+            );
+        }
+        Some(server::signing::RequestVerifier::new(&self.keys(), self.window))
     }
 }
 

@@ -3,17 +3,21 @@
 //! who owns an order. One client per upstream, with a timeout; the caller's
 //! `Authorization` goes along when the call is made on their behalf.
 //!
+//! Each call is signed as the calling service (`server::signing`), so the
+//! upstream knows it comes from inside the platform; the end user's token,
+//! when there is one, travels beside it.
+//!
 //! Whatever goes wrong on the way (unreachable, timed out, an HTTP error, a
 //! body that is not the expected GraphQL response) is logged with its cause
 //! and reaches the client as `UNAVAILABLE`, naming the upstream and nothing
 //! more.
 
-use std::time::Duration;
-
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
-use crate::{AppError, AppResult};
+use server::signing::{RequestSigner, SIGNATURE_HEADER};
+
+use crate::{AppError, AppResult, config::ServiceConfig};
 
 /// A client for one upstream subgraph.
 #[derive(Clone)]
@@ -21,6 +25,9 @@ pub struct GraphqlClient {
     http: reqwest::Client,
     upstream: &'static str,
     url: String,
+    /// `url`'s path and query, as signed.
+    path: String,
+    signer: RequestSigner,
 }
 
 /// A GraphQL response whose errors the caller wants to see, for calls where
@@ -50,13 +57,26 @@ struct Entities<T> {
 
 impl GraphqlClient {
     /// `upstream` names the subgraph in logs and in `UNAVAILABLE` errors;
-    /// `timeout` bounds each call (`ServiceConfig::upstream_timeout`).
-    pub fn new(upstream: &'static str, url: impl Into<String>, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "HTTP client settings refused; using the defaults");
-            reqwest::Client::new()
-        });
-        Self { http, upstream, url: url.into() }
+    /// `caller`'s `upstream_timeout` bounds each call, and its signing
+    /// settings sign it.
+    pub fn new(upstream: &'static str, url: impl Into<String>, caller: &ServiceConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(caller.upstream_timeout)
+            .build()
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "HTTP client settings refused; using the defaults");
+                reqwest::Client::new()
+            });
+        let url = url.into();
+        let path = reqwest::Url::parse(&url).map_or_else(
+            |_| "/".to_owned(),
+            |u| match u.query() {
+                Some(query) => format!("{}?{query}", u.path()),
+                None => u.path().to_owned(),
+            },
+        );
+        let signer = caller.signing.signer(caller.name);
+        Self { http, upstream, url, path, signer }
     }
 
     pub fn upstream(&self) -> &'static str {
@@ -86,8 +106,15 @@ impl GraphqlClient {
         variables: Value,
         authorization: Option<&str>,
     ) -> AppResult<Response<T>> {
-        let mut request =
-            self.http.post(&self.url).json(&json!({ "query": document, "variables": variables }));
+        let body = json!({ "query": document, "variables": variables }).to_string();
+        let signature =
+            self.signer.sign("POST", &self.path, authorization.map(str::as_bytes), body.as_bytes());
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, signature)
+            .body(body);
         if let Some(value) = authorization {
             request = request.header(reqwest::header::AUTHORIZATION, value);
         }

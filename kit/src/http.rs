@@ -8,13 +8,15 @@
 //! port 0; binaries call [`App::run`]. Binding is kept apart from building.
 
 mod graphql;
+mod signed;
 
 pub use ::server::{
     App, BackgroundTask, Readiness, RunningApp, Stopping, bind,
     headers::{authorization_in, wants_html},
-    shutdown_on_signal,
+    shutdown_on_signal, signing,
 };
 pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl};
+pub use signed::Caller;
 
 /// `/ready` checks for the platform's backing services.
 pub trait ReadinessChecks {

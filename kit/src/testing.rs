@@ -23,10 +23,58 @@ pub async fn graphql(router: &Router, query: &str, variables: Value, token: Opti
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
     let body = json!({ "query": query, "variables": variables }).to_string();
-    let request = request.body(Body::from(body)).expect("a valid request");
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let signature = test_signer().sign(
+        "POST",
+        "/graphql",
+        authorization.as_deref().map(str::as_bytes),
+        body.as_bytes(),
+    );
+    let request = request
+        .header(server::signing::SIGNATURE_HEADER, signature)
+        .body(Body::from(body))
+        .expect("a valid request");
     let response = router.clone().oneshot(request).await.expect("the router answers");
     let bytes = response.into_body().collect().await.expect("a body").to_bytes();
     serde_json::from_slice(&bytes).expect("a JSON body")
+}
+
+/// Sends `request` to `router` without a socket: the status and the body
+/// as JSON (`null` when it is not JSON).
+pub async fn call(router: &Router, request: Request<Body>) -> (axum::http::StatusCode, Value) {
+    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// POSTs a GraphQL request to a service running at `url`, signed as a
+/// caller in this process would; the body.
+pub async fn graphql_at(url: &str, query: &str, variables: Value, token: Option<&str>) -> Value {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let path = reqwest::Url::parse(url).expect("a URL").path().to_owned();
+    let signature = test_signer().sign(
+        "POST",
+        &path,
+        authorization.as_deref().map(str::as_bytes),
+        body.as_bytes(),
+    );
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(server::signing::SIGNATURE_HEADER, signature)
+        .body(body);
+    if let Some(authorization) = authorization {
+        request = request.header(header::AUTHORIZATION, authorization);
+    }
+    request.send().await.expect("the service answers").json().await.expect("a JSON body")
+}
+
+/// Signs as a caller inside this process would (the services' signing
+/// keys default to this process's own).
+pub fn test_signer() -> server::signing::RequestSigner {
+    server::signing::RequestSigner::new("test", server::signing::process_key())
 }
 
 /// The `extensions.code` of the first error; panics with the response when

@@ -38,6 +38,11 @@ pub struct RouterConfig {
     /// (same subgraph, headers and body) share its answer.
     /// `ROUTER_DEDUPE_SUBGRAPH_REQUESTS`, default true.
     pub dedupe_subgraph_requests: bool,
+    /// Sign every subgraph request, HTTP and WebSocket, with this shared
+    /// key (`server::signing`: HMAC over method, path, timestamp, nonce,
+    /// `Authorization` and body), so subgraphs can answer only the router.
+    /// `ROUTER_SUBGRAPH_SIGNING_KEY`; none: requests go unsigned.
+    pub subgraph_signing_key: Option<String>,
     /// How often the supergraph file is checked for changes.
     pub reload_interval_ms: u64,
     /// Progressive `@override` labels that are flags (not `percent(N)`)
@@ -109,6 +114,7 @@ impl Default for RouterConfig {
             subscriptions: SubscriptionsConfig::default(),
             plan_cache_size: 1000,
             dedupe_subgraph_requests: true,
+            subgraph_signing_key: None,
             reload_interval_ms: 1000,
             override_flags: Vec::new(),
             cors: CorsConfig::default(),
@@ -199,6 +205,9 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_DEDUPE_SUBGRAPH_REQUESTS")? {
             self.dedupe_subgraph_requests = v;
+        }
+        if let Some(v) = var_opt("ROUTER_SUBGRAPH_SIGNING_KEY")? {
+            self.subgraph_signing_key = Some(v);
         }
         if let Some(v) = var_opt::<String>("ROUTER_OVERRIDE_FLAGS")? {
             self.override_flags =

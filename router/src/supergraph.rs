@@ -4,6 +4,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use graphql_tools::{parser::schema::parse_schema, static_graphql::schema::Document};
+use server::signing::RequestSigner;
 
 use crate::{
     config::RouterConfig,
@@ -53,7 +54,11 @@ impl Supergraph {
         Ok(Self {
             planner,
             introspection,
-            subgraphs: Subgraphs::new(endpoints, config.dedupe_subgraph_requests),
+            subgraphs: Subgraphs::new(
+                endpoints,
+                config.dedupe_subgraph_requests,
+                config.subgraph_signing_key.as_deref().map(|key| RequestSigner::new("router", key)),
+            ),
         })
     }
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod config;
 pub mod headers;
+pub mod signing;
 pub mod telemetry;
 
 pub use app::{App, BackgroundTask, Readiness, RunningApp, Stopping, bind, shutdown_on_signal};

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 mod router_settings;
 
-pub use router_settings::with_shopgraph_auth;
+pub use router_settings::{with_service_signing, with_shopgraph_auth};
 
 /// Shopgraph's developer entry point.
 #[derive(Debug, Parser)]

@@ -1,6 +1,7 @@
-//! What the router needs to know about Shopgraph to enforce the
-//! authorization directives in its supergraph (`kit::directives`): where
-//! the users service publishes the keys that sign access tokens, the
+//! What the router needs to know about Shopgraph: the key that signs its
+//! requests to the subgraphs (they answer nothing else), and, to enforce
+//! the authorization directives in the supergraph (`kit::directives`),
+//! where the users service publishes the keys that sign access tokens, the
 //! issuer it writes into them, and what the `admin` policy means.
 
 use router::{RouterConfig, planning::PolicyRule};
@@ -8,7 +9,8 @@ use router::{RouterConfig, planning::PolicyRule};
 /// `config` with Shopgraph's token verification and policies filled in
 /// where it does not set them itself. `users_url` is the users service's
 /// base URL (`http://host:port`).
-pub fn with_shopgraph_auth(mut config: RouterConfig, users_url: &str) -> RouterConfig {
+pub fn with_shopgraph_auth(config: RouterConfig, users_url: &str) -> RouterConfig {
+    let mut config = with_service_signing(config);
     if config.auth.jwks_urls.is_empty() {
         config.auth.jwks_urls = vec![format!("{users_url}/.well-known/jwks.json")];
         config.auth.issuers = vec![kit::auth::ISSUER.to_owned()];
@@ -20,5 +22,19 @@ pub fn with_shopgraph_auth(mut config: RouterConfig, users_url: &str) -> RouterC
             contains: None,
         },
     );
+    config
+}
+
+/// `config` signing subgraph requests with the services' key
+/// (`SERVICE_SIGNING_KEYS`, else this process's own), unless it has a key
+/// of its own or the services accept unsigned requests.
+pub fn with_service_signing(mut config: RouterConfig) -> RouterConfig {
+    if config.subgraph_signing_key.is_none() {
+        match kit::config::SigningConfig::from_env() {
+            Ok(signing) if signing.disabled => {}
+            Ok(signing) => config.subgraph_signing_key = Some(signing.signing_key().to_owned()),
+            Err(e) => tracing::warn!(error = %e, "the services' signing settings are invalid"),
+        }
+    }
     config
 }

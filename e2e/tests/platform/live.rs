@@ -205,7 +205,7 @@ async fn any_orders_instance_serves_any_subscriber(pool: PgPool) {
     let first = platform.service("orders").url("/graphql");
     let mut clients = Vec::new();
     for url in [first, second] {
-        let mut client = WsClient::connect(&url, Some(&token)).await;
+        let mut client = WsClient::connect_to_service(&url, Some(&token)).await;
         client.subscribe("s", query, json!({ "id": order })).await;
         clients.push(client);
     }

@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::{
     auth::{Authorization, JwtVerifier, authenticate},
+    config::SigningConfig,
     telemetry::TraceParent,
 };
 
@@ -81,11 +82,21 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    pub fn into_router(self) -> Router {
-        Router::new()
+    /// `/graphql`, answering only requests signed as `signing` says
+    /// (unless it is disabled).
+    pub fn into_router(self, signing: &SigningConfig) -> Router {
+        let verifier = signing.verifier(self.service);
+        let router = Router::new()
             .route("/graphql", get(get_graphql::<Q, M, S>).post(execute::<Q, M, S>))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .with_state(self)
+            .with_state(self);
+        match verifier {
+            Some(verifier) => router.layer(axum::middleware::from_fn_with_state(
+                (Arc::new(verifier), MAX_BODY_BYTES),
+                super::signed::require_signature,
+            )),
+            None => router,
+        }
     }
 }
 

@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use axum::{Json, Router, http::HeaderMap, routing::post};
+use axum::{Json, Router, body::Bytes, http::HeaderMap, routing::post};
 use kit::{
+    config::ServiceConfig,
     error::ErrorCode,
     graphql_client::{GraphqlClient, id_key},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use server::signing::{RequestVerifier, SIGNATURE_HEADER, process_key};
 use tokio::net::TcpListener;
 
 /// Serves `routes` on port 0 and returns its GraphQL URL.
@@ -20,14 +22,33 @@ async fn serve(routes: Router) -> String {
     url
 }
 
-/// Answers with what it was sent: the Authorization header, the query and
-/// the variables.
-async fn echo(headers: HeaderMap, Json(body): Json<Value>) -> Json<Value> {
-    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+/// A service called `caller`, whose calls time out after `timeout`.
+fn caller(name: &'static str, timeout: Duration) -> ServiceConfig {
+    let mut config = ServiceConfig::from_env(name, 0).expect("config");
+    config.upstream_timeout = timeout;
+    config
+}
+
+/// Answers with what it was sent: the Authorization header, the query,
+/// the variables, and who signed the request.
+async fn echo(headers: HeaderMap, body: Bytes) -> Json<Value> {
+    let authorization = headers.get("authorization");
+    let verifier = RequestVerifier::new(&[process_key().to_owned()], Duration::from_secs(60));
+    let signer = verifier
+        .verify(
+            headers.get(SIGNATURE_HEADER),
+            "POST",
+            "/graphql",
+            authorization.map(|v| v.as_bytes()),
+            &body,
+        )
+        .ok();
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
     Json(json!({ "data": {
-        "authorization": authorization,
+        "authorization": authorization.and_then(|v| v.to_str().ok()),
         "query": body["query"],
         "variables": body["variables"],
+        "signer": signer,
     } }))
 }
 
@@ -36,21 +57,24 @@ struct Echo {
     authorization: Option<String>,
     query: String,
     variables: Value,
+    signer: Option<String>,
 }
 
 #[tokio::test]
 async fn a_query_carries_the_callers_authorization_and_reads_typed_data() {
     let url = serve(Router::new().route("/graphql", post(echo))).await;
-    let client = GraphqlClient::new("echo", url, Duration::from_secs(5));
+    let client = GraphqlClient::new("echo", url, &caller("orders", Duration::from_secs(5)));
 
     let echoed: Echo =
         client.query("{ me { id } }", json!({ "a": 1 }), Some("Bearer t0ken")).await.expect("data");
     assert_eq!(echoed.authorization.as_deref(), Some("Bearer t0ken"));
+    assert_eq!(echoed.signer.as_deref(), Some("orders"), "signed as the calling service");
     assert_eq!(echoed.query, "{ me { id } }");
     assert_eq!(echoed.variables, json!({ "a": 1 }));
 
     let anonymous: Echo = client.query("{ x }", json!({}), None).await.expect("data");
     assert_eq!(anonymous.authorization, None);
+    assert_eq!(anonymous.signer.as_deref(), Some("orders"));
 }
 
 #[tokio::test]
@@ -73,7 +97,8 @@ async fn entities_are_asked_by_typename_and_key_in_order() {
             Json(json!({ "data": { "_entities": entities } }))
         }),
     );
-    let client = GraphqlClient::new("catalog", serve(routes).await, Duration::from_secs(5));
+    let client =
+        GraphqlClient::new("catalog", serve(routes).await, &caller("cart", Duration::from_secs(5)));
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Named {
@@ -105,7 +130,11 @@ async fn graphql_errors_are_unavailable_for_query_and_visible_in_response() {
                 { "message": "no such order", "extensions": { "code": "NOT_FOUND" } } ] }))
         }),
     );
-    let client = GraphqlClient::new("orders", serve(routes).await, Duration::from_secs(5));
+    let client = GraphqlClient::new(
+        "orders",
+        serve(routes).await,
+        &caller("shipping", Duration::from_secs(5)),
+    );
 
     let error = client.query::<Value>("{ order }", json!({}), None).await.expect_err("errors");
     assert_eq!(error.code(), ErrorCode::Unavailable);
@@ -138,7 +167,7 @@ async fn unreachable_slow_or_broken_upstreams_are_unavailable_naming_them() {
     .await;
 
     for (name, url) in [("cart", closed_url), ("inventory", slow), ("users", broken)] {
-        let client = GraphqlClient::new(name, url, Duration::from_millis(300));
+        let client = GraphqlClient::new(name, url, &caller("orders", Duration::from_millis(300)));
         let error = client.query::<Value>("{ x }", json!({}), None).await.expect_err(name);
         assert_eq!(error.code(), ErrorCode::Unavailable, "{name}");
         assert_eq!(

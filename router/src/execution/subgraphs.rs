@@ -18,7 +18,7 @@ use futures::{
 
 use axum::http::{
     HeaderMap, HeaderName, HeaderValue, Method, Request, Uri,
-    header::{ACCEPT, CONTENT_TYPE},
+    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE},
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -29,6 +29,7 @@ use hyper_util::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use server::signing::{RequestSigner, SIGNATURE_HEADER};
 
 /// A subgraph's answer as it arrived: the executor parses the body into
 /// values that borrow from it.
@@ -127,6 +128,8 @@ pub struct Subgraphs {
     endpoints: HashMap<String, SubgraphEndpoint>,
     /// `None` when deduplication is off.
     in_flight: Option<InFlight>,
+    /// Signs each request when subgraphs want proof it is the router's.
+    signer: Option<Arc<RequestSigner>>,
 }
 
 /// Whether identical requests may share one answer.
@@ -139,7 +142,11 @@ pub enum Sharing {
 }
 
 impl Subgraphs {
-    pub fn new(endpoints: HashMap<String, SubgraphEndpoint>, dedupe: bool) -> Self {
+    pub fn new(
+        endpoints: HashMap<String, SubgraphEndpoint>,
+        dedupe: bool,
+        signer: Option<RequestSigner>,
+    ) -> Self {
         let mut plain = HttpConnector::new();
         plain.set_nodelay(true);
         plain.enforce_http(false);
@@ -153,7 +160,15 @@ impl Subgraphs {
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
         let in_flight = dedupe.then(InFlight::default);
-        Self { http, endpoints, in_flight }
+        Self { http, endpoints, in_flight, signer: signer.map(Arc::new) }
+    }
+
+    /// The signature of a WebSocket upgrade to `endpoint` (a GET without
+    /// a body; the end user's token travels in `connection_init`).
+    pub fn upgrade_signature(&self, endpoint: &SubgraphEndpoint) -> Option<HeaderValue> {
+        let signer = self.signer.as_ref()?;
+        let path = endpoint.uri.as_ref()?.path_and_query().map_or("/", |p| p.as_str());
+        Some(signer.sign("GET", path, None, b""))
     }
 
     pub fn endpoint(&self, subgraph: &str) -> Option<&SubgraphEndpoint> {
@@ -194,6 +209,7 @@ impl Subgraphs {
             uri,
             headers: request_headers,
             timeout: endpoint.timeout,
+            signer: self.signer.clone(),
         };
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
@@ -236,11 +252,18 @@ struct Outgoing {
     uri: Uri,
     headers: HeaderMap,
     timeout: Duration,
+    signer: Option<Arc<RequestSigner>>,
 }
 
 /// Sends the request and reads the whole answer, within the timeout.
 async fn send(request: Outgoing, body: Bytes) -> Answer {
-    let Outgoing { http, uri, headers, timeout } = request;
+    let Outgoing { http, uri, mut headers, timeout, signer } = request;
+    if let Some(signer) = signer {
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let authorization = headers.get(AUTHORIZATION).map(HeaderValue::as_bytes);
+        let signature = signer.sign("POST", path, authorization, &body);
+        headers.insert(SIGNATURE_HEADER, signature);
+    }
     let mut outgoing = Request::new(Full::new(body));
     *outgoing.method_mut() = Method::POST;
     *outgoing.uri_mut() = uri;

@@ -90,6 +90,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
         .collect();
     let opened = UpstreamSubscription::open(
         &endpoint.url,
+        supergraph.subgraphs.upgrade_signature(endpoint),
         init_payload,
         &primary.operation.document_str,
         upstream_variables,

@@ -38,18 +38,21 @@ impl UpstreamSubscription {
     /// within `timeout`.
     pub async fn open(
         http_url: &str,
+        signature: Option<HeaderValue>,
         init_payload: Value,
         query: &str,
         variables: Map<String, Value>,
         timeout: Duration,
     ) -> Result<Self, String> {
-        tokio::time::timeout(timeout, Self::connect(http_url, init_payload, query, variables))
+        let connecting = Self::connect(http_url, signature, init_payload, query, variables);
+        tokio::time::timeout(timeout, connecting)
             .await
             .map_err(|_| "timed out opening the subscription".to_owned())?
     }
 
     async fn connect(
         http_url: &str,
+        signature: Option<HeaderValue>,
         init_payload: Value,
         query: &str,
         variables: Map<String, Value>,
@@ -57,6 +60,9 @@ impl UpstreamSubscription {
         let url = websocket_url(http_url);
         let mut request = url.as_str().into_client_request().map_err(|e| e.to_string())?;
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
+        if let Some(signature) = signature {
+            request.headers_mut().insert(server::signing::SIGNATURE_HEADER, signature);
+        }
         // No Nagle: events are small and latency is the point.
         let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
             .await

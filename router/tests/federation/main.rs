@@ -27,3 +27,4 @@ mod progressive_override;
 mod rate_limit;
 mod requires_abstract;
 mod requires_arguments;
+mod signing;

@@ -2,7 +2,7 @@
 //! cart asks the catalog subgraph's `_entities` for the products it holds,
 //! once per request (batched by a DataLoader).
 
-use std::{collections::HashMap, time::Duration};
+use std::collections::HashMap;
 
 use kit::{
     AppResult,
@@ -22,8 +22,8 @@ pub struct CatalogProduct {
 pub struct CatalogClient(GraphqlClient);
 
 impl CatalogClient {
-    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
-        Self(GraphqlClient::new("catalog", url, timeout))
+    pub fn new(url: impl Into<String>, caller: &kit::config::ServiceConfig) -> Self {
+        Self(GraphqlClient::new("catalog", url, caller))
     }
 
     /// The products that exist, by id; unknown or deleted ids are absent.

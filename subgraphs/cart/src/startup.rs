@@ -22,10 +22,7 @@ pub fn build_with(config: &CartConfig, verifier: JwtVerifier) -> anyhow::Result<
         service: "cart",
         schema: build_schema(Some(carts)),
         verifier,
-        request_data: request_data(CatalogClient::new(
-            config.catalog_url.clone(),
-            config.service.upstream_timeout,
-        )),
+        request_data: request_data(CatalogClient::new(config.catalog_url.clone(), &config.service)),
     };
     let readiness = Readiness::new().check("redis", move || {
         let store = store.clone();
@@ -34,7 +31,7 @@ pub fn build_with(config: &CartConfig, verifier: JwtVerifier) -> anyhow::Result<
             Ok(())
         }
     });
-    Ok(App::new(endpoint.into_router(), readiness))
+    Ok(App::new(endpoint.into_router(&config.service.signing), readiness))
 }
 
 pub fn schema_sdl() -> String {

@@ -39,7 +39,8 @@ pub async fn build_with(
     };
     let readiness = Readiness::new().mongo(database).broker(broker.clone());
     let relay = PendingEventRelay::new(catalog.store.clone(), broker);
-    Ok(App::new(endpoint.into_router(), readiness).with_task(move |stop| relay.run(stop)))
+    Ok(App::new(endpoint.into_router(&config.service.signing), readiness)
+        .with_task(move |stop| relay.run(stop)))
 }
 
 /// The use-case layer on a database, indexes ensured.

@@ -58,10 +58,13 @@ pub fn build_with_pool(config: &InventoryConfig, pool: PgPool, verifier: JwtVeri
         Consumer::new(spec, pool.clone(), broker.clone(), OrderEvents(reservations.clone()));
     let relay = OutboxRelay::new(pool.clone(), broker.clone());
     let sweep = config.sweep_interval;
-    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
-        .with_task(move |stop| relay.run(stop))
-        .with_task(move |stop| consumer.run(stop))
-        .with_task(move |stop| reservations.run_sweeper(sweep, stop))
+    App::new(
+        endpoint.into_router(&config.service.signing),
+        Readiness::new().postgres(pool).broker(broker),
+    )
+    .with_task(move |stop| relay.run(stop))
+    .with_task(move |stop| consumer.run(stop))
+    .with_task(move |stop| reservations.run_sweeper(sweep, stop))
 }
 
 pub fn schema_sdl() -> String {

@@ -45,7 +45,7 @@ pub async fn build_with(
     );
     let worker = Worker::new(store, channels, broker.clone(), config);
     let readiness = Readiness::new().mongo(database).broker(broker);
-    Ok(App::new(endpoint.into_router(), readiness)
+    Ok(App::new(endpoint.into_router(&config.service.signing), readiness)
         .with_task(move |stop| consumer.run(stop))
         .with_task(move |stop| worker.run(stop)))
 }

@@ -46,11 +46,14 @@ pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifie
     let feed_broker = broker.clone();
     let (sweep_pool, timeout, interval) =
         (pool.clone(), config.saga_timeout, config.sweep_interval);
-    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
-        .with_task(move |stop| relay.run(stop))
-        .with_task(move |stop| consumer.run(stop))
-        .with_task(move |stop| feed.run(feed_broker, stop))
-        .with_task(move |stop| lifecycle::run_sweeper(sweep_pool, timeout, interval, stop))
+    App::new(
+        endpoint.into_router(&config.service.signing),
+        Readiness::new().postgres(pool).broker(broker),
+    )
+    .with_task(move |stop| relay.run(stop))
+    .with_task(move |stop| consumer.run(stop))
+    .with_task(move |stop| feed.run(feed_broker, stop))
+    .with_task(move |stop| lifecycle::run_sweeper(sweep_pool, timeout, interval, stop))
 }
 
 pub fn schema_sdl() -> String {

@@ -103,13 +103,13 @@ mod wire {
 
 impl Upstream {
     pub fn new(config: &OrdersConfig) -> Self {
-        let timeout = config.service.upstream_timeout;
+        let caller = &config.service;
         Self {
-            cart: GraphqlClient::new("cart", &config.cart_url, timeout),
-            catalog: GraphqlClient::new("catalog", &config.catalog_url, timeout),
-            inventory: GraphqlClient::new("inventory", &config.inventory_url, timeout),
-            users: GraphqlClient::new("users", &config.users_url, timeout),
-            shipping: GraphqlClient::new("shipping", &config.shipping_url, timeout),
+            cart: GraphqlClient::new("cart", &config.cart_url, caller),
+            catalog: GraphqlClient::new("catalog", &config.catalog_url, caller),
+            inventory: GraphqlClient::new("inventory", &config.inventory_url, caller),
+            users: GraphqlClient::new("users", &config.users_url, caller),
+            shipping: GraphqlClient::new("shipping", &config.shipping_url, caller),
         }
     }
 

@@ -60,9 +60,12 @@ pub fn build_with(
         PaymentEvents(payments),
     );
     let relay = OutboxRelay::new(pool.clone(), broker.clone());
-    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
-        .with_task(move |stop| relay.run(stop))
-        .with_task(move |stop| consumer.run(stop))
+    App::new(
+        endpoint.into_router(&config.service.signing),
+        Readiness::new().postgres(pool).broker(broker),
+    )
+    .with_task(move |stop| relay.run(stop))
+    .with_task(move |stop| consumer.run(stop))
 }
 
 pub fn schema_sdl() -> String {

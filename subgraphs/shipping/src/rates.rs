@@ -1,7 +1,7 @@
 //! Rate quotes: zone (domestic or international) and weight based, one
 //! price per carrier service, from the `shipping_rates` table.
 
-use std::{collections::HashMap, time::Duration};
+use std::collections::HashMap;
 
 use kit::{
     AppResult,
@@ -81,8 +81,8 @@ struct Weighed {
 }
 
 impl Weights {
-    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
-        Self(GraphqlClient::new("catalog", url, timeout))
+    pub fn new(url: impl Into<String>, caller: &kit::config::ServiceConfig) -> Self {
+        Self(GraphqlClient::new("catalog", url, caller))
     }
 
     /// Grams per product id; unknown products are absent.

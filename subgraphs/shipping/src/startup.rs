@@ -34,9 +34,9 @@ pub async fn build(config: &ShippingConfig) -> anyhow::Result<App> {
 pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerifier) -> App {
     let shipping = Shipping {
         pool: pool.clone(),
-        weights: Weights::new(config.catalog_url.clone(), config.service.upstream_timeout),
+        weights: Weights::new(config.catalog_url.clone(), &config.service),
         origin_country: config.origin_country.clone(),
-        orders: OrderAccess::new(config.orders_url.clone(), config.service.upstream_timeout),
+        orders: OrderAccess::new(config.orders_url.clone(), &config.service),
     };
     let broker = Broker::new(config.service.events.clone());
     let feed = LiveFeed::new(LIVE_EVENTS);
@@ -55,11 +55,14 @@ pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerif
     let relay = OutboxRelay::new(pool.clone(), broker.clone());
     let feed_broker = broker.clone();
     let (carrier_pool, step) = (pool.clone(), config.carrier_step);
-    App::new(endpoint.into_router(), Readiness::new().postgres(pool).broker(broker))
-        .with_task(move |stop| relay.run(stop))
-        .with_task(move |stop| consumer.run(stop))
-        .with_task(move |stop| feed.run(feed_broker, stop))
-        .with_task(move |stop| shipments::run_sandbox_carrier(carrier_pool, step, stop))
+    App::new(
+        endpoint.into_router(&config.service.signing),
+        Readiness::new().postgres(pool).broker(broker),
+    )
+    .with_task(move |stop| relay.run(stop))
+    .with_task(move |stop| consumer.run(stop))
+    .with_task(move |stop| feed.run(feed_broker, stop))
+    .with_task(move |stop| shipments::run_sandbox_carrier(carrier_pool, step, stop))
 }
 
 pub fn schema_sdl() -> String {

@@ -118,8 +118,8 @@ struct OrderId {
 }
 
 impl OrderAccess {
-    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
-        Self(GraphqlClient::new("orders", url, timeout))
+    pub fn new(url: impl Into<String>, caller: &kit::config::ServiceConfig) -> Self {
+        Self(GraphqlClient::new("orders", url, caller))
     }
 
     pub async fn visible(

@@ -43,7 +43,7 @@ pub fn build_with_pool(config: &UsersConfig, pool: PgPool, keys: SigningKeys) ->
     };
     let jwks = keys.jwks.clone();
     let routes = endpoint
-        .into_router()
+        .into_router(&config.service.signing)
         .route("/.well-known/jwks.json", get(move || std::future::ready(Json(jwks.clone()))));
     let readiness = Readiness::new().postgres(pool.clone()).broker(broker.clone());
     App::new(routes, readiness).with_task(move |stop| OutboxRelay::new(pool, broker).run(stop))

@@ -62,20 +62,14 @@ impl TestCart {
 
     /// A product in the catalog, created as admin; its id.
     pub async fn product(&self, sku: &str, price: i64) -> String {
-        let response: Value = reqwest::Client::new()
-            .post(&self.catalog_url)
-            .bearer_auth(self.admin())
-            .json(&json!({
-                "query": "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
-                "variables": { "i": { "sku": sku, "name": sku, "description": "d", "weightGrams": 1,
-                                      "price": { "amount": price, "currency": "USD" } } },
-            }))
-            .send()
-            .await
-            .expect("catalog")
-            .json()
-            .await
-            .expect("json");
+        let response = kit::testing::graphql_at(
+            &self.catalog_url,
+            "mutation($i: ProductInput!) { createProduct(input: $i) { id } }",
+            json!({ "i": { "sku": sku, "name": sku, "description": "d", "weightGrams": 1,
+                           "price": { "amount": price, "currency": "USD" } } }),
+            Some(&self.admin()),
+        )
+        .await;
         response["data"]["createProduct"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("{response}"))
@@ -83,15 +77,12 @@ impl TestCart {
     }
 
     pub async fn set_price(&self, product: &str, price: i64) {
-        reqwest::Client::new()
-            .post(&self.catalog_url)
-            .bearer_auth(self.admin())
-            .json(&json!({
-                "query": "mutation($id: ID!, $a: Int!) { updateProduct(id: $id, input: { price: { amount: $a, currency: \"USD\" } }) { id } }",
-                "variables": { "id": product, "a": price },
-            }))
-            .send()
-            .await
-            .expect("catalog");
+        kit::testing::graphql_at(
+            &self.catalog_url,
+            "mutation($id: ID!, $a: Int!) { updateProduct(id: $id, input: { price: { amount: $a, currency: \"USD\" } }) { id } }",
+            json!({ "id": product, "a": price }),
+            Some(&self.admin()),
+        )
+        .await;
     }
 }

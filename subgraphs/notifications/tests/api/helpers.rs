@@ -18,7 +18,6 @@ pub struct TestNotifications {
     pub smtp: SmtpSink,
     pub database: mongodb::Database,
     broker: kit::events::Broker,
-    http: reqwest::Client,
 }
 
 impl TestNotifications {
@@ -41,7 +40,7 @@ impl TestNotifications {
             .expect("build")
             .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind"));
         let broker = kit::events::Broker::new(config.service.events.clone());
-        let service = Self { app, smtp, database, broker, http: reqwest::Client::new() };
+        let service = Self { app, smtp, database, broker };
         service.wait_for_queue(&format!("test.{unique}.notifications.events")).await;
         service
     }
@@ -75,14 +74,7 @@ impl TestNotifications {
     }
 
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = self
-            .http
-            .post(self.app.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.expect("service").json().await.expect("json")
+        kit::testing::graphql_at(&self.app.url("/graphql"), query, variables, token).await
     }
 
     /// The user's notifications, newest first, polling until `until` holds

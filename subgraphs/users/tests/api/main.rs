@@ -9,4 +9,5 @@ mod entities;
 mod helpers;
 mod jwks;
 mod password_reset;
+mod request_signing;
 mod schema_file;
