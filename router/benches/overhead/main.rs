@@ -12,17 +12,21 @@
 //!    with the edge features off (no compression, CSRF, cost or shape
 //!    limits, no JWT), one with them all on (CORS for the request's
 //!    `Origin`, gzip for its `Accept-Encoding`, a JWT verified against a
-//!    local JWKS, CSRF, shape limits and cost), and the alias bomb refused.
+//!    local JWKS, CSRF, shape limits and cost), and the alias bomb refused;
+//! 5. the single-subgraph query through a router that signs its subgraph
+//!    requests to a subgraph that verifies them, against one that does
+//!    neither, alternately (`signing.rs`).
 //!
 //! Everything shares the machine's cores, so absolute numbers are
 //! pessimistic; ratios from one run are what to compare.
 
-#[path = "../tests/federation/fixtures.rs"]
+#[path = "../../tests/federation/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
-#[path = "../tests/federation/helpers.rs"]
+#[path = "../../tests/federation/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+mod signing;
 
 use std::time::{Duration, Instant};
 
@@ -82,8 +86,8 @@ async fn latencies_with(
     samples
 }
 
-const SIGNER: &str = include_str!("../tests/federation/keys/signer.pem");
-const SIGNER_N: &str = include_str!("../tests/federation/keys/signer.n");
+const SIGNER: &str = include_str!("../../tests/federation/keys/signer.pem");
+const SIGNER_N: &str = include_str!("../../tests/federation/keys/signer.n");
 
 /// A JWKS endpoint on port 0 with the test signer's key.
 async fn jwks_url() -> String {
@@ -196,6 +200,7 @@ async fn main() {
     );
 
     edge(&federation, &client, &products_url, requests).await;
+    signing::compare(&federation, &client, &products_url, requests).await;
 }
 
 /// Overhead with the edge features off and on, side by side.
