@@ -225,6 +225,19 @@ pub trait ContextAuthExt {
         let viewer = self.viewer()?;
         if viewer.is_admin() { Ok(viewer) } else { Err(AppError::forbidden("admin role required")) }
     }
+
+    /// `Ok` when the signed-in caller is `owner` or an admin: how entity
+    /// resolvers guard a customer's records, so that reaching a subgraph's
+    /// `_entities` is never enough to read them. `UNAUTHENTICATED` when
+    /// anonymous, `FORBIDDEN` for anyone else.
+    fn owner_or_admin(&self, owner: uuid::Uuid, what: &str) -> Result<&Viewer, AppError> {
+        let viewer = self.viewer()?;
+        if viewer.user_id == owner || viewer.is_admin() {
+            Ok(viewer)
+        } else {
+            Err(AppError::forbidden(format!("only its customer or an admin can see this {what}")))
+        }
+    }
 }
 
 static ANONYMOUS: Auth = Auth::Anonymous;

@@ -1,6 +1,7 @@
 //! The whole platform through the router: every real subgraph on port 0,
 //! against real PostgreSQL, Redis, RabbitMQ and MongoDB (SecantusDB).
 
+mod attacks;
 mod authorization;
 mod browse;
 mod checkout;

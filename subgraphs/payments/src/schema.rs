@@ -159,10 +159,12 @@ pub struct Order {
 impl Order {
     /// Visible to the order's customer and to admins.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
-        let viewer = ctx.viewer()?;
+        ctx.viewer()?;
         let Ok(order) = Uuid::parse_str(&self.id) else { return Ok(None) };
-        let payment = ctx.data_unchecked::<DataLoader<PaymentByOrder>>().load_one(order).await?;
-        Ok(payment.filter(|p| p.customer_id == viewer.user_id || viewer.is_admin()).map(Payment))
+        let loader = ctx.data_unchecked::<DataLoader<PaymentByOrder>>();
+        let Some(payment) = loader.load_one(order).await? else { return Ok(None) };
+        ctx.owner_or_admin(payment.customer_id, "payment")?;
+        Ok(Some(Payment(payment)))
     }
 }
 
@@ -178,9 +180,13 @@ impl Query {
     #[graphql(entity)]
     async fn find_payment_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Payment>> {
         let Ok(id) = Uuid::parse_str(&id) else { return Ok(None) };
-        let viewer = ctx.viewer()?;
-        let payment = ctx.data_unchecked::<DataLoader<PaymentById>>().load_one(id).await?;
-        Ok(payment.filter(|p| p.customer_id == viewer.user_id || viewer.is_admin()).map(Payment))
+        ctx.viewer()?;
+        let Some(payment) = ctx.data_unchecked::<DataLoader<PaymentById>>().load_one(id).await?
+        else {
+            return Ok(None);
+        };
+        ctx.owner_or_admin(payment.customer_id, "payment")?;
+        Ok(Some(Payment(payment)))
     }
 }
 

@@ -35,10 +35,19 @@ impl Query {
         order_page(ctx, None, status, first, after).await
     }
 
+    /// The owner's or an admin's: `_entities` is reachable by any caller
+    /// the router admits, so it checks like `order(id:)` does (with an
+    /// error rather than NOT_FOUND: the reference came from elsewhere).
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
         let Ok(id) = Uuid::parse_str(&id) else { return Ok(None) };
-        Ok(ctx.data_unchecked::<DataLoader<OrderLoader>>().load_one(id).await?.map(Order))
+        ctx.viewer()?;
+        let Some(order) = ctx.data_unchecked::<DataLoader<OrderLoader>>().load_one(id).await?
+        else {
+            return Ok(None);
+        };
+        ctx.owner_or_admin(order.customer_id, "order")?;
+        Ok(Some(Order(order)))
     }
 
     #[graphql(entity)]
