@@ -108,14 +108,28 @@ async fn no_subgraph_gives_a_customers_data_to_anyone_else(pool: PgPool) {
         let valid = signer.sign("POST", "/graphql", None, text.as_bytes());
         let foreign =
             RequestSigner::new("router", "guessed").sign("POST", "/graphql", None, text.as_bytes());
+        // The proof's timestamp set ten minutes back: stale, whatever the
+        // signature says.
+        let stale = {
+            let fresh = signer.sign("POST", "/graphql", None, text.as_bytes());
+            let fresh = fresh.to_str().expect("ascii").to_owned();
+            let (head, rest) = fresh.split_once(",t=").expect("a timestamp");
+            let (seconds, tail) = rest.split_once(',').expect("more after it");
+            let old = seconds.parse::<u64>().expect("seconds") - 600;
+            axum::http::HeaderValue::from_str(&format!("{head},t={old},{tail}")).expect("header")
+        };
         let replay = {
             let first = post(&http, &url, &text, Some(valid.clone())).await;
             assert_eq!(first.0, 200, "{service}: the first use of a valid proof");
             valid
         };
-        for (attempt, proof) in
-            [("no proof", None), ("a foreign key", Some(foreign)), ("a replay", Some(replay))]
-        {
+        let attempts = [
+            ("no proof", None),
+            ("a foreign key", Some(foreign)),
+            ("a stale proof", Some(stale)),
+            ("a replay", Some(replay)),
+        ];
+        for (attempt, proof) in attempts {
             let (status, answer) = post(&http, &url, &text, proof).await;
             assert_eq!(status, 401, "{service} with {attempt}: {answer}");
             assert!(answer.get("data").is_none(), "{service} with {attempt}: {answer}");
