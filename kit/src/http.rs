@@ -16,7 +16,6 @@ pub use ::server::{
     shutdown_on_signal, signing,
 };
 pub use graphql::{GraphqlEndpoint, RequestData, configure_schema, export_sdl};
-pub use signed::Caller;
 
 /// `/ready` checks for the platform's backing services.
 pub trait ReadinessChecks {

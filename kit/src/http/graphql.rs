@@ -16,6 +16,7 @@ use axum::{
 };
 use tracing::Instrument;
 
+use super::signed::Caller;
 use crate::{
     auth::{Authorization, JwtVerifier, authenticate},
     config::SigningConfig,
@@ -102,6 +103,7 @@ where
 
 async fn execute<Q, M, S>(
     State(endpoint): State<GraphqlEndpoint<Q, M, S>>,
+    caller: Option<axum::Extension<Caller>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse
@@ -118,9 +120,12 @@ where
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = authenticate(&endpoint.verifier, authorization).await;
     let request = request.into_inner();
+    // Who signed the request (`router`, `orders`, ...), when signing is on.
+    let caller = caller.map(|axum::Extension(Caller(name))| name);
     let span = tracing::info_span!(
         "graphql",
         service = endpoint.service,
+        caller = caller.as_deref().unwrap_or("unverified"),
         operation = request.operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );

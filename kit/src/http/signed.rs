@@ -16,7 +16,7 @@ use axum::{
 use serde_json::json;
 use server::signing::{RequestVerifier, SIGNATURE_HEADER};
 
-/// Who signed the request (`router`, `orders`, ...), for the handlers.
+/// Who signed the request (`router`, `orders`, ...), for the logs.
 #[derive(Debug, Clone)]
 pub struct Caller(pub String);
 

@@ -199,8 +199,15 @@ async fn main() {
         total as f64 / seconds as f64
     );
 
-    edge(&federation, &client, &products_url, requests).await;
-    signing::compare(&federation, &client, &products_url, requests).await;
+    // `BENCH_SECTIONS=` (empty) measures (1)-(3) only, e.g. for a profile
+    // comparable with an older build's.
+    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "edge,signing".into());
+    if sections.split(',').any(|s| s == "edge") {
+        edge(&federation, &client, &products_url, requests).await;
+    }
+    if sections.split(',').any(|s| s == "signing") {
+        signing::compare(&federation, &client, &products_url, requests).await;
+    }
 }
 
 /// Overhead with the edge features off and on, side by side.
