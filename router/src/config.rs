@@ -53,6 +53,11 @@ pub struct RouterConfig {
     /// gzip, br, deflate or zstd responses as the client accepts, and
     /// compressed request bodies. `ROUTER_COMPRESSION`, default true.
     pub compression: bool,
+    /// Answer a request carrying `Apollo-Expose-Query-Plan: true` with its
+    /// query plan in `extensions.apolloQueryPlan` (`dry-run`: the plan
+    /// only, nothing executed). For debugging: it shows how the supergraph
+    /// is split. `ROUTER_EXPOSE_QUERY_PLAN`, default false.
+    pub expose_query_plan: bool,
     pub persisted: PersistedConfig,
     pub batching: BatchingConfig,
     /// Answer `__schema`/`__type`. `ROUTER_INTROSPECTION`, default true;
@@ -120,6 +125,7 @@ impl Default for RouterConfig {
             cors: CorsConfig::default(),
             csrf: CsrfConfig::default(),
             compression: true,
+            expose_query_plan: false,
             persisted: PersistedConfig::default(),
             batching: BatchingConfig::default(),
             introspection: true,
@@ -236,6 +242,9 @@ impl RouterConfig {
         }
         if let Some(v) = var_opt("ROUTER_COMPRESSION")? {
             self.compression = v;
+        }
+        if let Some(v) = var_opt("ROUTER_EXPOSE_QUERY_PLAN")? {
+            self.expose_query_plan = v;
         }
         if let Some(v) = var_opt("ROUTER_APQ")? {
             self.persisted.apq = v;

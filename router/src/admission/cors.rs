@@ -51,6 +51,7 @@ impl Default for CorsConfig {
                 "content-type",
                 "authorization",
                 "apollo-require-preflight",
+                "apollo-expose-query-plan",
                 "x-apollo-operation-name",
                 "apollographql-client-name",
                 "apollographql-client-version",

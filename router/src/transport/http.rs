@@ -337,15 +337,54 @@ async fn handle(
     {
         return multipart::respond(state, headers, admitted, format, span);
     }
-    let result = admitted.execution(&forwarded).run().instrument(span).await;
-    let mut body = result.into_bytes();
+    let exposed = query_plan_wanted(state, headers);
+    let mut extensions = serde_json::Map::new();
     if let Some(cost) = &admitted.cost {
+        extensions.insert("cost".into(), cost.clone());
+    }
+    if exposed.is_some() {
+        let plan = &*admitted.prepared.plan;
+        let object = serde_json::to_value(plan).unwrap_or(Value::Null);
+        let exposed_plan = json!({ "object": object, "text": plan.to_string() });
+        extensions.insert("apolloQueryPlan".into(), exposed_plan);
+    }
+    let mut body = if exposed == Some(QueryPlanRequest::DryRun) {
+        b"{}".to_vec()
+    } else {
+        admitted.execution(&forwarded).run().instrument(span).await.into_bytes()
+    };
+    if !extensions.is_empty() {
         // The body is one JSON object: its closing brace makes room.
         body.pop();
-        body.extend_from_slice(format!(",\"extensions\":{{\"cost\":{cost}}}}}").as_bytes());
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(
+            format!("\"extensions\":{}}}", Value::Object(extensions)).as_bytes(),
+        );
     }
     (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(media))], body)
         .into_response()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryPlanRequest {
+    /// The plan beside the result.
+    WithResult,
+    /// The plan alone; nothing is fetched.
+    DryRun,
+}
+
+/// What `Apollo-Expose-Query-Plan` asks for, when the router allows it.
+fn query_plan_wanted(state: &RouterState, headers: &HeaderMap) -> Option<QueryPlanRequest> {
+    if !state.config.expose_query_plan {
+        return None;
+    }
+    match headers.get("apollo-expose-query-plan")?.as_bytes() {
+        b"true" => Some(QueryPlanRequest::WithResult),
+        b"dry-run" => Some(QueryPlanRequest::DryRun),
+        _ => None,
+    }
 }
 
 fn failure(media: &'static str, error: RequestError) -> Response {

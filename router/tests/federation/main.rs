@@ -24,6 +24,7 @@ mod loading;
 mod operations;
 mod persisted;
 mod progressive_override;
+mod query_plan;
 mod rate_limit;
 mod requires_abstract;
 mod requires_arguments;
