@@ -9,6 +9,7 @@ pub mod compose;
 pub mod config;
 pub mod error;
 pub mod execution;
+pub mod observability;
 pub mod planning;
 pub mod schema;
 mod startup;

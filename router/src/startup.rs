@@ -14,6 +14,7 @@ use crate::{
     cli::{CheckArgs, Cli, Command, ComposeArgs, PlanArgs, PlanFormat, ServeArgs},
     compose,
     config::RouterConfig,
+    observability::RouterMetrics,
     planning::{Limits, QueryPlanner},
     state::RouterState,
     supergraph::Supergraph,
@@ -34,8 +35,9 @@ pub fn build_from_sdl(
     sdl: &str,
     watch: Option<PathBuf>,
 ) -> anyhow::Result<App> {
-    let supergraph = Supergraph::load(sdl, &config)?;
-    let state = Arc::new(RouterState::new(config, supergraph)?);
+    let metrics = Arc::new(RouterMetrics::default());
+    let supergraph = Supergraph::load(sdl, &config, &metrics)?;
+    let state = Arc::new(RouterState::new(config, supergraph, metrics)?);
     let authenticator = state.authenticator.clone();
     let app = App::new(transport::routes(state.clone()), Readiness::new())
         .with_task(move |stop| authenticator.refresh(stop));

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     admission::{auth::Authenticator, persisted::PersistedQueries, rate_limit::RateLimiter},
     config::RouterConfig,
+    observability::RouterMetrics,
     supergraph::Supergraph,
 };
 
@@ -22,11 +23,16 @@ pub struct RouterState {
     pub persisted: PersistedQueries,
     pub authenticator: Arc<Authenticator>,
     pub rate_limiter: RateLimiter,
+    pub metrics: Arc<RouterMetrics>,
     current: RwLock<Arc<Supergraph>>,
 }
 
 impl RouterState {
-    pub fn new(config: RouterConfig, supergraph: Supergraph) -> anyhow::Result<Self> {
+    pub fn new(
+        config: RouterConfig,
+        supergraph: Supergraph,
+        metrics: Arc<RouterMetrics>,
+    ) -> anyhow::Result<Self> {
         let mut forward_headers: Vec<HeaderName> = config
             .forward_headers
             .iter()
@@ -50,6 +56,7 @@ impl RouterState {
             persisted,
             authenticator,
             rate_limiter,
+            metrics,
             current: RwLock::new(Arc::new(supergraph)),
         })
     }
@@ -80,7 +87,7 @@ impl RouterState {
             last = now;
             let loaded = std::fs::read_to_string(&path)
                 .map_err(anyhow::Error::from)
-                .and_then(|sdl| Supergraph::load(&sdl, &self.config));
+                .and_then(|sdl| Supergraph::load(&sdl, &self.config, &self.metrics));
             match loaded {
                 Ok(supergraph) => {
                     self.replace(supergraph);

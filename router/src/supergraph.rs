@@ -1,10 +1,12 @@
 //! A loaded supergraph: planner (with the API schema), introspection and subgraph
 //! endpoints, swapped as one unit on reload.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use graphql_tools::{parser::schema::parse_schema, static_graphql::schema::Document};
 use server::signing::RequestSigner;
+
+use crate::observability::RouterMetrics;
 
 use crate::{
     config::RouterConfig,
@@ -23,12 +25,18 @@ pub struct Supergraph {
 }
 
 impl Supergraph {
-    pub fn load(sdl: &str, config: &RouterConfig) -> anyhow::Result<Self> {
+    pub fn load(
+        sdl: &str,
+        config: &RouterConfig,
+        metrics: &Arc<RouterMetrics>,
+    ) -> anyhow::Result<Self> {
         let document: Document = parse_schema::<String>(sdl)
             .map_err(|e| anyhow::anyhow!("invalid supergraph SDL: {e}"))?
             .into_static();
-        let planner = QueryPlanner::new(&document, config.plan_cache_size, &config.override_flags)
-            .map_err(anyhow::Error::msg)?;
+        let mut planner =
+            QueryPlanner::new(&document, config.plan_cache_size, &config.override_flags)
+                .map_err(anyhow::Error::msg)?;
+        planner.observe(metrics.clone());
         let introspection = Introspection::new(planner.schema());
         let mut graphs: HashMap<String, String> =
             join_graphs(&document).into_iter().map(|g| (g.name, g.url)).collect();
@@ -58,6 +66,7 @@ impl Supergraph {
                 endpoints,
                 config.dedupe_subgraph_requests,
                 config.subgraph_signing_key.as_deref().map(|key| RequestSigner::new("router", key)),
+                metrics.clone(),
             ),
         })
     }

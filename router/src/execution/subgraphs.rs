@@ -31,6 +31,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use server::signing::{RequestSigner, SIGNATURE_HEADER};
 
+use crate::observability::RouterMetrics;
+
 /// A subgraph's answer as it arrived: the executor parses the body into
 /// values that borrow from it.
 #[derive(Debug, Clone)]
@@ -130,6 +132,7 @@ pub struct Subgraphs {
     in_flight: Option<InFlight>,
     /// Signs each request when subgraphs want proof it is the router's.
     signer: Option<Arc<RequestSigner>>,
+    metrics: Arc<RouterMetrics>,
 }
 
 /// Whether identical requests may share one answer.
@@ -146,6 +149,7 @@ impl Subgraphs {
         endpoints: HashMap<String, SubgraphEndpoint>,
         dedupe: bool,
         signer: Option<RequestSigner>,
+        metrics: Arc<RouterMetrics>,
     ) -> Self {
         let mut plain = HttpConnector::new();
         plain.set_nodelay(true);
@@ -160,7 +164,7 @@ impl Subgraphs {
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
         let in_flight = dedupe.then(InFlight::default);
-        Self { http, endpoints, in_flight, signer: signer.map(Arc::new) }
+        Self { http, endpoints, in_flight, signer: signer.map(Arc::new), metrics }
     }
 
     /// The signature of a WebSocket upgrade to `endpoint` (a GET without
@@ -210,6 +214,7 @@ impl Subgraphs {
             headers: request_headers,
             timeout: endpoint.timeout,
             signer: self.signer.clone(),
+            observed: (self.metrics.clone(), subgraph.to_owned()),
         };
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
@@ -253,11 +258,14 @@ struct Outgoing {
     headers: HeaderMap,
     timeout: Duration,
     signer: Option<Arc<RequestSigner>>,
+    /// Where the request's duration and result are counted, by subgraph.
+    observed: (Arc<RouterMetrics>, String),
 }
 
 /// Sends the request and reads the whole answer, within the timeout.
 async fn send(request: Outgoing, body: Bytes) -> Answer {
-    let Outgoing { http, uri, mut headers, timeout, signer } = request;
+    let Outgoing { http, uri, mut headers, timeout, signer, observed } = request;
+    let started = std::time::Instant::now();
     if let Some(signer) = signer {
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         let authorization = headers.get(AUTHORIZATION).map(HeaderValue::as_bytes);
@@ -280,7 +288,11 @@ async fn send(request: Outgoing, body: Bytes) -> Answer {
             .to_bytes();
         Ok(RawAnswer { status, body })
     };
-    tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(FetchError::Timeout))
+    let answer = tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(FetchError::Timeout));
+    let ok = matches!(&answer, Ok(raw) if raw.status < 400);
+    let (metrics, subgraph) = observed;
+    metrics.subgraph_request(&subgraph, ok, started.elapsed());
+    answer
 }
 
 /// An error and its causes, for the logs ("client error (Connect): tcp

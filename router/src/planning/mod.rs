@@ -36,6 +36,7 @@ use lru::LruCache;
 
 use crate::{
     error::{GraphqlError, PARSE_FAILED, RequestError, RequestFailure, VALIDATION_FAILED},
+    observability::RouterMetrics,
     schema::{SchemaIndex, named_type},
 };
 
@@ -108,6 +109,8 @@ pub struct QueryPlanner {
     contexts: Contexts,
     costs: cost::CostModel,
     authorization: authorization::AuthorizationModel,
+    /// Counts plan cache hits and misses, when the router observes them.
+    metrics: Option<Arc<RouterMetrics>>,
 }
 
 /// A plan, the normalized operation's text and the progressive-override
@@ -151,7 +154,13 @@ impl QueryPlanner {
             by_text: Mutex::new(LruCache::new(size)),
             by_normalized: Mutex::new(LruCache::new(size)),
             text_hasher: foldhash::fast::RandomState::default(),
+            metrics: None,
         })
+    }
+
+    /// Counts this planner's cache hits and misses in `metrics`.
+    pub fn observe(&mut self, metrics: Arc<RouterMetrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// The API schema: what clients see and are validated against.
@@ -197,7 +206,13 @@ impl QueryPlanner {
             && hit.operation_name.as_deref() == operation_name
             && hit.bucket == draw.bucket
         {
+            if let Some(metrics) = &self.metrics {
+                metrics.plan_cache(true);
+            }
             return Ok(hit.prepared.clone());
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.plan_cache(false);
         }
         limits.check_depth(query)?;
         let document: QueryDocument =

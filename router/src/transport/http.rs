@@ -2,7 +2,7 @@
 //! GET for queries only, `application/graphql-response+json` (spec status
 //! codes) or legacy `application/json` (200 for GraphQL errors).
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     Extension, Router,
@@ -28,8 +28,9 @@ use tracing::Instrument;
 
 use super::{multipart, sse, ws};
 use crate::{
-    admission::{Request, admit, auth, bad_request, subgraph_headers},
+    admission::{Request, admit, auth, bad_request, rate_limit::RATE_LIMITED, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
+    observability::Outcome,
     planning::Kind,
     state::RouterState,
 };
@@ -62,6 +63,13 @@ pub fn routes(state: Arc<RouterState>) -> Router {
                     state.config.cors.preflight(&headers)
                 },
             ),
+        )
+        .route(
+            "/metrics",
+            get(|State(state): State<Arc<RouterState>>| async move {
+                let media = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+                ([(header::CONTENT_TYPE, HeaderValue::from_static(media))], state.metrics.render())
+            }),
         )
         .layer(DefaultBodyLimit::max(limit));
     if state.config.compression {
@@ -283,28 +291,84 @@ async fn handle(
     state: &RouterState,
     headers: &HeaderMap,
     request: Request,
+    method_and_peer: (Method, Option<SocketAddr>),
+    media: &'static str,
+) -> Response {
+    let started = Instant::now();
+    let mut record = Record { operation_name: request.operation_name.clone(), ..Record::default() };
+    let response = answer(state, headers, request, method_and_peer, media, &mut record).await;
+    if record.code.as_deref() == Some(RATE_LIMITED) {
+        state.metrics.rate_limited();
+    }
+    let operation_name = record.operation_name.as_deref();
+    let code = record.code.as_deref();
+    let elapsed = started.elapsed();
+    state.metrics.request(operation_name, record.operation_type, record.outcome, code, elapsed);
+    response
+}
+
+/// What the metrics learn about one request as it is answered.
+struct Record {
+    /// As the request names it, else as the document does.
+    operation_name: Option<String>,
+    operation_type: &'static str,
+    outcome: Outcome,
+    /// The first error's code.
+    code: Option<String>,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Self { operation_name: None, operation_type: "unknown", outcome: Outcome::Ok, code: None }
+    }
+}
+
+impl Record {
+    /// Refuses the request, noting why.
+    fn refuse(&mut self, media: &'static str, error: RequestError) -> Response {
+        self.outcome = Outcome::Rejected;
+        self.code = first_code(&error.errors);
+        failure(media, error)
+    }
+}
+
+fn first_code(errors: &[GraphqlError]) -> Option<String> {
+    errors.first()?.extensions.get("code")?.as_str().map(str::to_owned)
+}
+
+async fn answer(
+    state: &RouterState,
+    headers: &HeaderMap,
+    request: Request,
     (method, peer): (Method, Option<SocketAddr>),
     media: &'static str,
+    record: &mut Record,
 ) -> Response {
     let claims = match state.authenticator.authenticate(auth::bearer_in(headers)).await {
         Ok(claims) => claims,
-        Err(e) => return failure(media, e),
+        Err(e) => return record.refuse(media, e),
     };
     if let Err(e) = state.rate_limiter.check(headers, peer, claims.as_deref()).await {
-        return failure(media, e);
+        return record.refuse(media, e);
     }
     let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
     let operation_name = request.operation_name.clone();
     let admitted = match admit(state, request, claims.as_deref()).await {
         Ok(admitted) => admitted,
-        Err(e) => return failure(media, e),
+        Err(e) => return record.refuse(media, e),
+    };
+    if record.operation_name.is_none() {
+        record.operation_name = admitted.prepared.operation.name.clone();
+    }
+    record.operation_type = match admitted.prepared.kind {
+        Kind::Query => "query",
+        Kind::Mutation => "mutation",
+        Kind::Subscription => "subscription",
     };
     if sse::wanted(headers) {
         if method == Method::GET && admitted.prepared.kind == Kind::Mutation {
-            return failure(
-                media,
-                bad_request("only queries and subscriptions may be sent with GET"),
-            );
+            return record
+                .refuse(media, bad_request("only queries and subscriptions may be sent with GET"));
         }
         return sse::respond(state, headers, admitted);
     }
@@ -315,7 +379,7 @@ async fn handle(
             .into_response();
     }
     if prepared.kind == Kind::Subscription {
-        return failure(
+        return record.refuse(
             media,
             RequestError::new(
                 RequestFailure::Invalid,
@@ -351,7 +415,12 @@ async fn handle(
     let mut body = if exposed == Some(QueryPlanRequest::DryRun) {
         b"{}".to_vec()
     } else {
-        admitted.execution(&forwarded).run().instrument(span).await.into_bytes()
+        let result = admitted.execution(&forwarded).run().instrument(span).await;
+        if !result.errors.is_empty() {
+            record.outcome = Outcome::GraphqlError;
+            record.code = first_code(&result.errors);
+        }
+        result.into_bytes()
     };
     if !extensions.is_empty() {
         // The body is one JSON object: its closing brace makes room.

@@ -38,11 +38,19 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     let (sender, mut receiver) = subscriptions::channel(state.config.subscriptions.buffer);
     // Dropping the response stream (the client hung up) drops the receiver,
     // which ends the operation and its upstream subscription.
-    tokio::spawn(subscriptions::run(operation, sender, CancellationToken::new()));
+    let active = state.metrics.subscription_started();
+    tokio::spawn(async move {
+        subscriptions::run(operation, sender, CancellationToken::new()).await;
+        drop(active);
+    });
+    let metrics = state.metrics.clone();
     let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
-        .flat_map(|event| {
+        .flat_map(move |event| {
             let events = match event {
-                Event::Next(payload) => vec![next(&payload)],
+                Event::Next(payload) => {
+                    metrics.subscription_event();
+                    vec![next(&payload)]
+                }
                 Event::Error(errors) => vec![next(&errors_body(&errors)), complete()],
                 Event::Complete => vec![complete()],
             };

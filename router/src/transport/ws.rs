@@ -62,6 +62,7 @@ pub fn upgrade(
         _ => Protocol::TransportWs,
     };
     upgrade.on_upgrade(move |socket| async move {
+        let _open = state.metrics.websocket_opened();
         let mut connection = Connection::new(state, headers, socket, protocol);
         connection.peer = peer;
         connection.serve(stopping).await;
@@ -252,7 +253,11 @@ impl Connection {
         self.generation += 1;
         let generation = self.generation;
         self.active.insert(id.clone(), (generation, stop.clone()));
-        tokio::spawn(subscriptions::run(operation, sender, stop));
+        let active = self.state.metrics.subscription_started();
+        tokio::spawn(async move {
+            subscriptions::run(operation, sender, stop).await;
+            drop(active);
+        });
         let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
             .map(move |event| (id.clone(), generation, event));
         self.events.push(stream.boxed());
@@ -265,6 +270,7 @@ impl Connection {
         }
         match event {
             Event::Next(payload) => {
+                self.state.metrics.subscription_event();
                 self.send(json!({ "id": id, "type": self.protocol.next(), "payload": payload }))
                     .await
             }

@@ -21,6 +21,7 @@ mod helpers;
 mod http;
 mod limits;
 mod loading;
+mod metrics;
 mod operations;
 mod persisted;
 mod progressive_override;

@@ -1,0 +1,216 @@
+//! The router's Prometheus metrics, served on `/metrics` in the text
+//! exposition format (`prometheus-client`, one registry per router, so
+//! several routers in one process keep their own counts). Names follow the
+//! OpenTelemetry semantic conventions where one exists
+//! (`http.server.request.duration` → `http_server_request_duration_seconds`).
+
+use std::{
+    collections::HashSet,
+    sync::{Mutex, atomic::AtomicI64},
+    time::Duration,
+};
+
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::{Registry, Unit},
+};
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Distinct operation names kept as label values; later ones are counted
+/// as `other`, so a client sending random names cannot grow the series.
+const MAX_OPERATION_NAMES: usize = 100;
+
+/// Seconds: 0.5 ms to about 16 s.
+fn latency_buckets() -> Histogram {
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 16))
+}
+
+pub struct RouterMetrics {
+    registry: Registry,
+    requests: Family<Labels, Histogram, fn() -> Histogram>,
+    subgraph_requests: Family<Labels, Histogram, fn() -> Histogram>,
+    plan_cache: Family<Labels, Counter>,
+    rate_limited: Counter,
+    websocket_connections: Gauge<i64, AtomicI64>,
+    active_subscriptions: Gauge<i64, AtomicI64>,
+    subscription_events: Counter,
+    operation_names: Mutex<HashSet<String>>,
+}
+
+/// How a GraphQL request ended, for the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Executed without errors.
+    Ok,
+    /// Executed, with errors in the response.
+    GraphqlError,
+    /// Refused before execution (parse, validation, limits, auth, rate).
+    Rejected,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::GraphqlError => "graphql_error",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+impl Default for RouterMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_buckets as fn() -> Histogram,
+        );
+        registry.register_with_unit(
+            "http_server_request_duration",
+            "GraphQL requests over HTTP, by operation name, type, result and error code",
+            Unit::Seconds,
+            requests.clone(),
+        );
+        let subgraph_requests =
+            Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_buckets as fn() -> Histogram,
+            );
+        registry.register_with_unit(
+            "router_subgraph_request_duration",
+            "Requests to subgraphs, by subgraph and result",
+            Unit::Seconds,
+            subgraph_requests.clone(),
+        );
+        let plan_cache = Family::<Labels, Counter>::default();
+        registry.register(
+            "router_query_plan_cache_lookups",
+            "Query plan cache lookups by the operation's text, by result (hit, miss)",
+            plan_cache.clone(),
+        );
+        let rate_limited = Counter::default();
+        registry.register(
+            "router_rate_limited",
+            "Requests refused by rate limits",
+            rate_limited.clone(),
+        );
+        let websocket_connections = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "router_websocket_connections",
+            "Open WebSocket connections",
+            websocket_connections.clone(),
+        );
+        let active_subscriptions = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "router_active_subscriptions",
+            "Subscriptions running, over WebSocket and SSE",
+            active_subscriptions.clone(),
+        );
+        let subscription_events = Counter::default();
+        registry.register(
+            "router_subscription_events",
+            "Subscription events delivered to clients",
+            subscription_events.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            subgraph_requests,
+            plan_cache,
+            rate_limited,
+            websocket_connections,
+            active_subscriptions,
+            subscription_events,
+            operation_names: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl RouterMetrics {
+    /// The text exposition format, for `/metrics`.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        if encode(&mut text, &self.registry).is_err() {
+            tracing::warn!("could not encode the metrics");
+        }
+        text
+    }
+
+    pub fn request(
+        &self,
+        operation_name: Option<&str>,
+        operation_type: &'static str,
+        outcome: Outcome,
+        code: Option<&str>,
+        elapsed: Duration,
+    ) {
+        let labels = vec![
+            ("operation_name", self.bounded_name(operation_name)),
+            ("operation_type", operation_type.to_owned()),
+            ("result", outcome.label().to_owned()),
+            ("code", code.unwrap_or_default().to_owned()),
+        ];
+        self.requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    pub fn subgraph_request(&self, subgraph: &str, ok: bool, elapsed: Duration) {
+        let labels = vec![
+            ("subgraph", subgraph.to_owned()),
+            ("result", if ok { "ok" } else { "error" }.to_owned()),
+        ];
+        self.subgraph_requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    pub fn plan_cache(&self, hit: bool) {
+        let labels = vec![("result", if hit { "hit" } else { "miss" }.to_owned())];
+        self.plan_cache.get_or_create(&labels).inc();
+    }
+
+    pub fn rate_limited(&self) {
+        self.rate_limited.inc();
+    }
+
+    /// Counts an open WebSocket connection until the guard is dropped.
+    pub fn websocket_opened(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.websocket_connections)
+    }
+
+    /// Counts a running subscription until the guard is dropped.
+    pub fn subscription_started(&self) -> GaugeGuard {
+        GaugeGuard::new(&self.active_subscriptions)
+    }
+
+    pub fn subscription_event(&self) {
+        self.subscription_events.inc();
+    }
+
+    fn bounded_name(&self, name: Option<&str>) -> String {
+        let Some(name) = name.filter(|n| !n.is_empty()) else { return String::new() };
+        let mut names =
+            self.operation_names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if names.contains(name) {
+            return name.to_owned();
+        }
+        if names.len() < MAX_OPERATION_NAMES {
+            names.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".to_owned()
+    }
+}
+
+/// Holds a gauge up by one while it lives (it may move into a task).
+pub struct GaugeGuard(Gauge<i64, AtomicI64>);
+
+impl GaugeGuard {
+    fn new(gauge: &Gauge<i64, AtomicI64>) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
