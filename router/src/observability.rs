@@ -6,7 +6,7 @@
 
 use std::{
     collections::HashSet,
-    sync::{Mutex, atomic::AtomicI64},
+    sync::{PoisonError, RwLock, atomic::AtomicI64},
     time::Duration,
 };
 
@@ -36,7 +36,7 @@ pub struct RouterMetrics {
     websocket_connections: Gauge<i64, AtomicI64>,
     active_subscriptions: Gauge<i64, AtomicI64>,
     subscription_events: Counter,
-    operation_names: Mutex<HashSet<String>>,
+    operation_names: RwLock<HashSet<String>>,
 }
 
 /// How a GraphQL request ended, for the `result` label.
@@ -121,7 +121,7 @@ impl Default for RouterMetrics {
             websocket_connections,
             active_subscriptions,
             subscription_events,
-            operation_names: Mutex::new(HashSet::new()),
+            operation_names: RwLock::new(HashSet::new()),
         }
     }
 }
@@ -186,12 +186,12 @@ impl RouterMetrics {
 
     fn bounded_name(&self, name: Option<&str>) -> String {
         let Some(name) = name.filter(|n| !n.is_empty()) else { return String::new() };
-        let mut names =
-            self.operation_names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if names.contains(name) {
+        // Known names are read under a shared lock: the usual case.
+        if self.operation_names.read().unwrap_or_else(PoisonError::into_inner).contains(name) {
             return name.to_owned();
         }
-        if names.len() < MAX_OPERATION_NAMES {
+        let mut names = self.operation_names.write().unwrap_or_else(PoisonError::into_inner);
+        if names.len() < MAX_OPERATION_NAMES || names.contains(name) {
             names.insert(name.to_owned());
             return name.to_owned();
         }
