@@ -15,6 +15,7 @@ pub mod events;
 pub mod graphql_client;
 pub mod http;
 pub mod loaders;
+pub mod metrics;
 pub mod money;
 pub mod mongo;
 pub mod pagination;

@@ -6,6 +6,7 @@ mod authorization;
 mod browse;
 mod checkout;
 mod live;
+mod metrics;
 mod node_client;
 mod stream_admission;
 mod whole_system;

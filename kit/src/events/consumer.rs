@@ -231,6 +231,13 @@ impl<A: Apply> Consumer<A> {
         outcome: Outcome,
     ) -> anyhow::Result<()> {
         let retries = retries_of(delivery);
+        let result = match &outcome {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Failed(_) if retries < self.spec.max_retries => "retried",
+            Outcome::Failed(_) | Outcome::Malformed(_) => "dead_lettered",
+        };
+        crate::metrics::metrics().event_consumed(&self.spec.name, result);
         match outcome {
             Outcome::Applied | Outcome::Duplicate => {}
             Outcome::Failed(e) if retries < self.spec.max_retries => {

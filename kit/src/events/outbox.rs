@@ -111,6 +111,9 @@ impl OutboxRelay {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        for envelope in &envelopes {
+            crate::metrics::metrics().event_published(&envelope.event_type);
+        }
         Ok(envelopes.len())
     }
 

@@ -91,13 +91,22 @@ where
             .route("/graphql", get(get_graphql::<Q, M, S>).post(execute::<Q, M, S>))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(self);
-        match verifier {
+        let router = match verifier {
             Some(verifier) => router.layer(axum::middleware::from_fn_with_state(
                 (Arc::new(verifier), MAX_BODY_BYTES),
                 super::signed::require_signature,
             )),
             None => router,
-        }
+        };
+        // Scrapers are not signed: `/metrics` sits outside the check, like
+        // `/health` and `/ready`.
+        router.route(
+            "/metrics",
+            get(|| async {
+                let media = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+                ([(header::CONTENT_TYPE, media)], crate::metrics::metrics().render())
+            }),
+        )
     }
 }
 
@@ -134,7 +143,11 @@ where
         request = request.data(Authorization(header.to_owned()));
     }
     let request = (endpoint.request_data)(request);
-    endpoint.schema.execute(request).instrument(span).await.into()
+    let started = std::time::Instant::now();
+    let response = endpoint.schema.execute(request).instrument(span).await;
+    let ok = response.errors.is_empty();
+    crate::metrics::metrics().graphql_request(endpoint.service, ok, started.elapsed());
+    response.into()
 }
 
 fn subscriptions<Q, M, S>(

@@ -111,6 +111,7 @@ impl Checkout {
             .await?;
         outbox::enqueue(&mut tx, &events::order_created(&placed, &items, token, trace)).await?;
         tx.commit().await?;
+        kit::metrics::metrics().order_placed();
         if let Err(e) = self.upstream.clear_cart(authorization).await {
             tracing::warn!(order = %placed.id, error = ?e, "order placed but the cart was not cleared");
         }
