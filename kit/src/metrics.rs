@@ -5,24 +5,19 @@
 
 use std::sync::OnceLock;
 
+use axum::response::Response;
 use prometheus_client::{
-    encoding::text::encode,
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family},
     registry::{Registry, Unit},
 };
-
-type Labels = Vec<(&'static str, String)>;
+use server::metrics::{Labels, LatencyFamily, exposition, latency_family};
 
 pub struct ServiceMetrics {
     registry: Registry,
-    graphql_requests: Family<Labels, Histogram, fn() -> Histogram>,
+    graphql_requests: LatencyFamily,
     events_published: Family<Labels, Counter>,
     events_consumed: Family<Labels, Counter>,
     orders_placed: Counter,
-}
-
-fn latency_buckets() -> Histogram {
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 16))
 }
 
 /// The process's metrics.
@@ -34,9 +29,7 @@ pub fn metrics() -> &'static ServiceMetrics {
 impl ServiceMetrics {
     fn new() -> Self {
         let mut registry = Registry::default();
-        let graphql_requests = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
-            latency_buckets as fn() -> Histogram,
-        );
+        let graphql_requests = latency_family();
         registry.register_with_unit(
             "graphql_server_request_duration",
             "GraphQL requests a service answered, by service and result (ok, error)",
@@ -60,13 +53,9 @@ impl ServiceMetrics {
         Self { registry, graphql_requests, events_published, events_consumed, orders_placed }
     }
 
-    /// The text exposition format, for `/metrics`.
-    pub fn render(&self) -> String {
-        let mut text = String::new();
-        if encode(&mut text, &self.registry).is_err() {
-            tracing::warn!("could not encode the metrics");
-        }
-        text
+    /// The `/metrics` answer.
+    pub fn exposition(&self) -> Response {
+        exposition(&self.registry)
     }
 
     pub fn graphql_request(&self, service: &str, ok: bool, elapsed: std::time::Duration) {

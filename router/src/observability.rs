@@ -10,27 +10,21 @@ use std::{
     time::Duration,
 };
 
+use axum::response::Response;
 use prometheus_client::{
-    encoding::text::encode,
-    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
     registry::{Registry, Unit},
 };
-
-type Labels = Vec<(&'static str, String)>;
+use server::metrics::{Labels, LatencyFamily, exposition, latency_family};
 
 /// Distinct operation names kept as label values; later ones are counted
 /// as `other`, so a client sending random names cannot grow the series.
 const MAX_OPERATION_NAMES: usize = 100;
 
-/// Seconds: 0.5 ms to about 16 s.
-fn latency_buckets() -> Histogram {
-    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 16))
-}
-
 pub struct RouterMetrics {
     registry: Registry,
-    requests: Family<Labels, Histogram, fn() -> Histogram>,
-    subgraph_requests: Family<Labels, Histogram, fn() -> Histogram>,
+    requests: LatencyFamily,
+    subgraph_requests: LatencyFamily,
     plan_cache: Family<Labels, Counter>,
     rate_limited: Counter,
     websocket_connections: Gauge<i64, AtomicI64>,
@@ -63,19 +57,14 @@ impl Outcome {
 impl Default for RouterMetrics {
     fn default() -> Self {
         let mut registry = Registry::default();
-        let requests = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
-            latency_buckets as fn() -> Histogram,
-        );
+        let requests = latency_family();
         registry.register_with_unit(
             "http_server_request_duration",
             "GraphQL requests over HTTP, by operation name, type, result and error code",
             Unit::Seconds,
             requests.clone(),
         );
-        let subgraph_requests =
-            Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_buckets as fn() -> Histogram,
-            );
+        let subgraph_requests = latency_family();
         registry.register_with_unit(
             "router_subgraph_request_duration",
             "Requests to subgraphs, by subgraph and result",
@@ -127,13 +116,9 @@ impl Default for RouterMetrics {
 }
 
 impl RouterMetrics {
-    /// The text exposition format, for `/metrics`.
-    pub fn render(&self) -> String {
-        let mut text = String::new();
-        if encode(&mut text, &self.registry).is_err() {
-            tracing::warn!("could not encode the metrics");
-        }
-        text
+    /// The `/metrics` answer.
+    pub fn exposition(&self) -> Response {
+        exposition(&self.registry)
     }
 
     pub fn request(

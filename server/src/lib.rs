@@ -7,6 +7,7 @@
 pub mod app;
 pub mod config;
 pub mod headers;
+pub mod metrics;
 pub mod signing;
 pub mod telemetry;
 

@@ -100,13 +100,7 @@ where
         };
         // Scrapers are not signed: `/metrics` sits outside the check, like
         // `/health` and `/ready`.
-        router.route(
-            "/metrics",
-            get(|| async {
-                let media = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-                ([(header::CONTENT_TYPE, media)], crate::metrics::metrics().render())
-            }),
-        )
+        router.route("/metrics", get(|| async { crate::metrics::metrics().exposition() }))
     }
 }
 

@@ -66,10 +66,7 @@ pub fn routes(state: Arc<RouterState>) -> Router {
         )
         .route(
             "/metrics",
-            get(|State(state): State<Arc<RouterState>>| async move {
-                let media = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-                ([(header::CONTENT_TYPE, HeaderValue::from_static(media))], state.metrics.render())
-            }),
+            get(|State(state): State<Arc<RouterState>>| async move { state.metrics.exposition() }),
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
