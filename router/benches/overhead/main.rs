@@ -115,6 +115,57 @@ fn bearer_token() -> String {
     jsonwebtoken::encode(&header, &json!({ "sub": "bench", "exp": exp }), &key).expect("token")
 }
 
+/// One router of a side-by-side comparison.
+struct Side<'a> {
+    label: &'static str,
+    url: String,
+    headers: &'a [(&'a str, String)],
+}
+
+/// The single-subgraph query's overhead through two routers: warmed up,
+/// then alternated with direct requests in ten rounds, so drift on a
+/// shared machine hits all three alike. Prints each and the ratio of the
+/// second's overhead to the first's at p50 and p99.
+async fn side_by_side(
+    client: &reqwest::Client,
+    run: &str,
+    direct_url: &str,
+    sides: [Side<'_>; 2],
+    requests: u64,
+) {
+    let body = json!({ "query": SINGLE });
+    for side in &sides {
+        latencies_with(client, &side.url, &body, side.headers, 200, None).await;
+    }
+    let (mut direct, mut samples) = (Vec::new(), [Vec::new(), Vec::new()]);
+    for _ in 0..10 {
+        let n = requests / 10;
+        direct.extend(latencies(client, direct_url, SINGLE, n).await);
+        for (side, samples) in sides.iter().zip(&mut samples) {
+            samples.extend(latencies_with(client, &side.url, &body, side.headers, n, None).await);
+        }
+    }
+    direct.sort();
+    samples.iter_mut().for_each(|s| s.sort());
+    let overhead = |samples: &[Duration], p: f64| {
+        micros(percentile(samples, p)) - micros(percentile(&direct, p))
+    };
+    println!();
+    line(&format!("direct ({run} run)"), &direct);
+    for (side, samples) in sides.iter().zip(&samples) {
+        line(side.label, samples);
+    }
+    for p in [0.5, 0.99] {
+        let (first, second) = (overhead(&samples[0], p), overhead(&samples[1], p));
+        println!(
+            "overhead p{:<2} {first:>6.0} us, then {second:>6.0} us: ratio {:.3} ({:+.1}%)",
+            (p * 100.0) as u32,
+            second / first,
+            (second - first) / first * 100.0
+        );
+    }
+}
+
 fn line(label: &str, samples: &[Duration]) {
     println!(
         "{label:<30}: p50 {:>8.0} us  p99 {:>8.0} us",
@@ -227,45 +278,22 @@ async fn edge(
     on.auth.jwks_urls = vec![jwks_url().await];
     let router_off = helpers::start_router(&federation.supergraph, off).await;
     let router_on = helpers::start_router(&federation.supergraph, on).await;
-    let (url_off, url_on) = (router_off.url("/graphql"), router_on.url("/graphql"));
-    let body = json!({ "query": SINGLE });
+    let url_on = router_on.url("/graphql");
+    // Both get the same browser request, so what differs is the router's
+    // work on it (the token is forwarded to the subgraph either way). The
+    // answer is under the 1 KiB compression threshold: it goes as it is.
     let browser = vec![
         ("origin", "http://localhost:5173".to_owned()),
         ("accept-encoding", "gzip".to_owned()),
         ("authorization", format!("Bearer {}", bearer_token())),
     ];
-    // Warm up: connections, plan caches, the JWKS.
-    // Both get the same browser request, so what differs is the router's
-    // work on it (the token is forwarded to the subgraph either way).
-    latencies_with(client, &url_off, &body, &browser, 200, None).await;
-    // The answer is under the 1 KiB compression threshold: it goes as it is.
-    latencies_with(client, &url_on, &body, &browser, 200, None).await;
-    let (mut direct, mut all_off, mut all_on) = (Vec::new(), Vec::new(), Vec::new());
-    // Alternate in rounds, so drift on a shared machine hits all three alike.
-    for _ in 0..10 {
-        let n = requests / 10;
-        direct.extend(latencies(client, products_url, SINGLE, n).await);
-        all_off.extend(latencies_with(client, &url_off, &body, &browser, n, None).await);
-        all_on.extend(latencies_with(client, &url_on, &body, &browser, n, None).await);
-    }
-    for samples in [&mut direct, &mut all_off, &mut all_on] {
-        samples.sort();
-    }
-    let overhead = |samples: &[Duration], p: f64| {
-        micros(percentile(samples, p)) - micros(percentile(&direct, p))
+    let off = Side {
+        label: "router, edge features off",
+        url: router_off.url("/graphql"),
+        headers: &browser,
     };
-    println!();
-    line("direct (edge run)", &direct);
-    line("router, edge features off", &all_off);
-    line("router, edge features on", &all_on);
-    for p in [0.5, 0.99] {
-        let (off, on) = (overhead(&all_off, p), overhead(&all_on, p));
-        println!(
-            "overhead p{:<2} off {off:>6.0} us, on {on:>6.0} us: {:+.1}%",
-            (p * 100.0) as u32,
-            (on - off) / off * 100.0
-        );
-    }
+    let on = Side { label: "router, edge features on", url: url_on.clone(), headers: &browser };
+    side_by_side(client, "edge", products_url, [off, on], requests).await;
 
     let aliases: String = (0..200)
         .map(|i| format!("a{i}: topProducts(first: 100) {{ reviews {{ author {{ name }} }} }} "))

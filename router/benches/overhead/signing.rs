@@ -19,7 +19,7 @@ use router::RouterConfig;
 use server::signing::{RequestVerifier, SIGNATURE_HEADER};
 use tokio::net::TcpListener;
 
-use crate::{SINGLE, fixtures, helpers, latencies, line, micros, percentile};
+use crate::{Side, fixtures, helpers, side_by_side};
 
 const KEY: &str = "bench-signing-key";
 
@@ -69,32 +69,11 @@ pub async fn compare(
     };
     let unsigned = helpers::start_router(&federation.supergraph, RouterConfig::default()).await;
     let signed = helpers::start_router(&federation.supergraph, signed_config).await;
-    let (url_unsigned, url_signed) = (unsigned.url("/graphql"), signed.url("/graphql"));
-    latencies(client, &url_unsigned, SINGLE, 200).await;
-    latencies(client, &url_signed, SINGLE, 200).await;
-    let (mut direct, mut plain, mut proved) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..10 {
-        let n = requests / 10;
-        direct.extend(latencies(client, products_url, SINGLE, n).await);
-        plain.extend(latencies(client, &url_unsigned, SINGLE, n).await);
-        proved.extend(latencies(client, &url_signed, SINGLE, n).await);
-    }
-    for samples in [&mut direct, &mut plain, &mut proved] {
-        samples.sort();
-    }
-    let overhead = |samples: &[Duration], p: f64| {
-        micros(percentile(samples, p)) - micros(percentile(&direct, p))
+    let plain = Side { label: "router, unsigned", url: unsigned.url("/graphql"), headers: &[] };
+    let signed = Side {
+        label: "router signs, subgraph verifies",
+        url: signed.url("/graphql"),
+        headers: &[],
     };
-    println!();
-    line("direct (signing run)", &direct);
-    line("router, unsigned", &plain);
-    line("router signs, subgraph verifies", &proved);
-    for p in [0.5, 0.99] {
-        let (off, on) = (overhead(&plain, p), overhead(&proved, p));
-        println!(
-            "overhead p{:<2} unsigned {off:>6.0} us, signed {on:>6.0} us: ratio {:.3}",
-            (p * 100.0) as u32,
-            on / off
-        );
-    }
+    side_by_side(client, "signing", products_url, [plain, signed], requests).await;
 }
