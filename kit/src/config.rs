@@ -3,6 +3,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use server::config::set_list;
 pub use server::config::{ConfigError, LogFormat, millis_or, var_opt, var_or};
 
 /// Settings shared by every subgraph, read with the service's own prefix
@@ -66,15 +67,8 @@ pub struct SigningConfig {
 
 impl SigningConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let keys: Vec<String> = var_opt::<String>("SERVICE_SIGNING_KEYS")?
-            .map(|keys| {
-                keys.split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut keys = Vec::new();
+        set_list(&mut keys, "SERVICE_SIGNING_KEYS")?;
         Ok(Self {
             keys,
             disabled: var_or("SERVICE_SIGNING_DISABLED", false)?,

@@ -4,7 +4,7 @@
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
 
 use serde::Deserialize;
-use server::config::{ConfigError, var_opt};
+use server::config::{ConfigError, set, set_list, set_some, var_opt};
 
 pub use crate::admission::{
     auth::AuthConfig, cors::CorsConfig, csrf::CsrfConfig, persisted::PersistedConfig,
@@ -154,155 +154,56 @@ impl RouterConfig {
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
-        if let Some(v) = var_opt("ROUTER_LISTEN")? {
-            self.listen = v;
+        set(&mut self.listen, "ROUTER_LISTEN")?;
+        set(&mut self.supergraph_path, "SUPERGRAPH_PATH")?;
+        if set_list(&mut self.forward_headers, "ROUTER_FORWARD_HEADERS")? {
+            self.forward_headers.iter_mut().for_each(|h| h.make_ascii_lowercase());
         }
-        if let Some(v) = var_opt("SUPERGRAPH_PATH")? {
-            self.supergraph_path = v;
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_FORWARD_HEADERS")? {
-            self.forward_headers = v
-                .split(',')
-                .map(|h| h.trim().to_ascii_lowercase())
-                .filter(|h| !h.is_empty())
-                .collect();
-        }
-        if let Some(v) = var_opt("ROUTER_SUBGRAPH_TIMEOUT_MS")? {
-            self.subgraph_timeout_ms = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_BODY_BYTES")? {
-            self.limits.max_body_bytes = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_DEPTH")? {
-            self.limits.max_depth = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_TOKENS")? {
-            self.limits.max_tokens = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_HEIGHT")? {
-            self.limits.max_height = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_ALIASES")? {
-            self.limits.max_aliases = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_ROOT_FIELDS")? {
-            self.limits.max_root_fields = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_DIRECTIVES")? {
-            self.limits.max_directives = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_COST")? {
-            self.limits.max_cost = v;
-        }
-        if let Some(v) = var_opt("ROUTER_DEFAULT_LIST_SIZE")? {
-            self.limits.default_list_size = v;
-        }
-        if let Some(v) = var_opt("ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")? {
-            self.subscriptions.max_per_connection = v;
-        }
-        if let Some(v) = var_opt("ROUTER_SUBSCRIPTION_BUFFER")? {
-            self.subscriptions.buffer = v;
-        }
-        if let Some(v) = var_opt("ROUTER_SUBSCRIPTION_HEARTBEAT_MS")? {
-            self.subscriptions.heartbeat_ms = v;
-        }
-        if let Some(v) = var_opt("ROUTER_PLAN_CACHE_SIZE")? {
-            self.plan_cache_size = v;
-        }
-        if let Some(v) = var_opt("ROUTER_DEDUPE_SUBGRAPH_REQUESTS")? {
-            self.dedupe_subgraph_requests = v;
-        }
-        if let Some(v) = var_opt("ROUTER_SUBGRAPH_SIGNING_KEY")? {
-            self.subgraph_signing_key = Some(v);
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_OVERRIDE_FLAGS")? {
-            self.override_flags =
-                v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
-        }
-        let list = |v: String| -> Vec<String> {
-            v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-        };
-        if let Some(v) = var_opt::<String>("ROUTER_CORS_ORIGINS")? {
-            self.cors.origins = list(v);
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_CORS_ORIGIN_PATTERNS")? {
-            self.cors.origin_patterns = list(v);
-        }
-        if let Some(v) = var_opt("ROUTER_CORS_ALLOW_ANY_ORIGIN")? {
-            self.cors.allow_any_origin = v;
-        }
-        if let Some(v) = var_opt("ROUTER_CORS_ALLOW_CREDENTIALS")? {
-            self.cors.allow_credentials = v;
-        }
-        if let Some(v) = var_opt("ROUTER_CORS_MAX_AGE_SECS")? {
-            self.cors.max_age_secs = v;
-        }
-        if let Some(v) = var_opt("ROUTER_CSRF_PREVENTION")? {
-            self.csrf.enabled = v;
-        }
-        if let Some(v) = var_opt("ROUTER_COMPRESSION")? {
-            self.compression = v;
-        }
-        if let Some(v) = var_opt("ROUTER_EXPOSE_QUERY_PLAN")? {
-            self.expose_query_plan = v;
-        }
-        if let Some(v) = var_opt("ROUTER_APQ")? {
-            self.persisted.apq = v;
-        }
-        if let Some(v) = var_opt("ROUTER_APQ_REDIS_URL")? {
-            self.persisted.apq_redis_url = Some(v);
-        }
-        if let Some(v) = var_opt("ROUTER_APQ_TTL_SECS")? {
-            self.persisted.apq_ttl_secs = v;
-        }
-        if let Some(v) = var_opt("ROUTER_PERSISTED_MANIFEST")? {
-            self.persisted.manifest = Some(v);
-        }
-        if let Some(v) = var_opt("ROUTER_ONLY_PERSISTED")? {
-            self.persisted.only_persisted = v;
-        }
-        if let Some(v) = var_opt("ROUTER_BATCHING")? {
-            self.batching.enabled = v;
-        }
-        if let Some(v) = var_opt("ROUTER_BATCH_MAX_SIZE")? {
-            self.batching.max_size = v;
-        }
-        if let Some(v) = var_opt("ROUTER_INTROSPECTION")? {
-            self.introspection = v;
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_JWKS_URLS")? {
-            self.auth.jwks_urls = list(v);
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_JWT_ISSUERS")? {
-            self.auth.issuers = list(v);
-        }
-        if let Some(v) = var_opt::<String>("ROUTER_JWT_AUDIENCES")? {
-            self.auth.audiences = list(v);
-        }
-        if let Some(v) = var_opt("ROUTER_JWKS_REFRESH_SECS")? {
-            self.auth.refresh_interval_secs = v;
-        }
-        if let Some(v) = var_opt("ROUTER_JWT_CLAIMS_HEADER")? {
-            self.auth.claims_header = Some(v);
-        }
-        if let Some(v) = var_opt("ROUTER_AUTHORIZATION_REJECT")? {
-            self.authorization.reject_unauthorized = v;
-        }
-        if let Some(v) = var_opt("ROUTER_RATE_LIMIT")? {
-            self.rate_limit.enabled = v;
-        }
-        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_CAPACITY")? {
-            self.rate_limit.capacity = v;
-        }
-        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_PER_SECOND")? {
-            self.rate_limit.per_second = v;
-        }
-        if let Some(v) = var_opt("ROUTER_RATE_LIMIT_REDIS_URL")? {
-            self.rate_limit.redis_url = Some(v);
-        }
-        if let Some(v) = var_opt("ROUTER_TRUSTED_PROXY_HOPS")? {
-            self.rate_limit.trusted_proxy_hops = v;
-        }
+        set(&mut self.subgraph_timeout_ms, "ROUTER_SUBGRAPH_TIMEOUT_MS")?;
+        set(&mut self.limits.max_body_bytes, "ROUTER_MAX_BODY_BYTES")?;
+        set(&mut self.limits.max_depth, "ROUTER_MAX_DEPTH")?;
+        set(&mut self.limits.max_tokens, "ROUTER_MAX_TOKENS")?;
+        set(&mut self.limits.max_height, "ROUTER_MAX_HEIGHT")?;
+        set(&mut self.limits.max_aliases, "ROUTER_MAX_ALIASES")?;
+        set(&mut self.limits.max_root_fields, "ROUTER_MAX_ROOT_FIELDS")?;
+        set(&mut self.limits.max_directives, "ROUTER_MAX_DIRECTIVES")?;
+        set(&mut self.limits.max_cost, "ROUTER_MAX_COST")?;
+        set(&mut self.limits.default_list_size, "ROUTER_DEFAULT_LIST_SIZE")?;
+        set(&mut self.subscriptions.max_per_connection, "ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")?;
+        set(&mut self.subscriptions.buffer, "ROUTER_SUBSCRIPTION_BUFFER")?;
+        set(&mut self.subscriptions.heartbeat_ms, "ROUTER_SUBSCRIPTION_HEARTBEAT_MS")?;
+        set(&mut self.plan_cache_size, "ROUTER_PLAN_CACHE_SIZE")?;
+        set(&mut self.dedupe_subgraph_requests, "ROUTER_DEDUPE_SUBGRAPH_REQUESTS")?;
+        set_some(&mut self.subgraph_signing_key, "ROUTER_SUBGRAPH_SIGNING_KEY")?;
+        set_list(&mut self.override_flags, "ROUTER_OVERRIDE_FLAGS")?;
+        set_list(&mut self.cors.origins, "ROUTER_CORS_ORIGINS")?;
+        set_list(&mut self.cors.origin_patterns, "ROUTER_CORS_ORIGIN_PATTERNS")?;
+        set(&mut self.cors.allow_any_origin, "ROUTER_CORS_ALLOW_ANY_ORIGIN")?;
+        set(&mut self.cors.allow_credentials, "ROUTER_CORS_ALLOW_CREDENTIALS")?;
+        set(&mut self.cors.max_age_secs, "ROUTER_CORS_MAX_AGE_SECS")?;
+        set(&mut self.csrf.enabled, "ROUTER_CSRF_PREVENTION")?;
+        set(&mut self.compression, "ROUTER_COMPRESSION")?;
+        set(&mut self.expose_query_plan, "ROUTER_EXPOSE_QUERY_PLAN")?;
+        set(&mut self.persisted.apq, "ROUTER_APQ")?;
+        set_some(&mut self.persisted.apq_redis_url, "ROUTER_APQ_REDIS_URL")?;
+        set(&mut self.persisted.apq_ttl_secs, "ROUTER_APQ_TTL_SECS")?;
+        set_some(&mut self.persisted.manifest, "ROUTER_PERSISTED_MANIFEST")?;
+        set(&mut self.persisted.only_persisted, "ROUTER_ONLY_PERSISTED")?;
+        set(&mut self.batching.enabled, "ROUTER_BATCHING")?;
+        set(&mut self.batching.max_size, "ROUTER_BATCH_MAX_SIZE")?;
+        set(&mut self.introspection, "ROUTER_INTROSPECTION")?;
+        set_list(&mut self.auth.jwks_urls, "ROUTER_JWKS_URLS")?;
+        set_list(&mut self.auth.issuers, "ROUTER_JWT_ISSUERS")?;
+        set_list(&mut self.auth.audiences, "ROUTER_JWT_AUDIENCES")?;
+        set(&mut self.auth.refresh_interval_secs, "ROUTER_JWKS_REFRESH_SECS")?;
+        set_some(&mut self.auth.claims_header, "ROUTER_JWT_CLAIMS_HEADER")?;
+        set(&mut self.authorization.reject_unauthorized, "ROUTER_AUTHORIZATION_REJECT")?;
+        set(&mut self.rate_limit.enabled, "ROUTER_RATE_LIMIT")?;
+        set(&mut self.rate_limit.capacity, "ROUTER_RATE_LIMIT_CAPACITY")?;
+        set(&mut self.rate_limit.per_second, "ROUTER_RATE_LIMIT_PER_SECOND")?;
+        set_some(&mut self.rate_limit.redis_url, "ROUTER_RATE_LIMIT_REDIS_URL")?;
+        set(&mut self.rate_limit.trusted_proxy_hops, "ROUTER_TRUSTED_PROXY_HOPS")?;
+        // Each subgraph's URL: `ROUTER_SUBGRAPH_URL_<NAME>`.
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("ROUTER_SUBGRAPH_URL_") {
                 self.subgraph_urls.insert(name.to_ascii_lowercase(), value);

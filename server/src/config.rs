@@ -56,6 +56,38 @@ where
     })
 }
 
+/// Overrides `slot` with `name`'s value when it is set and not empty.
+pub fn set<T>(slot: &mut T, name: &str) -> Result<(), ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    if let Some(value) = var_opt(name)? {
+        *slot = value;
+    }
+    Ok(())
+}
+
+/// [`set`] for a setting that is off unless given.
+pub fn set_some<T>(slot: &mut Option<T>, name: &str) -> Result<(), ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    if let Some(value) = var_opt(name)? {
+        *slot = Some(value);
+    }
+    Ok(())
+}
+
+/// [`set`] for a comma-separated list (blank entries dropped); whether
+/// the variable was given.
+pub fn set_list(slot: &mut Vec<String>, name: &str) -> Result<bool, ConfigError> {
+    let Some(value) = var_opt::<String>(name)? else { return Ok(false) };
+    *slot = value.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    Ok(true)
+}
+
 /// A duration in milliseconds, e.g. `OUTBOX_POLL_MS=250`.
 pub fn millis_or(name: &str, default_ms: u64) -> Result<Duration, ConfigError> {
     var_or(name, default_ms).map(Duration::from_millis)
