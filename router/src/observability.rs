@@ -5,14 +5,14 @@
 //! (`http.server.request.duration` → `http_server_request_duration_seconds`).
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     sync::{PoisonError, RwLock, atomic::AtomicI64},
     time::Duration,
 };
 
 use axum::response::Response;
 use prometheus_client::{
-    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::{Registry, Unit},
 };
 use server::metrics::{Labels, LatencyFamily, exposition, latency_family};
@@ -25,12 +25,16 @@ pub struct RouterMetrics {
     registry: Registry,
     requests: LatencyFamily,
     subgraph_requests: LatencyFamily,
-    plan_cache: Family<Labels, Counter>,
+    plan_cache_hits: Counter,
+    plan_cache_misses: Counter,
     rate_limited: Counter,
     websocket_connections: Gauge<i64, AtomicI64>,
     active_subscriptions: Gauge<i64, AtomicI64>,
     subscription_events: Counter,
     operation_names: RwLock<HashSet<String>>,
+    /// The series of requests that succeeded, by operation type and known
+    /// name: found without building labels, the usual case per request.
+    succeeded: RwLock<HashMap<&'static str, HashMap<String, Histogram>>>,
 }
 
 /// How a GraphQL request ended, for the `result` label.
@@ -101,16 +105,23 @@ impl Default for RouterMetrics {
             "Subscription events delivered to clients",
             subscription_events.clone(),
         );
+        // One statement each: the family's guard lives to the statement's
+        // end, and the second lookup inserts under the write lock.
+        let plan_cache_hits = plan_cache.get_or_create(&vec![("result", "hit".to_owned())]).clone();
+        let plan_cache_misses =
+            plan_cache.get_or_create(&vec![("result", "miss".to_owned())]).clone();
         Self {
+            plan_cache_hits,
+            plan_cache_misses,
             registry,
             requests,
             subgraph_requests,
-            plan_cache,
             rate_limited,
             websocket_connections,
             active_subscriptions,
             subscription_events,
             operation_names: RwLock::new(HashSet::new()),
+            succeeded: RwLock::default(),
         }
     }
 }
@@ -129,26 +140,48 @@ impl RouterMetrics {
         code: Option<&str>,
         elapsed: Duration,
     ) {
+        let seconds = elapsed.as_secs_f64();
+        let name = operation_name.unwrap_or_default();
+        if outcome == Outcome::Ok {
+            let succeeded = self.succeeded.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(series) =
+                succeeded.get(operation_type).and_then(|by_name| by_name.get(name))
+            {
+                series.observe(seconds);
+                return;
+            }
+        }
+        let bounded = self.bounded_name(operation_name);
         let labels = vec![
-            ("operation_name", self.bounded_name(operation_name)),
             ("operation_type", operation_type.to_owned()),
             ("result", outcome.label().to_owned()),
             ("code", code.unwrap_or_default().to_owned()),
+            ("operation_name", bounded),
         ];
-        self.requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
+        let series = self.requests.get_or_create(&labels).clone();
+        series.observe(seconds);
+        // Names past the bound share `other`'s series but are not kept.
+        if outcome == Outcome::Ok && labels[3].1 == name {
+            let mut succeeded = self.succeeded.write().unwrap_or_else(PoisonError::into_inner);
+            succeeded.entry(operation_type).or_default().insert(name.to_owned(), series);
+        }
     }
 
-    pub fn subgraph_request(&self, subgraph: &str, ok: bool, elapsed: Duration) {
-        let labels = vec![
-            ("subgraph", subgraph.to_owned()),
-            ("result", if ok { "ok" } else { "error" }.to_owned()),
-        ];
-        self.subgraph_requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    /// A subgraph's request timer, looked up once per subgraph.
+    pub fn subgraph_timer(&self, subgraph: &str) -> SubgraphTimer {
+        let series = |result: &str| {
+            let labels = vec![("subgraph", subgraph.to_owned()), ("result", result.to_owned())];
+            self.subgraph_requests.get_or_create(&labels).clone()
+        };
+        SubgraphTimer { ok: series("ok"), error: series("error") }
     }
 
     pub fn plan_cache(&self, hit: bool) {
-        let labels = vec![("result", if hit { "hit" } else { "miss" }.to_owned())];
-        self.plan_cache.get_or_create(&labels).inc();
+        if hit {
+            self.plan_cache_hits.inc()
+        } else {
+            self.plan_cache_misses.inc()
+        };
     }
 
     pub fn rate_limited(&self) {
@@ -181,6 +214,20 @@ impl RouterMetrics {
             return name.to_owned();
         }
         "other".to_owned()
+    }
+}
+
+/// Times one subgraph's requests, by result.
+#[derive(Debug, Clone)]
+pub struct SubgraphTimer {
+    ok: Histogram,
+    error: Histogram,
+}
+
+impl SubgraphTimer {
+    pub fn observe(&self, ok: bool, elapsed: Duration) {
+        let series = if ok { &self.ok } else { &self.error };
+        series.observe(elapsed.as_secs_f64());
     }
 }
 

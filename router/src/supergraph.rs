@@ -66,7 +66,7 @@ impl Supergraph {
                 endpoints,
                 config.dedupe_subgraph_requests,
                 config.subgraph_signing_key.as_deref().map(|key| RequestSigner::new("router", key)),
-                metrics.clone(),
+                metrics,
             ),
         })
     }

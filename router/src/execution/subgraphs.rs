@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use server::signing::{RequestSigner, SIGNATURE_HEADER};
 
-use crate::observability::RouterMetrics;
+use crate::observability::{RouterMetrics, SubgraphTimer};
 
 /// A subgraph's answer as it arrived: the executor parses the body into
 /// values that borrow from it.
@@ -65,11 +65,13 @@ pub struct SubgraphEndpoint {
     /// `url`, parsed once; `None` when it is not a valid URI.
     uri: Option<Uri>,
     pub timeout: Duration,
+    /// Where its requests are timed; set when the endpoints are gathered.
+    timer: Option<SubgraphTimer>,
 }
 
 impl SubgraphEndpoint {
     pub fn new(url: String, timeout: Duration) -> Self {
-        Self { uri: url.parse().ok(), url, timeout }
+        Self { uri: url.parse().ok(), url, timeout, timer: None }
     }
 }
 
@@ -132,7 +134,6 @@ pub struct Subgraphs {
     in_flight: Option<InFlight>,
     /// Signs each request when subgraphs want proof it is the router's.
     signer: Option<Arc<RequestSigner>>,
-    metrics: Arc<RouterMetrics>,
 }
 
 /// Whether identical requests may share one answer.
@@ -146,11 +147,14 @@ pub enum Sharing {
 
 impl Subgraphs {
     pub fn new(
-        endpoints: HashMap<String, SubgraphEndpoint>,
+        mut endpoints: HashMap<String, SubgraphEndpoint>,
         dedupe: bool,
         signer: Option<RequestSigner>,
-        metrics: Arc<RouterMetrics>,
+        metrics: &RouterMetrics,
     ) -> Self {
+        for (name, endpoint) in &mut endpoints {
+            endpoint.timer = Some(metrics.subgraph_timer(name));
+        }
         let mut plain = HttpConnector::new();
         plain.set_nodelay(true);
         plain.enforce_http(false);
@@ -164,7 +168,7 @@ impl Subgraphs {
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
         let in_flight = dedupe.then(InFlight::default);
-        Self { http, endpoints, in_flight, signer: signer.map(Arc::new), metrics }
+        Self { http, endpoints, in_flight, signer: signer.map(Arc::new) }
     }
 
     /// The signature of a WebSocket upgrade to `endpoint` (a GET without
@@ -214,7 +218,7 @@ impl Subgraphs {
             headers: request_headers,
             timeout: endpoint.timeout,
             signer: self.signer.clone(),
-            observed: (self.metrics.clone(), subgraph.to_owned()),
+            timer: endpoint.timer.clone(),
         };
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
@@ -258,13 +262,12 @@ struct Outgoing {
     headers: HeaderMap,
     timeout: Duration,
     signer: Option<Arc<RequestSigner>>,
-    /// Where the request's duration and result are counted, by subgraph.
-    observed: (Arc<RouterMetrics>, String),
+    timer: Option<SubgraphTimer>,
 }
 
 /// Sends the request and reads the whole answer, within the timeout.
 async fn send(request: Outgoing, body: Bytes) -> Answer {
-    let Outgoing { http, uri, mut headers, timeout, signer, observed } = request;
+    let Outgoing { http, uri, mut headers, timeout, signer, timer } = request;
     let started = std::time::Instant::now();
     if let Some(signer) = signer {
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
@@ -289,9 +292,9 @@ async fn send(request: Outgoing, body: Bytes) -> Answer {
         Ok(RawAnswer { status, body })
     };
     let answer = tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(FetchError::Timeout));
-    let ok = matches!(&answer, Ok(raw) if raw.status < 400);
-    let (metrics, subgraph) = observed;
-    metrics.subgraph_request(&subgraph, ok, started.elapsed());
+    if let Some(timer) = timer {
+        timer.observe(matches!(&answer, Ok(raw) if raw.status < 400), started.elapsed());
+    }
     answer
 }
 
