@@ -64,8 +64,8 @@ impl TraceParent {
         if version != "00" || parts.next().is_some() || flags.len() != 2 {
             return None;
         }
-        let trace_id: [u8; 16] = decode_hex(trace)?.try_into().ok()?;
-        let span_id: [u8; 8] = decode_hex(span)?.try_into().ok()?;
+        let trace_id: [u8; 16] = decode_hex(trace)?;
+        let span_id: [u8; 8] = decode_hex(span)?;
         if trace_id == [0; 16] || span_id == [0; 8] {
             return None;
         }
@@ -74,33 +74,49 @@ impl TraceParent {
     }
 
     pub fn trace_id_hex(&self) -> String {
-        encode_hex(&self.trace_id)
+        let mut text = [0u8; 32];
+        encode_hex(&self.trace_id, &mut text);
+        text.iter().map(|&b| char::from(b)).collect()
     }
 }
 
 impl fmt::Display for TraceParent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "00-{}-{}-{:02x}",
-            encode_hex(&self.trace_id),
-            encode_hex(&self.span_id),
-            u8::from(self.sampled)
-        )
+        // `00-` trace id `-` span id `-` flags: 55 ASCII bytes, written
+        // in place (this runs for every request the router forwards).
+        let mut text = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        encode_hex(&self.trace_id, &mut text[3..35]);
+        encode_hex(&self.span_id, &mut text[36..52]);
+        encode_hex(&[u8::from(self.sampled)], &mut text[53..55]);
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2)
-        || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+/// Lowercase hex of exactly `N` bytes; `None` for anything else.
+fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * N {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    let nibble = |d: u8| match d {
+        b'0'..=b'9' => Some(d - b'0'),
+        b'a'..=b'f' => Some(d - b'a' + 10),
+        _ => None,
+    };
+    let mut bytes = [0u8; N];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(bytes)
 }
 
-fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lowercase hex of `bytes` into `out` (twice as long).
+fn encode_hex(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +129,8 @@ mod tests {
         let parsed = TraceParent::parse(raw).expect("valid");
         assert_eq!(parsed.to_string(), raw);
         assert_eq!(parsed.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        let unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+        assert_eq!(TraceParent::parse(unsampled).expect("valid").to_string(), unsampled);
     }
 
     #[test]
@@ -123,6 +141,9 @@ mod tests {
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
             "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7x-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e47g6-00f067aa0ba902b7-01",
         ] {
             assert_eq!(TraceParent::parse(bad), None, "{bad}");
         }
