@@ -6,8 +6,10 @@
 use std::sync::OnceLock;
 
 use axum::response::Response;
+use std::sync::atomic::AtomicU64;
+
 use prometheus_client::{
-    metrics::{counter::Counter, family::Family},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
     registry::{Registry, Unit},
 };
 use server::metrics::{Labels, LatencyFamily, exposition, latency_family};
@@ -18,6 +20,9 @@ pub struct ServiceMetrics {
     events_published: Family<Labels, Counter>,
     events_consumed: Family<Labels, Counter>,
     orders_placed: Counter,
+    db_connections: Family<Labels, Gauge>,
+    outbox_backlog: Family<Labels, Gauge>,
+    outbox_oldest_age: Family<Labels, Gauge<f64, AtomicU64>>,
 }
 
 /// The process's metrics.
@@ -50,7 +55,35 @@ impl ServiceMetrics {
         );
         let orders_placed = Counter::default();
         registry.register("orders_placed", "Orders placed at checkout", orders_placed.clone());
-        Self { registry, graphql_requests, events_published, events_consumed, orders_placed }
+        let db_connections = Family::<Labels, Gauge>::default();
+        registry.register(
+            "db_client_connection_count",
+            "PostgreSQL pool connections, by service and state (idle, used)",
+            db_connections.clone(),
+        );
+        let outbox_backlog = Family::<Labels, Gauge>::default();
+        registry.register(
+            "outbox_backlog_events",
+            "Outbox rows not yet published, by service (sampled by the relay)",
+            outbox_backlog.clone(),
+        );
+        let outbox_oldest_age = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        registry.register_with_unit(
+            "outbox_oldest_event_age",
+            "Age of the oldest unpublished outbox row, by service; 0 when none waits",
+            Unit::Seconds,
+            outbox_oldest_age.clone(),
+        );
+        Self {
+            registry,
+            graphql_requests,
+            events_published,
+            events_consumed,
+            orders_placed,
+            db_connections,
+            outbox_backlog,
+            outbox_oldest_age,
+        }
     }
 
     /// The `/metrics` answer.
@@ -77,5 +110,22 @@ impl ServiceMetrics {
 
     pub fn order_placed(&self) {
         self.orders_placed.inc();
+    }
+
+    /// A service's pool as it is now.
+    pub fn db_pool(&self, service: &str, pool: &sqlx::PgPool) {
+        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+        let used = i64::from(pool.size()) - idle;
+        for (state, count) in [("idle", idle), ("used", used.max(0))] {
+            let labels = vec![("service", service.to_owned()), ("state", state.to_owned())];
+            self.db_connections.get_or_create(&labels).set(count);
+        }
+    }
+
+    /// What a service's outbox holds unpublished.
+    pub fn outbox(&self, service: &str, backlog: i64, oldest_age_seconds: f64) {
+        let labels = vec![("service", service.to_owned())];
+        self.outbox_backlog.get_or_create(&labels).set(backlog);
+        self.outbox_oldest_age.get_or_create(&labels).set(oldest_age_seconds);
     }
 }

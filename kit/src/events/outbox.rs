@@ -31,13 +31,35 @@ pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> sqlx::Resu
 
 /// Publishes committed outbox rows, in order, until cancelled.
 pub struct OutboxRelay {
+    /// The service whose outbox this is, for the metrics.
+    service: &'static str,
     pool: PgPool,
     broker: Broker,
 }
 
+/// How often the relay samples the backlog and the pool for `/metrics`.
+const SAMPLE_EVERY: Duration = Duration::from_secs(5);
+
 impl OutboxRelay {
-    pub fn new(pool: PgPool, broker: Broker) -> Self {
-        Self { pool, broker }
+    pub fn new(service: &'static str, pool: PgPool, broker: Broker) -> Self {
+        Self { service, pool, broker }
+    }
+
+    /// Records the backlog, the age of its oldest row and the pool's
+    /// connections (one indexed query; the relay is the one loop every
+    /// PostgreSQL service runs anyway).
+    async fn sample(&self) {
+        let backlog: sqlx::Result<(i64, f64)> = sqlx::query_as(
+            "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::float8, 0)
+             FROM outbox WHERE published_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        match backlog {
+            Ok((rows, age)) => crate::metrics::metrics().outbox(self.service, rows, age),
+            Err(e) => tracing::debug!(error = %e, "could not sample the outbox"),
+        }
+        crate::metrics::metrics().db_pool(self.service, &self.pool);
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -46,7 +68,12 @@ impl OutboxRelay {
         let mut publisher = Publisher::new(self.broker.clone());
         let mut backoff = Duration::from_millis(100);
         let mut last_cleanup = tokio::time::Instant::now();
+        let mut last_sample: Option<tokio::time::Instant> = None;
         while !shutdown.is_cancelled() {
+            if last_sample.is_none_or(|at| at.elapsed() >= SAMPLE_EVERY) {
+                self.sample().await;
+                last_sample = Some(tokio::time::Instant::now());
+            }
             match self.publish_batch(&mut publisher).await {
                 // A full batch: there may be more waiting right away.
                 Ok(n) if n as i64 == BATCH_SIZE => continue,

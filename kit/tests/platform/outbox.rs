@@ -48,7 +48,8 @@ async fn the_relay_publishes_committed_events_in_order_and_marks_them_sent(pool:
     tx.commit().await.expect("commit");
 
     let stop = CancellationToken::new();
-    let relay = tokio::spawn(OutboxRelay::new(pool.clone(), broker.clone()).run(stop.clone()));
+    let relay =
+        tokio::spawn(OutboxRelay::new("kit-test", pool.clone(), broker.clone()).run(stop.clone()));
     let received = drain(&channel, &queue, 5, Duration::from_secs(10)).await;
     stop.cancel();
     relay.await.expect("relay stops");
@@ -74,7 +75,8 @@ async fn events_wait_while_the_broker_is_down_and_go_out_when_it_returns(pool: P
     proxy.stop().await;
 
     let stop = CancellationToken::new();
-    let relay = tokio::spawn(OutboxRelay::new(pool.clone(), relay_broker).run(stop.clone()));
+    let relay =
+        tokio::spawn(OutboxRelay::new("kit-test", pool.clone(), relay_broker).run(stop.clone()));
     let mut tx = pool.begin().await.expect("begin");
     for n in 0..3 {
         outbox::enqueue(&mut tx, &envelope("widget.created", n)).await.expect("enqueue");
@@ -104,4 +106,51 @@ async fn events_wait_while_the_broker_is_down_and_go_out_when_it_returns(pool: P
     assert_eq!(ns, [0, 1, 2]);
     assert_eq!(unpublished(&pool).await, 0);
     delete_queues(&channel, &[queue]).await;
+}
+
+/// The relay samples what waits: with the broker away, the rows and the
+/// age of the oldest show on `/metrics`, under the relay's service.
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn the_backlog_and_its_age_are_on_metrics_while_the_broker_is_away(pool: PgPool) {
+    let mut proxy = BrokerProxy::start().await;
+    let broker = Broker::new(events_config(&proxy.addr.to_string()));
+    proxy.stop().await;
+    let mut tx = pool.begin().await.expect("begin");
+    for n in 0..3 {
+        outbox::enqueue(&mut tx, &envelope("widget.created", n)).await.expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
+    sqlx::query("UPDATE outbox SET created_at = now() - interval '90 seconds'")
+        .execute(&pool)
+        .await
+        .expect("age the rows");
+
+    // One registry per process: a name of its own keeps other tests out.
+    let service: &'static str = Box::leak(format!("relay-{}", uuid::Uuid::new_v4()).into());
+    let stop = CancellationToken::new();
+    let relay = tokio::spawn(OutboxRelay::new(service, pool.clone(), broker).run(stop.clone()));
+    let labels = [("service", service)];
+    let mut scraped = None;
+    for _ in 0..100 {
+        let response = kit::metrics::metrics().exposition();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let text =
+            server::metrics::Scraped::parse(String::from_utf8(body.to_vec()).expect("utf-8"));
+        if text.value("outbox_backlog_events", &labels) > 0.0 {
+            scraped = Some(text);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    relay.await.expect("relay stops");
+    let scraped = scraped.expect("the relay sampled the outbox");
+    assert_eq!(scraped.value("outbox_backlog_events", &labels), 3.0, "{}", scraped.text);
+    let age = scraped.value("outbox_oldest_event_age_seconds", &labels);
+    assert!((90.0..300.0).contains(&age), "{age}: {}", scraped.text);
+    let used = [("service", service), ("state", "used")];
+    let idle = [("service", service), ("state", "idle")];
+    let connections = scraped.value("db_client_connection_count", &used)
+        + scraped.value("db_client_connection_count", &idle);
+    assert!(connections >= 1.0, "{}", scraped.text);
 }

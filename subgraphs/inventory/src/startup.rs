@@ -56,7 +56,7 @@ pub fn build_with_pool(config: &InventoryConfig, pool: PgPool, verifier: JwtVeri
         ConsumerSpec::new("inventory.orders", &[ORDER_CREATED, ORDER_STATUS_CHANGED], &broker);
     let consumer =
         Consumer::new(spec, pool.clone(), broker.clone(), OrderEvents(reservations.clone()));
-    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let relay = OutboxRelay::new("inventory", pool.clone(), broker.clone());
     let sweep = config.sweep_interval;
     App::new(
         endpoint.into_router(&config.service.signing),

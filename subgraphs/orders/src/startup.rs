@@ -42,7 +42,7 @@ pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifie
         broker.clone(),
         SagaEvents,
     );
-    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let relay = OutboxRelay::new("orders", pool.clone(), broker.clone());
     let feed_broker = broker.clone();
     let (sweep_pool, timeout, interval) =
         (pool.clone(), config.saga_timeout, config.sweep_interval);

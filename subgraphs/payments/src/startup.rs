@@ -59,7 +59,7 @@ pub fn build_with(
         broker.clone(),
         PaymentEvents(payments),
     );
-    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let relay = OutboxRelay::new("payments", pool.clone(), broker.clone());
     App::new(
         endpoint.into_router(&config.service.signing),
         Readiness::new().postgres(pool).broker(broker),

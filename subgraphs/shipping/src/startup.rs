@@ -52,7 +52,7 @@ pub fn build_with_pool(config: &ShippingConfig, pool: PgPool, verifier: JwtVerif
         broker.clone(),
         PaidOrders,
     );
-    let relay = OutboxRelay::new(pool.clone(), broker.clone());
+    let relay = OutboxRelay::new("shipping", pool.clone(), broker.clone());
     let feed_broker = broker.clone();
     let (carrier_pool, step) = (pool.clone(), config.carrier_step);
     App::new(

@@ -46,7 +46,8 @@ pub fn build_with_pool(config: &UsersConfig, pool: PgPool, keys: SigningKeys) ->
         .into_router(&config.service.signing)
         .route("/.well-known/jwks.json", get(move || std::future::ready(Json(jwks.clone()))));
     let readiness = Readiness::new().postgres(pool.clone()).broker(broker.clone());
-    App::new(routes, readiness).with_task(move |stop| OutboxRelay::new(pool, broker).run(stop))
+    App::new(routes, readiness)
+        .with_task(move |stop| OutboxRelay::new("users", pool, broker).run(stop))
 }
 
 /// The SDL `_service { sdl }` serves; needs no database.
