@@ -44,7 +44,7 @@ impl ServiceMetrics {
         let events_published = Family::<Labels, Counter>::default();
         registry.register(
             "events_published",
-            "Events the outbox relays published, by event type",
+            "Events the outbox relays published, by event type and the status they report (payment.succeeded, order.status_changed PAID, shipment.updated DELIVERED, ...)",
             events_published.clone(),
         );
         let events_consumed = Family::<Labels, Counter>::default();
@@ -99,8 +99,16 @@ impl ServiceMetrics {
         self.graphql_requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
-    pub fn event_published(&self, event_type: &str) {
-        self.events_published.get_or_create(&vec![("event_type", event_type.to_owned())]).inc();
+    /// An event the broker confirmed. `status` is the state the event
+    /// reports (orders and shipments): business counts come from here,
+    /// counted once each, after the change committed. Bounded: statuses
+    /// are each domain's enum.
+    pub fn event_published(&self, event_type: &str, status: Option<&str>) {
+        let labels = vec![
+            ("event_type", event_type.to_owned()),
+            ("status", status.unwrap_or_default().to_owned()),
+        ];
+        self.events_published.get_or_create(&labels).inc();
     }
 
     pub fn event_consumed(&self, queue: &str, result: &'static str) {

@@ -65,6 +65,13 @@ impl Scraped {
         self.sum(metric, |found| labels.iter().all(|(k, v)| found.get(k) == Some(*v)))
     }
 
+    /// Whether any sample is named `metric` (a histogram's `_bucket`
+    /// series stand under its own name).
+    pub fn has(&self, metric: &str) -> bool {
+        let histogram = metric.strip_suffix("_bucket");
+        self.samples.iter().any(|s| s.metric == metric || Some(s.metric.as_str()) == histogram)
+    }
+
     /// The sum of `metric`'s samples whose labels satisfy `wanted`.
     pub fn sum(&self, metric: &str, wanted: impl Fn(&prometheus_parse::Labels) -> bool) -> f64 {
         use prometheus_parse::Value;

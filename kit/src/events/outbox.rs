@@ -139,7 +139,8 @@ impl OutboxRelay {
         .await?;
         tx.commit().await?;
         for envelope in &envelopes {
-            crate::metrics::metrics().event_published(&envelope.event_type);
+            let status = envelope.data.get("status").and_then(serde_json::Value::as_str);
+            crate::metrics::metrics().event_published(&envelope.event_type, status);
         }
         Ok(envelopes.len())
     }
