@@ -20,6 +20,7 @@ pub struct ServiceMetrics {
     events_published: Family<Labels, Counter>,
     events_consumed: Family<Labels, Counter>,
     orders_placed: Counter,
+    notifications: Family<Labels, Counter>,
     db_connections: Family<Labels, Gauge>,
     outbox_backlog: Family<Labels, Gauge>,
     outbox_oldest_age: Family<Labels, Gauge<f64, AtomicU64>>,
@@ -55,6 +56,12 @@ impl ServiceMetrics {
         );
         let orders_placed = Counter::default();
         registry.register("orders_placed", "Orders placed at checkout", orders_placed.clone());
+        let notifications = Family::<Labels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Notifications that reached their end, by channel and result (sent, failed)",
+            notifications.clone(),
+        );
         let db_connections = Family::<Labels, Gauge>::default();
         registry.register(
             "db_client_connection_count",
@@ -80,6 +87,7 @@ impl ServiceMetrics {
             events_published,
             events_consumed,
             orders_placed,
+            notifications,
             db_connections,
             outbox_backlog,
             outbox_oldest_age,
@@ -120,6 +128,16 @@ impl ServiceMetrics {
         self.orders_placed.inc();
     }
 
+    /// A notification sent, or failed for good after its retries.
+    pub fn notification_finished(&self, channel: &str, sent: bool) {
+        self.notifications.get_or_create(&notification_labels(channel, sent)).inc();
+    }
+
+    /// How many notifications finished so far, as `/metrics` counts them.
+    pub fn notifications_finished(&self, channel: &str, sent: bool) -> u64 {
+        self.notifications.get_or_create(&notification_labels(channel, sent)).get()
+    }
+
     /// A service's pool as it is now.
     pub fn db_pool(&self, service: &str, pool: &sqlx::PgPool) {
         let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
@@ -136,4 +154,9 @@ impl ServiceMetrics {
         self.outbox_backlog.get_or_create(&labels).set(backlog);
         self.outbox_oldest_age.get_or_create(&labels).set(oldest_age_seconds);
     }
+}
+
+fn notification_labels(channel: &str, sent: bool) -> Labels {
+    let result = if sent { "sent" } else { "failed" };
+    vec![("channel", channel.to_owned()), ("result", result.to_owned())]
 }

@@ -81,12 +81,14 @@ impl Worker {
                 notification.sent_at_ms = Some(now_ms());
                 notification.last_error = None;
                 notification.outcome_event_id = Some(uuid::Uuid::now_v7());
+                kit::metrics::metrics().notification_finished(notification.channel.as_str(), true);
             }
             Err(reason) if notification.attempts >= self.max_attempts => {
                 tracing::warn!(id = %notification.id, %reason, "notification failed for good");
                 notification.status = NotificationStatus::Failed;
                 notification.last_error = Some(reason);
                 notification.outcome_event_id = Some(uuid::Uuid::now_v7());
+                kit::metrics::metrics().notification_finished(notification.channel.as_str(), false);
             }
             Err(reason) => {
                 let factor = 2u32.saturating_pow(notification.attempts - 1);

@@ -12,6 +12,7 @@ fn of<'a>(inbox: &'a [Value], template: &str, channel: &str) -> Vec<&'a Value> {
 #[tokio::test]
 async fn order_placed_and_shipped_are_emailed_and_kept_in_the_inbox() {
     let service = TestNotifications::start().await;
+    let pushed_before = kit::metrics::metrics().notifications_finished("PUSH", true);
     let (user, order) = (Uuid::new_v4(), Uuid::new_v4());
     service.publish(&registered(user, "ada@example.com", "Ada")).await;
     service.publish(&order_created(order, user, "SG-001234")).await;
@@ -29,6 +30,7 @@ async fn order_placed_and_shipped_are_emailed_and_kept_in_the_inbox() {
     // Welcome email; placed by email and in-app; shipped by email, push
     // and in-app.
     assert_eq!(inbox.len(), 6, "{inbox:#?}");
+    assert!(kit::metrics::metrics().notifications_finished("PUSH", true) > pushed_before);
     let in_app = of(&inbox, "order.shipped", "IN_APP");
     assert_eq!(in_app.len(), 1, "{inbox:#?}");
     assert_eq!(in_app[0]["body"], "Order SG-001234 has shipped.");
@@ -69,6 +71,8 @@ async fn a_redelivered_event_sends_no_second_email() {
 async fn a_refusing_mail_server_is_retried_then_the_email_fails_for_good() {
     let service = TestNotifications::start().await;
     service.smtp.refuse(true);
+    // The process's counter: other tests may add to it, never take away.
+    let failed_before = kit::metrics::metrics().notifications_finished("EMAIL", false);
     let user = Uuid::new_v4();
     service.publish(&registered(user, "cy@example.com", "Cy")).await;
     let inbox = service
@@ -77,6 +81,7 @@ async fn a_refusing_mail_server_is_retried_then_the_email_fails_for_good() {
     let email = of(&inbox, "user.registered", "EMAIL")[0];
     assert_eq!(email["attempts"], 3, "{email}");
     assert!(service.smtp.messages().is_empty());
+    assert!(kit::metrics::metrics().notifications_finished("EMAIL", false) > failed_before);
     service.stop().await;
 }
 
