@@ -266,6 +266,10 @@ impl Authenticator {
         claims: Option<&Claims>,
     ) -> Cow<'h, HeaderMap> {
         let Some(name) = &self.claims_header else { return Cow::Borrowed(headers) };
+        // Anonymous and not pretending otherwise: nothing to take out or put in.
+        if claims.is_none() && !headers.contains_key(name) {
+            return Cow::Borrowed(headers);
+        }
         let mut headers = headers.clone();
         headers.remove(name);
         let value = claims.map(|c| Value::Object(c.clone()).to_string());

@@ -331,7 +331,6 @@ async fn answer(
         return record.refuse(media, e);
     }
     let headers = &*state.authenticator.with_claims(headers, claims.as_deref());
-    let operation_name = request.operation_name.clone();
     let admitted = match admit(state, request, claims.as_deref()).await {
         Ok(admitted) => admitted,
         Err(e) => return record.refuse(media, e),
@@ -370,7 +369,7 @@ async fn answer(
     let (forwarded, trace) = subgraph_headers(state, headers);
     let span = tracing::info_span!(
         "graphql",
-        operation = operation_name.as_deref().unwrap_or_default(),
+        operation = record.operation_name.as_deref().unwrap_or_default(),
         trace_id = %trace.trace_id_hex(),
     );
     // Without a multipart `Accept`, deferred fragments are answered with
