@@ -64,7 +64,7 @@ pub async fn run<S: Subgraph>(version: &'static str) -> ExitCode {
         .about(S::ABOUT)
         .get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    crate::telemetry::init();
+    let _telemetry = crate::telemetry::init(S::NAME);
     ::server::exit_code(execute::<S>(cli.command.unwrap_or(Command::Serve)).await)
 }
 

@@ -11,6 +11,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = router::cli::Cli::parse();
-    server::telemetry::init();
+    let _telemetry = server::telemetry::init("router");
     server::exit_code(router::run(cli).await)
 }

@@ -5,6 +5,6 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = shopgraph::Cli::parse();
-    kit::telemetry::init();
+    let _telemetry = kit::telemetry::init("shopgraph");
     server::exit_code(shopgraph::run(cli).await)
 }

@@ -28,7 +28,8 @@ use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{Broker, Envelope};
+use super::{Broker, Envelope, envelope::TRACEPARENT_HEADER};
+use crate::telemetry::{self, TraceParent};
 
 const RETRY_HEADER: &str = "x-shopgraph-retries";
 const ERROR_HEADER: &str = "x-shopgraph-error";
@@ -197,7 +198,7 @@ impl<A: Apply> Consumer<A> {
                 Some(delivery) => delivery?,
                 None => anyhow::bail!("the broker closed the consumer"),
             };
-            let outcome = self.process(&delivery.data).await;
+            let outcome = self.process_traced(&delivery.data, traceparent_of(&delivery)).await;
             self.settle(&channel, &delivery, outcome).await?;
         }
     }
@@ -206,17 +207,34 @@ impl<A: Apply> Consumer<A> {
     /// in one transaction. Public so that tests can stop between this and the
     /// ack, as a crash would.
     pub async fn process(&self, body: &[u8]) -> Outcome {
-        let envelope: Envelope = match serde_json::from_slice(body) {
+        self.process_traced(body, None).await
+    }
+
+    /// `process`, continuing the trace of the publish that sent the
+    /// message (its AMQP `traceparent` header) or else of the envelope.
+    async fn process_traced(&self, body: &[u8], published: Option<TraceParent>) -> Outcome {
+        let mut envelope: Envelope = match serde_json::from_slice(body) {
             Ok(envelope) => envelope,
             Err(e) => return Outcome::Malformed(e.into()),
         };
         let span = tracing::info_span!(
             "event",
+            otel.name = format!("{} process", envelope.event_type),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.consumer.group.name = %self.spec.name,
+            messaging.message.id = %envelope.id,
             consumer = %self.spec.name,
             event_type = %envelope.event_type,
             event_id = %envelope.id,
-            traceparent = envelope.traceparent.as_deref().unwrap_or_default(),
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
         );
+        let incoming =
+            published.or_else(|| envelope.traceparent.as_deref().and_then(TraceParent::parse));
+        // Handlers hand the envelope's context on to the events they emit:
+        // from here, that is this span's.
+        envelope.traceparent = Some(telemetry::start(&span, incoming).to_string());
         match self.applier.apply(&envelope).instrument(span).await {
             Ok(true) => Outcome::Applied,
             Ok(false) => Outcome::Duplicate,
@@ -303,6 +321,15 @@ impl<H: EventHandler> Apply for Deduplicated<H> {
         self.handler.handle(&mut tx, envelope).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+fn traceparent_of(delivery: &Delivery) -> Option<TraceParent> {
+    let headers = delivery.properties.headers().as_ref()?;
+    match headers.inner().get(TRACEPARENT_HEADER)? {
+        AMQPValue::LongString(value) => TraceParent::parse(&value.to_string()),
+        AMQPValue::ShortString(value) => TraceParent::parse(value.as_str()),
+        _ => None,
     }
 }
 

@@ -23,6 +23,10 @@ pub struct Envelope {
     pub traceparent: Option<String>,
 }
 
+/// The AMQP header that carries the publish's trace context, as the W3C
+/// propagation for messaging systems does.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+
 impl Envelope {
     pub fn new(
         source: &str,
@@ -38,7 +42,10 @@ impl Envelope {
             source: source.to_owned(),
             subject: subject.to_string(),
             data,
-            traceparent: trace.map(|t| t.child().to_string()),
+            // The context of the work that emitted it (already its own
+            // span's, see `telemetry::start`): the publish and the
+            // consumers' spans follow from it.
+            traceparent: trace.map(ToString::to_string),
         }
     }
 }

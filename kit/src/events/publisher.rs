@@ -1,11 +1,15 @@
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use lapin::{
     BasicProperties, Channel,
     options::{BasicPublishOptions, ConfirmSelectOptions},
+    types::{AMQPValue, FieldTable},
 };
 
-use super::{Broker, Envelope};
+use super::{Broker, Envelope, envelope::TRACEPARENT_HEADER};
+use crate::telemetry::{self, TraceParent};
 
 /// A broker that accepts the connection but never confirms must not stall
 /// a relay forever.
@@ -41,10 +45,29 @@ impl Publisher {
         let channel = self.channel().await?;
         let mut confirms = Vec::with_capacity(envelopes.len());
         for envelope in envelopes {
-            let properties = BasicProperties::default()
+            // The publish belongs to the trace of the transaction that wrote
+            // the event, whenever the relay gets to it.
+            let span = tracing::info_span!(
+                "publish",
+                otel.name = format!("{} publish", envelope.event_type),
+                otel.kind = "producer",
+                messaging.system = "rabbitmq",
+                messaging.destination.name = self.broker.exchange(),
+                messaging.message.id = %envelope.id,
+                trace_id = tracing::field::Empty,
+                span_id = tracing::field::Empty,
+            );
+            let incoming = envelope.traceparent.as_deref().and_then(TraceParent::parse);
+            let mut properties = BasicProperties::default()
                 .with_content_type("application/json".into())
                 .with_delivery_mode(2) // persistent
                 .with_message_id(envelope.id.to_string().as_str().into());
+            if let Some(parent) = incoming {
+                let trace = telemetry::start(&span, Some(parent)).to_string();
+                let mut headers = FieldTable::default();
+                headers.insert(TRACEPARENT_HEADER.into(), AMQPValue::LongString(trace.into()));
+                properties = properties.with_headers(headers);
+            }
             let body = serde_json::to_vec(envelope)?;
             let confirm = channel
                 .basic_publish(
@@ -54,6 +77,7 @@ impl Publisher {
                     &body,
                     properties,
                 )
+                .instrument(span)
                 .await?;
             confirms.push(confirm);
         }

@@ -20,7 +20,7 @@ use super::signed::Caller;
 use crate::{
     auth::{Authorization, JwtVerifier, authenticate},
     config::SigningConfig,
-    telemetry::TraceParent,
+    telemetry::{self, TraceParent},
 };
 
 /// Largest accepted request body.
@@ -115,23 +115,25 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let trace = headers
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .map_or_else(TraceParent::new_root, |incoming| incoming.child());
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = authenticate(&endpoint.verifier, authorization).await;
     let request = request.into_inner();
     // Who signed the request (`router`, `orders`, ...), when signing is on.
     let caller = caller.map(|axum::Extension(Caller(name))| name);
+    let operation = request.operation_name.as_deref().unwrap_or_default();
     let span = tracing::info_span!(
         "graphql",
+        otel.name = format!("{} {operation}", endpoint.service).trim_end(),
+        otel.kind = "server",
         service = endpoint.service,
         caller = caller.as_deref().unwrap_or("unverified"),
-        operation = request.operation_name.as_deref().unwrap_or_default(),
-        trace_id = %trace.trace_id_hex(),
+        operation,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     );
+    // Events this request writes to the outbox carry the request's own
+    // context: their consumers' spans become its children.
+    let trace = telemetry::start(&span, TraceParent::from_headers(&headers));
     let mut request = request.data(auth).data(trace);
     if let Some(header) = authorization {
         request = request.data(Authorization(header.to_owned()));
@@ -158,11 +160,7 @@ where
 {
     let header_authorization =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let trace = headers
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .map_or_else(TraceParent::new_root, |incoming| incoming.child());
+    let trace = TraceParent::continuing(TraceParent::from_headers(headers));
     // The per-request data (DataLoaders) lives for the connection here;
     // services' loaders do not cache, so later events still read fresh rows.
     let mut data = (endpoint.request_data)(async_graphql::Request::new("")).data;

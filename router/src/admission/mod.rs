@@ -123,24 +123,21 @@ pub async fn admit(
 }
 
 /// The headers subgraphs get: the configured client headers, plus a
-/// `traceparent` continuing the client's trace or starting one.
-pub fn subgraph_headers(state: &RouterState, headers: &HeaderMap) -> (HeaderMap, TraceParent) {
+/// `traceparent` continuing `trace` (the router's own context for the
+/// request; each fetch hands on its own span's when traces are exported).
+pub fn subgraph_headers(
+    state: &RouterState,
+    headers: &HeaderMap,
+    trace: &TraceParent,
+) -> HeaderMap {
     let mut forwarded = forwarded_headers(headers, &state.forward_headers);
     // Start a trace when the client did not: subgraph logs and the events
     // they emit then share one trace id.
-    let trace = headers
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TraceParent::parse)
-        .unwrap_or_else(TraceParent::new_root);
     let forwards_trace = state.forward_headers.iter().any(|h| h == "traceparent");
-    if forwards_trace
-        && !forwarded.contains_key("traceparent")
-        && let Ok(value) = HeaderValue::from_str(&trace.child().to_string())
-    {
+    if forwards_trace && let Ok(value) = HeaderValue::from_str(&trace.to_string()) {
         forwarded.insert("traceparent", value);
     }
-    (forwarded, trace)
+    forwarded
 }
 
 pub fn bad_request(message: impl Into<String>) -> RequestError {

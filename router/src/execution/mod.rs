@@ -19,6 +19,7 @@ use std::{collections::BTreeSet, sync::Mutex};
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};
 use serde_json::{Map, Value as JsonValue};
+use server::telemetry;
 use tracing::Instrument;
 
 pub use incremental::Format;
@@ -254,6 +255,13 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
     /// Runs `node`, whose fetches serve `group` (the `@defer` payload that
     /// waits for them; 0: the first).
     fn node<'n>(&'n self, node: &'a PlanNode, group: usize) -> BoxFuture<'n, ()> {
+        let span = telemetry::exported_span(|| {
+            tracing::info_span!(
+                "plan node",
+                otel.name = node_kind(node),
+                plan.node = node_kind(node)
+            )
+        });
         async move {
             match node {
                 PlanNode::Sequence(sequence) => {
@@ -304,6 +312,7 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
                 }
             }
         }
+        .instrument(span)
         .boxed()
     }
 
@@ -502,7 +511,15 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             self.exec.headers,
             sharing,
         );
-        let answer = fetch.instrument(tracing::debug_span!("subgraph", service)).await;
+        let span = telemetry::exported_span(|| {
+            tracing::info_span!(
+                "fetch",
+                otel.name = format!("fetch {service}"),
+                otel.kind = "client",
+                subgraph.name = service,
+            )
+        });
+        let answer = fetch.instrument(span).await;
         let parsed = answer.and_then(|answer| {
             let status = answer.status;
             let received = answer.body.len();
@@ -635,4 +652,18 @@ fn is_null_at(value: &Value<'_>, path: &[JsonValue]) -> bool {
         }
     }
     current.is_null()
+}
+
+/// The plan node's kind, as query plans print it.
+fn node_kind(node: &PlanNode) -> &'static str {
+    match node {
+        PlanNode::Sequence(_) => "Sequence",
+        PlanNode::Parallel(_) => "Parallel",
+        PlanNode::Fetch(_) => "Fetch",
+        PlanNode::Flatten(_) => "Flatten",
+        PlanNode::BatchFetch(_) => "BatchFetch",
+        PlanNode::Condition(_) => "Condition",
+        PlanNode::Subscription(_) => "Subscription",
+        PlanNode::Defer(_) => "Defer",
+    }
 }

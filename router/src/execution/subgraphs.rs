@@ -29,7 +29,10 @@ use hyper_util::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use server::signing::{RequestSigner, SIGNATURE_HEADER};
+use server::{
+    signing::{RequestSigner, SIGNATURE_HEADER},
+    telemetry::TraceParent,
+};
 
 use crate::observability::{RouterMetrics, SubgraphTimer};
 
@@ -210,6 +213,13 @@ impl Subgraphs {
             .clone()
             .ok_or_else(|| FetchError::Transport(format!("invalid URL {}", endpoint.url)))?;
         let mut request_headers = headers.clone();
+        // Called inside the fetch's span: the subgraph's span becomes its
+        // child. (Shared requests carry the first caller's.)
+        if let Some(trace) = TraceParent::of_current_span()
+            && let Ok(value) = HeaderValue::from_str(&trace.to_string())
+        {
+            request_headers.insert("traceparent", value);
+        }
         request_headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         request_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED));
         let request = Outgoing {

@@ -91,6 +91,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
     let opened = UpstreamSubscription::open(
         &endpoint.url,
         supergraph.subgraphs.upgrade_signature(endpoint),
+        headers.get("traceparent").cloned(),
         init_payload,
         &primary.operation.document_str,
         upstream_variables,

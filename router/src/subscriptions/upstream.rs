@@ -39,20 +39,24 @@ impl UpstreamSubscription {
     pub async fn open(
         http_url: &str,
         signature: Option<HeaderValue>,
+        traceparent: Option<HeaderValue>,
         init_payload: Value,
         query: &str,
         variables: Map<String, Value>,
         timeout: Duration,
     ) -> Result<Self, String> {
-        let connecting = Self::connect(http_url, signature, init_payload, query, variables);
+        let connecting =
+            Self::connect(http_url, [signature, traceparent], init_payload, query, variables);
         tokio::time::timeout(timeout, connecting)
             .await
             .map_err(|_| "timed out opening the subscription".to_owned())?
     }
 
+    /// `headers`: the request's signature and its W3C trace context, when
+    /// there are.
     async fn connect(
         http_url: &str,
-        signature: Option<HeaderValue>,
+        [signature, traceparent]: [Option<HeaderValue>; 2],
         init_payload: Value,
         query: &str,
         variables: Map<String, Value>,
@@ -62,6 +66,9 @@ impl UpstreamSubscription {
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(PROTOCOL));
         if let Some(signature) = signature {
             request.headers_mut().insert(server::signing::SIGNATURE_HEADER, signature);
+        }
+        if let Some(traceparent) = traceparent {
+            request.headers_mut().insert("traceparent", traceparent);
         }
         // No Nagle: events are small and latency is the point.
         let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)

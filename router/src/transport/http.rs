@@ -17,9 +17,10 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use server::telemetry::{self, TraceParent};
 use tracing::Instrument;
 
-use super::{encoding::NegotiatedEncodingLayer, multipart, sse, ws};
+use super::{encoding::NegotiatedEncodingLayer, multipart, request_span, sse, ws};
 use crate::{
     admission::{Request, admit, auth, bad_request, rate_limit::RATE_LIMITED, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
@@ -202,8 +203,10 @@ async fn single_json(
             "OPERATION_NOT_SUPPORTED",
         ));
     }
-    let (forwarded, _) = subgraph_headers(state, headers);
-    admitted.execution(&forwarded).run().await.into_bytes()
+    let span = request_span("batch", None);
+    let trace = telemetry::start(&span, TraceParent::from_headers(headers));
+    let forwarded = subgraph_headers(state, headers, &trace);
+    admitted.execution(&forwarded).run().instrument(span).await.into_bytes()
 }
 
 fn errors_body(error: RequestError) -> Vec<u8> {
@@ -366,18 +369,15 @@ async fn answer(
             ),
         );
     }
-    let (forwarded, trace) = subgraph_headers(state, headers);
-    let span = tracing::info_span!(
-        "graphql",
-        operation = record.operation_name.as_deref().unwrap_or_default(),
-        trace_id = %trace.trace_id_hex(),
-    );
+    let span = request_span(record.operation_type, record.operation_name.as_deref());
+    let trace = telemetry::start(&span, TraceParent::from_headers(headers));
+    let forwarded = subgraph_headers(state, headers, &trace);
     // Without a multipart `Accept`, deferred fragments are answered with
     // the rest, in one response, as the incremental delivery spec allows.
     if !prepared.deferred.is_empty()
         && let Some(format) = multipart::wanted(headers)
     {
-        return multipart::respond(state, headers, admitted, format, span);
+        return multipart::respond(admitted, forwarded, format, span);
     }
     let exposed = query_plan_wanted(state, headers);
     let mut extensions = serde_json::Map::new();

@@ -12,3 +12,21 @@ mod sse;
 mod ws;
 
 pub use http::routes;
+
+/// The server span of one GraphQL operation, named as OpenTelemetry's
+/// GraphQL conventions say (`query GetOrder`). Its fields are evaluated
+/// only when some subscriber wants the span.
+fn request_span(operation_type: &str, operation_name: Option<&str>) -> tracing::Span {
+    tracing::info_span!(
+        "graphql",
+        otel.name = match operation_name {
+            Some(name) => format!("{operation_type} {name}"),
+            None => operation_type.to_owned(),
+        },
+        otel.kind = "server",
+        graphql.operation.type = operation_type,
+        operation = operation_name.unwrap_or_default(),
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    )
+}

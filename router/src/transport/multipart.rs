@@ -11,11 +11,7 @@ use axum::{
 use futures::StreamExt;
 use tracing::Instrument;
 
-use crate::{
-    admission::{Admitted, subgraph_headers},
-    execution::Format,
-    state::RouterState,
-};
+use crate::{admission::Admitted, execution::Format};
 
 const BOUNDARY: &str = "graphql";
 
@@ -36,13 +32,11 @@ pub fn wanted(headers: &HeaderMap) -> Option<Format> {
 }
 
 pub fn respond(
-    state: &RouterState,
-    headers: &HeaderMap,
     admitted: Admitted,
+    forwarded: HeaderMap,
     format: Format,
     span: tracing::Span,
 ) -> Response {
-    let (forwarded, _) = subgraph_headers(state, headers);
     let (parts, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(
         async move {

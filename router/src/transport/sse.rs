@@ -12,7 +12,9 @@ use axum::{
     },
 };
 use futures::StreamExt;
+use server::telemetry::{self, TraceParent};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::{
     admission::{Admitted, subgraph_headers},
@@ -31,7 +33,9 @@ pub fn wanted(headers: &HeaderMap) -> bool {
 }
 
 pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> Response {
-    let (forwarded, _) = subgraph_headers(state, headers);
+    let span = super::request_span("subscription", None);
+    let trace = telemetry::start(&span, TraceParent::from_headers(headers));
+    let forwarded = subgraph_headers(state, headers, &trace);
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let operation =
         Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
@@ -39,10 +43,13 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     // Dropping the response stream (the client hung up) drops the receiver,
     // which ends the operation and its upstream subscription.
     let active = state.metrics.subscription_started();
-    tokio::spawn(async move {
-        subscriptions::run(operation, sender, CancellationToken::new()).await;
-        drop(active);
-    });
+    tokio::spawn(
+        async move {
+            subscriptions::run(operation, sender, CancellationToken::new()).await;
+            drop(active);
+        }
+        .instrument(span),
+    );
     let metrics = state.metrics.clone();
     let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
         .flat_map(move |event| {

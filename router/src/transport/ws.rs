@@ -14,7 +14,9 @@ use futures::{
     stream::{BoxStream, SelectAll},
 };
 use serde_json::{Value, json};
+use server::telemetry::{self, TraceParent};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use server::headers::authorization_in;
 
@@ -244,7 +246,9 @@ impl Connection {
         if let Some(value) = authorization_in(init).and_then(|v| HeaderValue::from_str(v).ok()) {
             headers.insert(header::AUTHORIZATION, value);
         }
-        let (forwarded, _) = subgraph_headers(&self.state, &headers);
+        let span = super::request_span("subscription", None);
+        let trace = telemetry::start(&span, TraceParent::from_headers(&headers));
+        let forwarded = subgraph_headers(&self.state, &headers, &trace);
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let operation =
             Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
@@ -254,10 +258,13 @@ impl Connection {
         let generation = self.generation;
         self.active.insert(id.clone(), (generation, stop.clone()));
         let active = self.state.metrics.subscription_started();
-        tokio::spawn(async move {
-            subscriptions::run(operation, sender, stop).await;
-            drop(active);
-        });
+        tokio::spawn(
+            async move {
+                subscriptions::run(operation, sender, stop).await;
+                drop(active);
+            }
+            .instrument(span),
+        );
         let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
             .map(move |event| (id.clone(), generation, event));
         self.events.push(stream.boxed());

@@ -1,31 +1,20 @@
-//! Logging and trace context.
+//! W3C Trace Context: the `traceparent` every request and event carries,
+//! and the bridge between it and the spans of this process.
 //!
-//! One subscriber per process, configured by `RUST_LOG` (default `info`) and
-//! `LOG_FORMAT` (`pretty` or `json`). Trace context follows W3C Trace Context:
-//! an incoming `traceparent` is adopted, otherwise a new trace starts, and
-//! the same trace id travels into the event envelopes a request produces.
+//! An incoming `traceparent` is adopted, otherwise a new trace starts. When
+//! traces are exported (see `otlp`), the ids handed on are those of the
+//! exporting span, so the next hop's spans become its children; otherwise
+//! the trace id travels on with a fresh span id, for the logs.
 
 use std::fmt;
 
+use axum::http::HeaderMap;
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use rand::RngCore;
-use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::config::{LogFormat, var_or};
-
-/// Installs the global subscriber. Safe to call more than once: later calls
-/// are ignored, which keeps tests and the all-in-one dev binary simple.
-pub fn init() {
-    let format = var_or("LOG_FORMAT", LogFormat::Pretty).unwrap_or(LogFormat::Pretty);
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let _ = match format {
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
-        LogFormat::Json => {
-            registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true)).try_init()
-        }
-    };
-}
+use super::otlp;
 
 /// A W3C `traceparent`: version 00, trace id, parent span id, flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +62,51 @@ impl TraceParent {
         Some(Self { trace_id, span_id, sampled: flags & 1 == 1 })
     }
 
+    /// The caller's context, from a `traceparent` header.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        headers.get("traceparent").and_then(|v| v.to_str().ok()).and_then(Self::parse)
+    }
+
+    /// Work continuing `incoming`'s trace, or a new trace.
+    pub fn continuing(incoming: Option<Self>) -> Self {
+        incoming.map_or_else(Self::new_root, |parent| parent.child())
+    }
+
+    /// The context of `span` as OpenTelemetry knows it: `None` unless
+    /// traces are exported.
+    pub fn of_span(span: &Span) -> Option<Self> {
+        if !otlp::exporting() {
+            return None;
+        }
+        let context = span.context();
+        let span_context = context.span().span_context().clone();
+        span_context.is_valid().then(|| Self {
+            trace_id: span_context.trace_id().to_bytes(),
+            span_id: span_context.span_id().to_bytes(),
+            sampled: span_context.is_sampled(),
+        })
+    }
+
+    /// `of_span` for the span the caller runs in.
+    pub fn of_current_span() -> Option<Self> {
+        if !otlp::exporting() {
+            return None;
+        }
+        Self::of_span(&Span::current())
+    }
+
+    fn remote_context(&self) -> opentelemetry::Context {
+        let flags = if self.sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+        let span_context = SpanContext::new(
+            TraceId::from_bytes(self.trace_id),
+            SpanId::from_bytes(self.span_id),
+            flags,
+            true,
+            TraceState::default(),
+        );
+        opentelemetry::Context::new().with_remote_span_context(span_context)
+    }
+
     pub fn trace_id_hex(&self) -> String {
         let mut text = [0u8; 32];
         encode_hex(&self.trace_id, &mut text);
@@ -89,6 +123,45 @@ impl fmt::Display for TraceParent {
         encode_hex(&self.span_id, &mut text[36..52]);
         encode_hex(&[u8::from(self.sampled)], &mut text[53..55]);
         f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Starts the work `span` stands for as part of the caller's trace, and
+/// returns the context to hand on to the next hop. With export on, the
+/// span becomes the child of `incoming` and hands on its own ids; without,
+/// the trace id travels on under a fresh span id. Either way the span
+/// records `trace_id` and `span_id` (declare both as `Empty`), which the
+/// JSON logs put on every line written inside it.
+pub fn start(span: &Span, incoming: Option<TraceParent>) -> TraceParent {
+    if otlp::exporting()
+        && let Some(parent) = incoming
+    {
+        // Only a span that no subscriber wants refuses, and then nothing
+        // is recorded anyway.
+        let _ = span.set_parent(parent.remote_context());
+    }
+    let own = TraceParent::of_span(span).unwrap_or_else(|| TraceParent::continuing(incoming));
+    record(span, &own);
+    own
+}
+
+/// Puts `trace`'s ids on `span`, for the logs.
+pub fn record(span: &Span, trace: &TraceParent) {
+    if !span.is_disabled() {
+        span.record("trace_id", tracing::field::display(Hex(&trace.trace_id)));
+        span.record("span_id", tracing::field::display(Hex(&trace.span_id)));
+    }
+}
+
+/// Bytes written as lowercase hex, without allocating.
+struct Hex<'a>(&'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = [0u8; 64];
+        let text = &mut text[..2 * self.0.len().min(32)];
+        encode_hex(self.0, text);
+        f.write_str(std::str::from_utf8(text).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -1,0 +1,99 @@
+//! Logging, trace context and trace export.
+//!
+//! One subscriber per process, configured by `RUST_LOG` (default `info`)
+//! and `LOG_FORMAT` (`pretty` or `json`); spans also go to an OTLP
+//! collector when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (see `otlp`).
+
+mod json_log;
+pub mod otlp;
+mod trace_context;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+
+pub use trace_context::{TraceParent, record, start};
+
+use crate::config::{LogFormat, var_or};
+
+/// The span `make` builds when traces are exported, else none: for spans
+/// that only a trace viewer needs (plan nodes, fetches), so that logging
+/// alone never pays for them.
+pub fn exported_span(make: impl FnOnce() -> tracing::Span) -> tracing::Span {
+    if otlp::exporting() { make() } else { tracing::Span::none() }
+}
+
+/// Keeps trace export running; dropping it sends the spans still queued.
+#[must_use = "dropping it stops trace export"]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Sends the spans queued so far and waits for the collector's answer.
+    /// Blocks: call it off the runtime's threads (`spawn_blocking`).
+    pub fn flush(&self) {
+        if let Some(provider) = &self.provider
+            && let Err(e) = provider.force_flush()
+        {
+            tracing::warn!(error = %e, "trace export failed");
+        }
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("trace export did not finish: {e}");
+        }
+    }
+}
+
+/// Installs the global subscriber; `service` names the process in
+/// exported traces unless `OTEL_SERVICE_NAME` does. Must run inside the
+/// Tokio runtime when traces are exported. Safe to call more than once:
+/// later calls change nothing, which keeps tests and the all-in-one dev
+/// binary simple.
+pub fn init(service: &str) -> Telemetry {
+    install(service, otlp::configured().then_some(otlp::Destination::FromEnvironment))
+}
+
+/// `init`, exporting traces to `endpoint` (the full URL, `…/v1/traces`)
+/// whatever the environment says: for tests, which cannot set it.
+pub fn init_exporting_to(service: &str, endpoint: &str) -> Telemetry {
+    install(service, Some(otlp::Destination::Url(endpoint.to_owned())))
+}
+
+fn install(service: &str, export_to: Option<otlp::Destination>) -> Telemetry {
+    let format = var_or("LOG_FORMAT", LogFormat::Pretty).unwrap_or(LogFormat::Pretty);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn"));
+    let provider = export_to.and_then(|destination| {
+        otlp::provider(service, destination)
+            .inspect_err(|e| eprintln!("traces will not be exported: {e:#}"))
+            .ok()
+    });
+    let export = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("shopgraph"))
+            .with_location(false)
+            .with_threads(false)
+            .with_tracked_inactivity(false)
+    });
+    let json = matches!(format, LogFormat::Json);
+    let lines =
+        if json { json_log::layer().boxed() } else { tracing_subscriber::fmt::layer().boxed() };
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(json.then_some(json_log::TraceIds))
+        .with(lines)
+        .with(export)
+        .try_init()
+        .is_ok();
+    if installed && provider.is_some() {
+        otlp::mark_exporting();
+    }
+    Telemetry { provider: provider.filter(|_| installed) }
+}
