@@ -15,7 +15,10 @@
 //!    local JWKS, CSRF, shape limits and cost), and the alias bomb refused;
 //! 5. the single-subgraph query through a router that signs its subgraph
 //!    requests to a subgraph that verifies them, against one that does
-//!    neither, alternately (`signing.rs`).
+//!    neither, alternately (`signing.rs`);
+//! 6. (1)'s overhead with traces exported over OTLP at sampler ratios 0.01
+//!    and 1.0 against logging alone, each in a child process
+//!    (`trace_export.rs`).
 //!
 //! Everything shares the machine's cores, so absolute numbers are
 //! pessimistic; ratios from one run are what to compare.
@@ -27,6 +30,7 @@ mod fixtures;
 #[allow(dead_code)]
 mod helpers;
 mod signing;
+mod trace_export;
 
 use std::time::{Duration, Instant};
 
@@ -185,6 +189,7 @@ fn micros(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let _telemetry = trace_export::child_telemetry();
     let requests = env("BENCH_REQUESTS", 2000);
     let concurrency = env("BENCH_CONCURRENCY", 32);
     let seconds = env("BENCH_SECONDS", 5);
@@ -252,12 +257,16 @@ async fn main() {
 
     // `BENCH_SECTIONS=` (empty) measures (1)-(3) only, e.g. for a profile
     // comparable with an older build's.
-    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "edge,signing".into());
+    let sections =
+        std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "edge,signing,tracing".into());
     if sections.split(',').any(|s| s == "edge") {
         edge(&federation, &client, &products_url, requests).await;
     }
     if sections.split(',').any(|s| s == "signing") {
         signing::compare(&federation, &client, &products_url, requests).await;
+    }
+    if sections.split(',').any(|s| s == "tracing") {
+        trace_export::compare(requests).await;
     }
 }
 
