@@ -178,6 +178,24 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
         ancestors(fetch).0.iter().any(|name| name == "Fetch"),
         "the fetch runs in its plan node"
     );
+    // ... orders' own calls to other subgraphs, each continued there ...
+    let call_cart = named("call cart");
+    let cart = trace
+        .iter()
+        .find(|span| span.attributes.get("service").is_some_and(|s| s == "cart"))
+        .unwrap_or_else(|| panic!("no cart request span in {names:?}"));
+    assert_eq!(cart.parent_span_id, call_cart.span_id, "cart continues orders' call");
+    // ... with a span per database operation, in PostgreSQL, Redis and
+    // MongoDB, under the work that made it ...
+    let under = |system: &str, owner: &str| {
+        trace.iter().any(|span| {
+            span.attributes.get("db.system.name").is_some_and(|s| s == system)
+                && ancestors(span).0.iter().any(|name| name == owner)
+        })
+    };
+    assert!(under("postgresql", &orders.name), "no PostgreSQL span under orders: {names:?}");
+    assert!(under("redis", &cart.name), "no Redis span under cart: {names:?}");
+    assert!(under("mongodb", "order.created process"), "no MongoDB span in a consumer: {names:?}");
     // ... the order's event published by the outbox relay, in the
     // transaction's trace, and consumed by inventory and payments ...
     let created = named("order.created publish");

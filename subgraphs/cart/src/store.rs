@@ -74,6 +74,7 @@ impl CartStore {
         format!("{}cart:{customer}", self.prefix)
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "redis"))]
     pub async fn get(&self, customer: &str) -> AppResult<StoredCart> {
         let mut connection = self.connection.clone();
         let fields: Vec<(String, i64)> = redis::cmd("HGETALL")
@@ -94,6 +95,7 @@ impl CartStore {
     }
 
     /// Adds to a line; BAD_USER_INPUT if the line would pass 99.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "redis"))]
     pub async fn add(&self, customer: &str, product: &str, quantity: i32) -> AppResult<()> {
         let mut connection = self.connection.clone();
         let result: i64 = redis::cmd("EVAL")
@@ -115,6 +117,7 @@ impl CartStore {
     }
 
     /// Sets a line's quantity (0 removes it).
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "redis"))]
     pub async fn set(&self, customer: &str, product: &str, quantity: i32) -> AppResult<()> {
         let mut connection = self.connection.clone();
         redis::cmd("EVAL")
@@ -131,6 +134,7 @@ impl CartStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "redis"))]
     pub async fn clear(&self, customer: &str) -> AppResult<()> {
         let mut connection = self.connection.clone();
         redis::cmd("DEL")
@@ -142,6 +146,7 @@ impl CartStore {
     }
 
     /// Remaining lifetime of a cart, for tests and operators.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "redis"))]
     pub async fn ttl_ms(&self, customer: &str) -> AppResult<i64> {
         let mut connection = self.connection.clone();
         redis::cmd("PTTL")

@@ -105,6 +105,7 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn create_indexes(&self) -> mongodb::error::Result<()> {
         self.notifications
             .create_indexes([
@@ -118,6 +119,7 @@ impl Store {
     }
 
     /// Adds the default templates that are missing; edited ones stay.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn seed_templates(&self, defaults: Vec<Template>) -> mongodb::error::Result<()> {
         for template in defaults {
             let id = template_id(&template.key, template.channel);
@@ -133,6 +135,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn templates(&self) -> mongodb::error::Result<Vec<Template>> {
         let options = FindOptions::builder().sort(doc! { "_id": 1 }).build();
         let docs: Vec<TemplateDoc> =
@@ -140,12 +143,14 @@ impl Store {
         Ok(docs.into_iter().map(|d| d.template).collect())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn templates_for(&self, key: &str) -> mongodb::error::Result<Vec<Template>> {
         let docs: Vec<TemplateDoc> =
             self.templates.find(doc! { "key": key }).await?.try_collect().await?;
         Ok(docs.into_iter().map(|d| d.template).collect())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn upsert_template(&self, template: Template) -> mongodb::error::Result<()> {
         let id = template_id(&template.key, template.channel);
         let options = ReplaceOptions::builder().upsert(true).build();
@@ -156,6 +161,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn remember_recipient(&self, recipient: Recipient) -> mongodb::error::Result<()> {
         let options = ReplaceOptions::builder().upsert(true).build();
         let filter = doc! { "_id": &recipient.user_id };
@@ -163,10 +169,12 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn recipient(&self, user_id: &str) -> mongodb::error::Result<Option<Recipient>> {
         self.recipients.find_one(doc! { "_id": user_id }).await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn remember_order(&self, order: KnownOrder) -> mongodb::error::Result<()> {
         let options = ReplaceOptions::builder().upsert(true).build();
         let filter = doc! { "_id": &order.order_id };
@@ -174,11 +182,13 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn order(&self, order_id: &str) -> mongodb::error::Result<Option<KnownOrder>> {
         self.orders.find_one(doc! { "_id": order_id }).await
     }
 
     /// Inserts a notification unless this event already produced it.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn insert_once(&self, notification: NotificationDoc) -> mongodb::error::Result<bool> {
         match self.notifications.insert_one(notification).await {
             Ok(_) => Ok(true),
@@ -189,6 +199,7 @@ impl Store {
 
     /// Takes the oldest due notification for `lease_ms`: another instance
     /// will not try it meanwhile.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn claim_due(
         &self,
         lease_ms: i64,
@@ -203,30 +214,35 @@ impl Store {
     }
 
     /// Finished notifications whose event has not gone out yet.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn unannounced(&self, limit: i64) -> mongodb::error::Result<Vec<NotificationDoc>> {
         let filter = doc! { "status": { "$in": ["SENT", "FAILED"] }, "announced": false };
         let options = FindOptions::builder().limit(limit).build();
         self.notifications.find(filter).with_options(options).await?.try_collect().await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn save(&self, notification: &NotificationDoc) -> mongodb::error::Result<()> {
         self.notifications.replace_one(doc! { "_id": &notification.id }, notification).await?;
         Ok(())
     }
 
     /// Sets `readAt` once; a concurrent second read keeps the first time.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn mark_read(&self, id: &str, at: Option<i64>) -> mongodb::error::Result<()> {
         let filter = doc! { "_id": id, "readAtMs": null };
         self.notifications.update_one(filter, doc! { "$set": { "readAtMs": at } }).await?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn by_id(&self, id: &str) -> mongodb::error::Result<Option<NotificationDoc>> {
         self.notifications.find_one(doc! { "_id": id }).await
     }
 
     /// A user's notifications, newest first, after the `(createdAtMs, _id)`
     /// cursor; one more than `limit` to tell whether there is a next page.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn page(
         &self,
         user_id: &str,

@@ -47,6 +47,7 @@ pub struct Checkout {
 }
 
 impl Checkout {
+    #[tracing::instrument(name = "checkout", skip_all)]
     pub async fn place(
         &self,
         customer: Uuid,

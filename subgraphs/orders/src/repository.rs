@@ -52,6 +52,7 @@ pub struct NewOrder<'a> {
 
 /// Inserts a PENDING order; `None` when this customer already used the
 /// idempotency key (the existing order is the answer).
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     conn: &mut PgConnection,
     order: &NewOrder<'_>,
@@ -73,6 +74,7 @@ pub async fn insert(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert_item(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -91,6 +93,7 @@ pub async fn insert_item(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_idempotency_key(
     db: impl PgExecutor<'_>,
     customer: Uuid,
@@ -105,6 +108,7 @@ pub async fn by_idempotency_key(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<OrderRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM orders WHERE id = ANY($1)"))
         .bind(ids)
@@ -112,6 +116,7 @@ pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<O
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"))
         .bind(id)
@@ -119,6 +124,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orde
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn set_status(
     conn: &mut PgConnection,
     id: Uuid,
@@ -140,6 +146,7 @@ pub async fn set_status(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn items_of(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<ItemRow>> {
     sqlx::query_as("SELECT order_id, product_id, product_name, quantity, unit_price FROM order_items WHERE order_id = ANY($1) ORDER BY order_id, position")
         .bind(orders)
@@ -147,6 +154,7 @@ pub async fn items_of(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn history_of(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<HistoryRow>> {
     sqlx::query_as("SELECT order_id, status, reason, at FROM order_status_history WHERE order_id = ANY($1) ORDER BY order_id, id")
         .bind(orders)
@@ -155,6 +163,7 @@ pub async fn history_of(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Resul
 }
 
 /// Newest first, keyset by (placed_at, id); `customer` or `status` narrow.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn page(
     db: impl PgExecutor<'_>,
     customer: Option<Uuid>,
@@ -178,6 +187,7 @@ pub async fn page(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn count(
     db: impl PgExecutor<'_>,
     customer: Option<Uuid>,
@@ -191,6 +201,7 @@ pub async fn count(
 }
 
 /// PENDING orders placed before the cutoff, locked for the sweeper.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn stale_pending(
     conn: &mut PgConnection,
     older_than: DateTime<Utc>,

@@ -32,6 +32,7 @@ const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, prov
 
 /// Records the payment an order will need. A second call for the same
 /// order does nothing.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn create(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -59,6 +60,7 @@ pub async fn create(
 
 /// The order's payment, locked: concurrent consumers of the same event
 /// queue here, and the second finds it no longer PENDING.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock_by_order(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -69,6 +71,7 @@ pub async fn lock_by_order(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"))
         .bind(id)
@@ -76,6 +79,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Paym
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_orders(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE order_id = ANY($1)"))
         .bind(orders)
@@ -83,6 +87,7 @@ pub async fn by_orders(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = ANY($1)"))
         .bind(ids)
@@ -90,6 +95,7 @@ pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<P
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn settle(
     conn: &mut PgConnection,
     id: Uuid,
@@ -111,6 +117,7 @@ pub async fn settle(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn add_refund(
     conn: &mut PgConnection,
     payment: Uuid,
@@ -142,6 +149,7 @@ pub async fn add_refund(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn refund_by_key(
     db: impl PgExecutor<'_>,
     payment: Uuid,
@@ -154,6 +162,7 @@ pub async fn refund_by_key(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn refunds_of(
     db: impl PgExecutor<'_>,
     payments: &[Uuid],

@@ -35,6 +35,7 @@ pub fn zone(origin: &str, country: &str) -> &'static str {
     if country.eq_ignore_ascii_case(origin) { "DOMESTIC" } else { "INTERNATIONAL" }
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn for_zone(db: impl PgExecutor<'_>, zone: &str) -> sqlx::Result<Vec<RateRow>> {
     sqlx::query_as("SELECT id, carrier, service, zone, base_cost, per_kg_cost, currency, estimated_days FROM shipping_rates WHERE zone = $1 ORDER BY base_cost, id")
         .bind(zone)
@@ -43,6 +44,7 @@ pub async fn for_zone(db: impl PgExecutor<'_>, zone: &str) -> sqlx::Result<Vec<R
 }
 
 /// Default rates, inserted when missing.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn seed(db: &sqlx::PgPool) -> sqlx::Result<()> {
     let defaults: &[(u128, &str, &str, &str, i64, i64, i32)] = &[
         (1, "SANDBOX", "Standard", "DOMESTIC", 499, 100, 5),

@@ -46,6 +46,7 @@ fn tracking_number() -> String {
 }
 
 /// Creates the order's shipment (once: a second call finds it).
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn create(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -72,6 +73,7 @@ pub async fn create(
 }
 
 /// Moves a shipment to `to` if that is a legal step.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn advance(
     conn: &mut PgConnection,
     id: Uuid,
@@ -117,6 +119,7 @@ fn describe(status: ShipmentStatus) -> &'static str {
     }
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 async fn record(
     conn: &mut PgConnection,
     shipment: &ShipmentRow,
@@ -150,6 +153,7 @@ fn event(event_type: &str, shipment: &ShipmentRow, trace: Option<&TraceParent>) 
     )
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_orders(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<ShipmentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM shipments WHERE order_id = ANY($1)"))
         .bind(orders)
@@ -157,6 +161,7 @@ pub async fn by_orders(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<ShipmentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM shipments WHERE id = ANY($1)"))
         .bind(ids)
@@ -164,6 +169,7 @@ pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<S
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_tracking_number(
     db: impl PgExecutor<'_>,
     number: &str,
@@ -174,6 +180,7 @@ pub async fn by_tracking_number(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn events_of(db: impl PgExecutor<'_>, shipments: &[Uuid]) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as("SELECT shipment_id, status, location, description, at FROM tracking_events WHERE shipment_id = ANY($1) ORDER BY shipment_id, id")
         .bind(shipments)

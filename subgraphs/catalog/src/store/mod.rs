@@ -28,6 +28,7 @@ impl Store {
 
     /// Creates every index the queries rely on. Idempotent: creating an
     /// existing index with the same definition is a no-op.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
         let unique = || IndexOptions::builder().unique(true).build();
         let products = [

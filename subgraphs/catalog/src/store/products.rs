@@ -43,11 +43,13 @@ impl ProductFilter {
 }
 
 impl Store {
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn insert_product(&self, product: &ProductDoc) -> mongodb::error::Result<()> {
         self.products.insert_one(product).await.map(|_| ())
     }
 
     /// One query for any number of ids: the entity DataLoader's batch.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn products_by_ids(&self, ids: &[String]) -> mongodb::error::Result<Vec<ProductDoc>> {
         self.products
             .find(doc! { "_id": { "$in": ids }, "deleted": false })
@@ -56,10 +58,12 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn product_by_slug(&self, slug: &str) -> mongodb::error::Result<Option<ProductDoc>> {
         self.products.find_one(doc! { "slug": slug, "deleted": false }).await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn list_products(
         &self,
         filter: Document,
@@ -69,11 +73,13 @@ impl Store {
         self.products.find(filter).sort(sort).limit(limit).await?.try_collect().await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn count_products(&self, filter: Document) -> mongodb::error::Result<u64> {
         self.products.count_documents(filter).await
     }
 
     /// Applies `set` and queues `event` in one atomic document update.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn update_product(
         &self,
         id: &str,
@@ -95,6 +101,7 @@ impl Store {
     /// read-modify-write: `$inc` is atomic, and the average is then written
     /// only if no other review was counted in between (the later writer,
     /// who saw the higher count, wins).
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn count_review(&self, product_id: &str, rating: i32) -> mongodb::error::Result<()> {
         let updated = self
             .products
@@ -116,6 +123,7 @@ impl Store {
     }
 
     /// Products with events still to publish.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn with_pending_events(&self, limit: i64) -> mongodb::error::Result<Vec<ProductDoc>> {
         self.products
             .find(doc! { "pendingEvents.id": { "$exists": true } })
@@ -125,6 +133,7 @@ impl Store {
             .await
     }
 
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn remove_pending_event(
         &self,
         product_id: &str,

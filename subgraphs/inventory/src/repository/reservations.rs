@@ -18,6 +18,7 @@ pub struct ReservedItem {
 
 /// Claims the order id. `false` if a reservation for it already exists (or
 /// is being made by a concurrent caller, whom this waits for).
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn claim(
     conn: &mut PgConnection,
     order_id: &str,
@@ -33,6 +34,7 @@ pub async fn claim(
     Ok(inserted.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn find(db: impl PgExecutor<'_>, order_id: &str) -> sqlx::Result<Option<ReservationRow>> {
     sqlx::query_as("SELECT status, reason, expires_at FROM reservations WHERE order_id = $1")
         .bind(order_id)
@@ -40,6 +42,7 @@ pub async fn find(db: impl PgExecutor<'_>, order_id: &str) -> sqlx::Result<Optio
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<Option<ReservationRow>> {
     sqlx::query_as(
         "SELECT status, reason, expires_at FROM reservations WHERE order_id = $1 FOR UPDATE",
@@ -49,6 +52,7 @@ pub async fn lock(conn: &mut PgConnection, order_id: &str) -> sqlx::Result<Optio
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn set_status(
     conn: &mut PgConnection,
     order_id: &str,
@@ -66,6 +70,7 @@ pub async fn set_status(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn add_item(
     conn: &mut PgConnection,
     order_id: &str,
@@ -81,6 +86,7 @@ pub async fn add_item(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn items(db: impl PgExecutor<'_>, order_id: &str) -> sqlx::Result<Vec<ReservedItem>> {
     sqlx::query_as("SELECT product_id, warehouse_id, quantity FROM reservation_items WHERE order_id = $1 ORDER BY product_id, warehouse_id")
         .bind(order_id)
@@ -89,6 +95,7 @@ pub async fn items(db: impl PgExecutor<'_>, order_id: &str) -> sqlx::Result<Vec<
 }
 
 /// Orders whose hold has run out; locked and skipped by concurrent sweepers.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn expired(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT order_id FROM reservations WHERE status = 'RESERVED' AND expires_at < now()

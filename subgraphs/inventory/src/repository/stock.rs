@@ -18,6 +18,7 @@ impl StockRow {
 const COLUMNS: &str = "product_id, warehouse_id, on_hand, reserved";
 
 /// Per product: (on hand, reserved) summed over warehouses, in one query.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn totals(
     db: impl PgExecutor<'_>,
     products: &[String],
@@ -31,6 +32,7 @@ pub async fn totals(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn for_products(
     db: impl PgExecutor<'_>,
     products: &[String],
@@ -44,6 +46,7 @@ pub async fn for_products(
 /// Locks the stock rows of these products in a fixed order (product, then
 /// warehouse): concurrent reservations queue behind each other instead of
 /// deadlocking.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock(conn: &mut PgConnection, products: &[String]) -> sqlx::Result<Vec<StockRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM stock_levels WHERE product_id = ANY($1)
@@ -54,6 +57,7 @@ pub async fn lock(conn: &mut PgConnection, products: &[String]) -> sqlx::Result<
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn low(db: impl PgExecutor<'_>, threshold: i32) -> sqlx::Result<Vec<StockRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM stock_levels WHERE on_hand - reserved <= $1 ORDER BY on_hand - reserved, product_id"
@@ -65,6 +69,7 @@ pub async fn low(db: impl PgExecutor<'_>, threshold: i32) -> sqlx::Result<Vec<St
 
 /// Adds `delta` to on hand, creating the row on first use. Fails on the
 /// table's checks if on hand would drop below zero or below what is reserved.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn adjust(
     conn: &mut PgConnection,
     product: &str,
@@ -88,6 +93,7 @@ pub async fn adjust(
 }
 
 /// Moves `quantity` into (positive) or out of (negative) `reserved`.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn change_reserved(
     conn: &mut PgConnection,
     product: &str,
@@ -104,6 +110,7 @@ pub async fn change_reserved(
 }
 
 /// Reserved stock leaves the building: on hand and reserved both drop.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn ship(
     conn: &mut PgConnection,
     product: &str,
@@ -122,6 +129,7 @@ pub async fn ship(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn record(
     conn: &mut PgConnection,
     product: &str,

@@ -9,6 +9,7 @@ pub struct WarehouseRow {
     pub country: String,
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -25,12 +26,14 @@ pub async fn insert(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<WarehouseRow>> {
     sqlx::query_as("SELECT id, code, name, country FROM warehouses ORDER BY code")
         .fetch_all(db)
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<WarehouseRow>> {
     sqlx::query_as("SELECT id, code, name, country FROM warehouses WHERE id = ANY($1)")
         .bind(ids)

@@ -26,6 +26,7 @@ const COLUMNS: &str =
     "id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default";
 
 /// Every address of these users, default first, then oldest first.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn for_users(
     db: impl PgExecutor<'_>,
     user_ids: &[Uuid],
@@ -41,6 +42,7 @@ pub async fn for_users(
 
 /// Locks the user's address rows for the rest of the transaction, so two
 /// concurrent changes to the default serialise.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Vec<AddressRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM addresses WHERE user_id = $1 ORDER BY created_at DESC, id DESC FOR UPDATE"
@@ -50,6 +52,7 @@ pub async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<V
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn clear_default(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<()> {
     sqlx::query("UPDATE addresses SET is_default = false WHERE user_id = $1 AND is_default")
         .bind(user_id)
@@ -58,6 +61,7 @@ pub async fn clear_default(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Resu
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn set_default(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("UPDATE addresses SET is_default = true WHERE id = $1")
         .bind(id)
@@ -66,6 +70,7 @@ pub async fn set_default(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> 
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     conn: &mut PgConnection,
     user_id: Uuid,
@@ -83,6 +88,7 @@ pub async fn insert(
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -118,6 +124,7 @@ fn bind_address<'q>(
         .bind(is_default)
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM addresses WHERE id = $1").bind(id).execute(conn).await?;
     Ok(())

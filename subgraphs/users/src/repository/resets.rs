@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
@@ -23,6 +24,7 @@ pub async fn insert(
 
 /// Marks the token used and returns its user, in one statement, so a token
 /// can be redeemed at most once even under concurrent requests.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn consume(db: impl PgExecutor<'_>, token_hash: &[u8]) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar(
         "UPDATE password_resets SET used_at = now()

@@ -14,6 +14,7 @@ pub struct RefreshTokenRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -37,6 +38,7 @@ pub async fn insert(
 
 /// Locks the token's row so that two concurrent refreshes with the same
 /// token serialise: the second one sees it rotated.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn find_for_update(
     conn: &mut PgConnection,
     token_hash: &[u8],
@@ -50,6 +52,7 @@ pub async fn find_for_update(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn mark_rotated(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1")
         .bind(id)
@@ -58,6 +61,7 @@ pub async fn mark_rotated(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()>
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn revoke_family(db: impl PgExecutor<'_>, family_id: Uuid) -> sqlx::Result<u64> {
     let result = sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
@@ -68,6 +72,7 @@ pub async fn revoke_family(db: impl PgExecutor<'_>, family_id: Uuid) -> sqlx::Re
     Ok(result.rows_affected())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn revoke_all_for_user(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",

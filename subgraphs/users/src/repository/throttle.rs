@@ -8,6 +8,7 @@ fn seconds(window: Duration) -> f64 {
     window.as_secs_f64()
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn recent_failures(
     db: impl PgExecutor<'_>,
     email: &str,
@@ -24,6 +25,7 @@ pub async fn recent_failures(
 }
 
 /// Records a failure and prunes this email's rows that fell out of the window.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn record_failure(
     db: impl PgExecutor<'_>,
     email: &str,
@@ -43,6 +45,7 @@ pub async fn record_failure(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn clear(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(db).await?;
     Ok(())

@@ -16,6 +16,7 @@ pub struct UserRow {
 
 const COLUMNS: &str = "id, email, name, password_hash, role, created_at, updated_at";
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -37,6 +38,7 @@ pub async fn insert(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
         .bind(email)
@@ -44,6 +46,7 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
@@ -52,6 +55,7 @@ pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Optio
 }
 
 /// One query for any number of ids: the entity DataLoader's batch.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn find_by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ANY($1)"))
         .bind(ids)
@@ -59,6 +63,7 @@ pub async fn find_by_ids(db: impl PgExecutor<'_>, ids: &[Uuid]) -> sqlx::Result<
         .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn update_name(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -73,6 +78,7 @@ pub async fn update_name(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn update_password(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -86,6 +92,7 @@ pub async fn update_password(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn set_role(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -102,11 +109,13 @@ pub async fn set_role(
 
 /// Locks every admin row, so two concurrent demotions cannot both see
 /// "another admin remains".
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock_admin_ids(conn: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar("SELECT id FROM users WHERE role = 'ADMIN' FOR UPDATE").fetch_all(conn).await
 }
 
 /// Keyset page ordered by (created_at, id).
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn page(
     db: impl PgExecutor<'_>,
     after: Option<(DateTime<Utc>, Uuid)>,
@@ -125,6 +134,7 @@ pub async fn page(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await
 }
