@@ -24,6 +24,7 @@ pub struct ServiceMetrics {
     db_connections: Family<Labels, Gauge>,
     outbox_backlog: Family<Labels, Gauge>,
     outbox_oldest_age: Family<Labels, Gauge<f64, AtomicU64>>,
+    cache_lookups: Family<Labels, Counter>,
 }
 
 /// The process's metrics.
@@ -81,7 +82,14 @@ impl ServiceMetrics {
             Unit::Seconds,
             outbox_oldest_age.clone(),
         );
+        let cache_lookups = Family::<Labels, Counter>::default();
+        registry.register(
+            "cache_lookups",
+            "Cache lookups by cache and result (hit, miss); a lookup while Redis is unavailable is a miss",
+            cache_lookups.clone(),
+        );
         Self {
+            cache_lookups,
             registry,
             graphql_requests,
             events_published,
@@ -122,6 +130,16 @@ impl ServiceMetrics {
     pub fn event_consumed(&self, queue: &str, result: &'static str) {
         let labels = vec![("queue", queue.to_owned()), ("result", result.to_owned())];
         self.events_consumed.get_or_create(&labels).inc();
+    }
+
+    /// `hits` and `misses` looked up in `cache` (e.g. `catalog.products`).
+    pub fn cache_lookups(&self, cache: &str, hits: usize, misses: usize) {
+        for (result, count) in [("hit", hits), ("miss", misses)] {
+            if count > 0 {
+                let labels = vec![("cache", cache.to_owned()), ("result", result.to_owned())];
+                self.cache_lookups.get_or_create(&labels).inc_by(count as u64);
+            }
+        }
     }
 
     pub fn order_placed(&self) {

@@ -31,6 +31,8 @@ pub struct RouterMetrics {
     websocket_connections: Gauge<i64, AtomicI64>,
     active_subscriptions: Gauge<i64, AtomicI64>,
     subscription_events: Counter,
+    buffer_full_closes: Counter,
+    planning: Histogram,
     operation_names: RwLock<HashSet<String>>,
     /// The series of requests that succeeded, by operation type and known
     /// name: found without building labels, the usual case per request.
@@ -105,6 +107,19 @@ impl Default for RouterMetrics {
             "Subscription events delivered to clients",
             subscription_events.clone(),
         );
+        let buffer_full_closes = Counter::default();
+        registry.register(
+            "router_subscription_buffer_full_closes",
+            "Subscriptions ended because the client did not keep up (SUBSCRIPTION_BUFFER_FULL)",
+            buffer_full_closes.clone(),
+        );
+        let planning = server::metrics::latency_histogram();
+        registry.register_with_unit(
+            "router_query_planning_duration",
+            "Time to parse, validate and plan an operation the plan cache did not hold",
+            Unit::Seconds,
+            planning.clone(),
+        );
         // One statement each: the family's guard lives to the statement's
         // end, and the second lookup inserts under the write lock.
         let plan_cache_hits = plan_cache.get_or_create(&vec![("result", "hit".to_owned())]).clone();
@@ -120,6 +135,8 @@ impl Default for RouterMetrics {
             websocket_connections,
             active_subscriptions,
             subscription_events,
+            buffer_full_closes,
+            planning,
             operation_names: RwLock::new(HashSet::new()),
             succeeded: RwLock::default(),
         }
@@ -182,6 +199,16 @@ impl RouterMetrics {
         } else {
             self.plan_cache_misses.inc()
         };
+    }
+
+    /// An operation planned (the plan cache missed), and how long it took.
+    pub fn planned(&self, elapsed: Duration) {
+        self.planning.observe(elapsed.as_secs_f64());
+    }
+
+    /// The counter a subscription bumps when it ends on a full buffer.
+    pub fn buffer_full_closes(&self) -> Counter {
+        self.buffer_full_closes.clone()
     }
 
     pub fn rate_limited(&self) {

@@ -24,7 +24,7 @@ pub type Labels = Vec<(&'static str, String)>;
 pub type LatencyFamily = Family<Labels, Histogram, fn() -> Histogram>;
 
 /// Seconds: 0.5 ms to about 16 s.
-fn latency_histogram() -> Histogram {
+pub fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
 }
 

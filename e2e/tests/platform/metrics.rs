@@ -29,6 +29,7 @@ async fn a_checkout_moves_the_router_and_service_counters(pool: PgPool) {
     let text = &router.text;
     let checkout = [("operation_type", "mutation"), ("result", "ok")];
     assert!(router.value("http_server_request_duration_seconds_count", &checkout) >= 1.0, "{text}");
+    assert!(router.value("router_query_planning_duration_seconds_count", &[]) >= 1.0, "{text}");
     for subgraph in ["orders", "cart", "catalog", "users"] {
         let fetched = [("subgraph", subgraph), ("result", "ok")];
         let count = router.value("router_subgraph_request_duration_seconds_count", &fetched);
@@ -47,6 +48,13 @@ async fn a_checkout_moves_the_router_and_service_counters(pool: PgPool) {
             && labels.get("result") == Some("applied")
     });
     assert!(consumed >= 1.0, "{text}");
+    // Checkout read the products through catalog's cache and their stock
+    // through inventory's.
+    for cache in ["catalog.products", "inventory.availability"] {
+        let looked_up =
+            orders.sum("cache_lookups_total", |labels| labels.get("cache") == Some(cache));
+        assert!(looked_up >= 1.0, "no {cache} lookups counted: {text}");
+    }
     // The business count: the relay publishes PAID after the change
     // committed, maybe a moment after the status is readable.
     let paid = [("event_type", "order.status_changed"), ("status", "PAID")];

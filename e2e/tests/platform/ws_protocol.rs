@@ -122,5 +122,14 @@ async fn a_client_that_stops_reading_is_ended_with_buffer_full(pool: PgPool) {
     assert_eq!(last["payload"]["errors"][0]["extensions"]["code"], "SUBSCRIPTION_BUFFER_FULL");
     assert!(results < 304, "the router kept buffering: {results} results");
     assert_eq!(client.message().await, json!({ "id": "s", "type": "complete" }));
+    let metrics = reqwest::get(url.replace("/graphql", "/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let scraped = server::metrics::Scraped::parse(metrics);
+    let closes = scraped.value("router_subscription_buffer_full_closes_total", &[]);
+    assert_eq!(closes, 1.0, "{}", scraped.text);
     platform.stop().await;
 }

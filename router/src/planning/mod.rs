@@ -214,6 +214,7 @@ impl QueryPlanner {
         if let Some(metrics) = &self.metrics {
             metrics.plan_cache(false);
         }
+        let started = std::time::Instant::now();
         limits.check_depth(query)?;
         let document: QueryDocument =
             graphql_tools::parser::parse_query_with_token_limit::<String>(query, limits.max_tokens)
@@ -283,6 +284,9 @@ impl QueryPlanner {
             prepared: prepared.clone(),
         };
         lock(&self.by_text).put(text_key, Arc::new(entry));
+        if let Some(metrics) = &self.metrics {
+            metrics.planned(started.elapsed());
+        }
         Ok(prepared)
     }
 

@@ -51,6 +51,8 @@ pub struct Operation {
     pub headers: HeaderMap,
     /// The `connection_init` payload for the upstream subscription.
     pub init_payload: Value,
+    /// Counts the subscription if it ends on a full buffer.
+    pub buffer_full: prometheus_client::metrics::counter::Counter,
 }
 
 /// The channel an operation's events travel on, sized for `buffer` results.
@@ -61,7 +63,7 @@ pub fn channel(buffer: usize) -> (mpsc::Sender<Event>, mpsc::Receiver<Event>) {
 /// Runs `operation`, sending its events until it ends, `stop` is cancelled
 /// or the receiver is dropped (the client went away).
 pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: CancellationToken) {
-    let Operation { admitted, headers, init_payload } = operation;
+    let Operation { admitted, headers, init_payload, buffer_full } = operation;
     let (supergraph, prepared, variables) =
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
     let execution = admitted.execution(&headers);
@@ -117,6 +119,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
                 let result = execution.run_event(primary, response).await;
                 if events.capacity() <= RESERVED {
                     tracing::warn!(service, "subscriber too slow; ending its subscription");
+                    buffer_full.inc();
                     let error = GraphqlError::new(
                         "the client did not keep up with this subscription's events",
                         BUFFER_FULL,

@@ -37,8 +37,12 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     let trace = telemetry::start(&span, TraceParent::from_headers(headers));
     let forwarded = subgraph_headers(state, headers, &trace);
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let operation =
-        Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
+    let operation = Operation {
+        admitted,
+        init_payload: upstream_init(authorization),
+        headers: forwarded,
+        buffer_full: state.metrics.buffer_full_closes(),
+    };
     let (sender, mut receiver) = subscriptions::channel(state.config.subscriptions.buffer);
     // Dropping the response stream (the client hung up) drops the receiver,
     // which ends the operation and its upstream subscription.

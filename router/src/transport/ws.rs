@@ -250,8 +250,12 @@ impl Connection {
         let trace = telemetry::start(&span, TraceParent::from_headers(&headers));
         let forwarded = subgraph_headers(&self.state, &headers, &trace);
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let operation =
-            Operation { admitted, init_payload: upstream_init(authorization), headers: forwarded };
+        let operation = Operation {
+            admitted,
+            init_payload: upstream_init(authorization),
+            headers: forwarded,
+            buffer_full: self.state.metrics.buffer_full_closes(),
+        };
         let (sender, mut receiver) = subscriptions::channel(self.state.config.subscriptions.buffer);
         let stop = CancellationToken::new();
         self.generation += 1;

@@ -23,6 +23,9 @@ use crate::store::documents::ProductDoc;
 const TTL: Duration = Duration::from_secs(300);
 const EPOCH: &str = "products:epoch";
 
+/// The `cache` label of its lookups in `/metrics`.
+const CACHE_NAME: &str = "catalog.products";
+
 #[derive(Clone)]
 pub struct ProductCache {
     cache: Cache,
@@ -40,7 +43,10 @@ impl ProductCache {
     /// Cached products for `ids`, plus a slot for each miss. Everything is a
     /// miss without slots when Redis is unavailable.
     pub async fn lookup(&self, ids: &[String]) -> (Vec<ProductDoc>, Vec<(String, Option<Slot>)>) {
-        let all_misses = || (Vec::new(), ids.iter().map(|id| (id.clone(), None)).collect());
+        let all_misses = || {
+            kit::metrics::metrics().cache_lookups(CACHE_NAME, 0, ids.len());
+            (Vec::new(), ids.iter().map(|id| (id.clone(), None)).collect())
+        };
         if self.dirty.load(Ordering::SeqCst) {
             if self.cache.incr(EPOCH).await.is_none() {
                 return all_misses();
@@ -65,6 +71,7 @@ impl ProductCache {
                 None => misses.push((id.clone(), Some(Slot(slot)))),
             }
         }
+        kit::metrics::metrics().cache_lookups(CACHE_NAME, hits.len(), misses.len());
         (hits, misses)
     }
 

@@ -136,6 +136,7 @@ impl Stock {
                 None => misses.push(product.clone()),
             }
         }
+        kit::metrics::metrics().cache_lookups("inventory.availability", out.len(), misses.len());
         if !misses.is_empty() {
             let mut conn = self.pool.acquire().await?;
             for (product, availability) in self.totals_in(&mut conn, &misses).await? {
