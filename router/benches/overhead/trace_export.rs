@@ -93,7 +93,6 @@ async fn child_overhead(env: &[(&str, String)], requests: u64) -> f64 {
         .env("BENCH_SECTIONS", "")
         .env("BENCH_SECONDS", "0")
         .env("BENCH_REQUESTS", requests.to_string())
-        .env("RUST_LOG", "warn")
         .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .stderr(Stdio::inherit())
         .output()

@@ -16,6 +16,10 @@ pub use trace_context::{TraceParent, record, start};
 
 use crate::config::{LogFormat, var_or};
 
+/// What goes into exported traces: every span and event at `info` and
+/// above, but not the chatter of the database, broker and HTTP libraries.
+const TRACED: &str = "info,sqlx=warn,lapin=warn,hyper=warn,h2=warn,mongodb=warn";
+
 /// The span `make` builds when traces are exported, else none: for spans
 /// that only a trace viewer needs (plan nodes, fetches), so that logging
 /// alone never pays for them.
@@ -68,8 +72,11 @@ pub fn init_exporting_to(service: &str, endpoint: &str) -> Telemetry {
 
 fn install(service: &str, export_to: Option<otlp::Destination>) -> Telemetry {
     let format = var_or("LOG_FORMAT", LogFormat::Pretty).unwrap_or(LogFormat::Pretty);
-    let filter = EnvFilter::try_from_default_env()
+    // `RUST_LOG` chooses what is logged, not what is traced: a quiet log
+    // keeps its traces.
+    let log_filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,lapin=warn"));
+    let trace_filter = EnvFilter::new(TRACED);
     let provider = export_to.and_then(|destination| {
         otlp::provider(service, destination)
             .inspect_err(|e| eprintln!("traces will not be exported: {e:#}"))
@@ -81,14 +88,14 @@ fn install(service: &str, export_to: Option<otlp::Destination>) -> Telemetry {
             .with_location(false)
             .with_threads(false)
             .with_tracked_inactivity(false)
+            .with_filter(trace_filter)
     });
     let json = matches!(format, LogFormat::Json);
     let lines =
         if json { json_log::layer().boxed() } else { tracing_subscriber::fmt::layer().boxed() };
     let installed = tracing_subscriber::registry()
-        .with(filter)
         .with(json.then_some(json_log::TraceIds))
-        .with(lines)
+        .with(lines.with_filter(log_filter))
         .with(export)
         .try_init()
         .is_ok();
