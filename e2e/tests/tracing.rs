@@ -68,6 +68,39 @@ async fn collect(
     (axum::http::StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")])
 }
 
+/// The JSON log lines the process wrote.
+#[derive(Clone, Default)]
+struct LogLines(Arc<Mutex<Vec<u8>>>);
+
+impl LogLines {
+    fn json(&self) -> Vec<Value> {
+        let bytes = self.0.lock().expect("lock").clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+impl std::io::Write for LogLines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogLines {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -79,12 +112,18 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     let collector = listener.local_addr().expect("addr");
     let app = Router::new().route("/v1/traces", post(collect)).with_state(received.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let telemetry = Arc::new(server::telemetry::init_exporting_to(
+    let logs = LogLines::default();
+    let telemetry = Arc::new(server::telemetry::init_for_test(
         "e2e",
         &format!("http://{collector}/v1/traces"),
+        logs.clone(),
     ));
 
     let platform = Platform::start(pool).await;
+    // Seeding the catalog made thousands of spans, more than the exporter
+    // queues (it drops the rest, as the SDK should): send them first.
+    let flushing = telemetry.clone();
+    tokio::task::spawn_blocking(move || flushing.flush()).await.expect("flush");
     let token = platform.customer("trace@example.com").await;
     let product = platform.products("chair", 1).await.remove(0);
     platform.add_to_cart(&token, &product, 1).await;
@@ -127,7 +166,14 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
             span.name.ends_with(" process")
                 && span.attributes.get("consumer").is_some_and(|c| c.contains("shipping"))
         });
-        if shipped {
+        // Spans are sent when they end: wait for the work still running
+        // (other consumers of the same events) to end too.
+        let ids: std::collections::HashSet<&[u8]> =
+            trace.iter().map(|span| span.span_id.as_slice()).collect();
+        let whole = trace.iter().all(|span| {
+            ids.contains(span.parent_span_id.as_slice()) || hex(&span.parent_span_id) == client_span
+        });
+        if shipped && whole {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -212,6 +258,16 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
         ["payment.succeeded publish", "payment.succeeded process", "order.status_changed publish"]
     {
         named(step);
+    }
+    // Log lines written inside the trace's work carry its trace id, and
+    // the id of a span in it, at the top level: logs join traces.
+    let lines = logs.json();
+    let traced: Vec<&Value> =
+        lines.iter().filter(|line| line["trace_id"] == client_trace).collect();
+    assert!(!traced.is_empty(), "no log line carries the trace id of {} lines", lines.len());
+    for line in &traced {
+        let span_id = line["span_id"].as_str().unwrap_or_else(|| panic!("{line}"));
+        assert!(by_id.contains_key(span_id), "{line} names a span outside the trace");
     }
     platform.stop().await;
     // Its last flush blocks until the collector answered, which needs this

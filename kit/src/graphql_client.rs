@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use server::signing::{RequestSigner, SIGNATURE_HEADER};
 
-use crate::{AppError, AppResult, config::ServiceConfig};
+use crate::{AppError, AppResult, config::ServiceConfig, telemetry::TraceParent};
 
 /// A client for one upstream subgraph.
 #[derive(Clone)]
@@ -100,6 +100,11 @@ impl GraphqlClient {
 
     /// The whole response, GraphQL errors included; only a failed call is
     /// an error here.
+    #[tracing::instrument(
+        name = "call",
+        skip_all,
+        fields(otel.name = format!("call {}", self.upstream), otel.kind = "client", subgraph.name = self.upstream)
+    )]
     pub async fn response<T: DeserializeOwned>(
         &self,
         document: &str,
@@ -117,6 +122,10 @@ impl GraphqlClient {
             .body(body);
         if let Some(value) = authorization {
             request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        // The callee's span continues this call's, when traces are exported.
+        if let Some(trace) = TraceParent::of_current_span() {
+            request = request.header("traceparent", trace.to_string());
         }
         let response = request.send().await.map_err(|e| self.unavailable(&e))?;
         let status = response.status();

@@ -14,7 +14,7 @@ use tracing::{
 use tracing_subscriber::{
     Layer,
     fmt::{
-        FmtContext, FormatEvent, FormatFields,
+        FmtContext, FormatEvent, FormatFields, MakeWriter,
         format::Writer,
         time::{FormatTime, SystemTime},
     },
@@ -22,11 +22,13 @@ use tracing_subscriber::{
     registry::LookupSpan,
 };
 
-pub fn layer<S>() -> impl Layer<S>
+/// JSON lines to `writer` (standard output in services).
+pub fn layer<S, W>(writer: W) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt::layer().event_format(JsonLines)
+    tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(writer)
 }
 
 /// The ids a span recorded with `trace_context::record`, kept beside it.
@@ -171,7 +173,7 @@ where
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use tracing_subscriber::{fmt::MakeWriter, layer::SubscriberExt};
+    use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
     use crate::telemetry::{TraceParent, record};

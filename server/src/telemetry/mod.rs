@@ -10,7 +10,12 @@ mod trace_context;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer,
+    fmt::{MakeWriter, writer::BoxMakeWriter},
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
+};
 
 pub use trace_context::{TraceParent, record, start};
 
@@ -61,17 +66,34 @@ impl Drop for Telemetry {
 /// later calls change nothing, which keeps tests and the all-in-one dev
 /// binary simple.
 pub fn init(service: &str) -> Telemetry {
-    install(service, otlp::configured().then_some(otlp::Destination::FromEnvironment))
-}
-
-/// `init`, exporting traces to `endpoint` (the full URL, `…/v1/traces`)
-/// whatever the environment says: for tests, which cannot set it.
-pub fn init_exporting_to(service: &str, endpoint: &str) -> Telemetry {
-    install(service, Some(otlp::Destination::Url(endpoint.to_owned())))
-}
-
-fn install(service: &str, export_to: Option<otlp::Destination>) -> Telemetry {
     let format = var_or("LOG_FORMAT", LogFormat::Pretty).unwrap_or(LogFormat::Pretty);
+    let lines = match format {
+        LogFormat::Pretty => Lines::Pretty,
+        LogFormat::Json => Lines::Json(BoxMakeWriter::new(std::io::stdout)),
+    };
+    install(service, otlp::configured().then_some(otlp::Destination::FromEnvironment), lines)
+}
+
+/// `init` for tests, which cannot set the environment: traces go to
+/// `endpoint` (the full URL, `…/v1/traces`), JSON log lines to `lines`.
+pub fn init_for_test(
+    service: &str,
+    endpoint: &str,
+    lines: impl for<'w> MakeWriter<'w> + Send + Sync + 'static,
+) -> Telemetry {
+    let destination = otlp::Destination::Url(endpoint.to_owned());
+    install(service, Some(destination), Lines::Json(BoxMakeWriter::new(lines)))
+}
+
+/// How log lines are written.
+enum Lines {
+    /// For people, on standard output.
+    Pretty,
+    /// JSON objects, one per line, for log collectors.
+    Json(BoxMakeWriter),
+}
+
+fn install(service: &str, export_to: Option<otlp::Destination>, lines: Lines) -> Telemetry {
     // `RUST_LOG` chooses what is logged, not what is traced: a quiet log
     // keeps its traces.
     let log_filter = EnvFilter::try_from_default_env()
@@ -90,9 +112,11 @@ fn install(service: &str, export_to: Option<otlp::Destination>) -> Telemetry {
             .with_tracked_inactivity(false)
             .with_filter(trace_filter)
     });
-    let json = matches!(format, LogFormat::Json);
-    let lines =
-        if json { json_log::layer().boxed() } else { tracing_subscriber::fmt::layer().boxed() };
+    let json = matches!(lines, Lines::Json(_));
+    let lines = match lines {
+        Lines::Json(writer) => json_log::layer(writer).boxed(),
+        Lines::Pretty => tracing_subscriber::fmt::layer().boxed(),
+    };
     let installed = tracing_subscriber::registry()
         .with(json.then_some(json_log::TraceIds))
         .with(lines.with_filter(log_filter))
