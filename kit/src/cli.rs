@@ -79,7 +79,8 @@ async fn execute<S: Subgraph>(command: Command) -> anyhow::Result<()> {
             let config = S::config()?;
             let service = S::service(&config);
             let addr = (service.host, service.port).into();
-            S::build(&config).await?.run(S::NAME, addr).await
+            let metrics = service.metrics_port.map(|port| (service.host, port).into());
+            S::build(&config).await?.run(S::NAME, addr, metrics).await
         }
     }
 }

@@ -16,6 +16,9 @@ pub struct ServiceConfig {
     pub host: IpAddr,
     /// `<SERVICE>_PORT`.
     pub port: u16,
+    /// `<SERVICE>_METRICS_PORT`: serve `/metrics` on this port (on `host`)
+    /// instead of the main one. Unset: the main port.
+    pub metrics_port: Option<u16>,
     /// `<SERVICE>_DATABASE_URL`, default `$POSTGRES_URL/shopgraph_<service>`.
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`, default 10.
@@ -37,6 +40,7 @@ impl ServiceConfig {
             name,
             host: var_or("BIND_HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: var_or(&format!("{prefix}_PORT"), default_port)?,
+            metrics_port: var_opt(&format!("{prefix}_METRICS_PORT"))?,
             database_url: var_or(&format!("{prefix}_DATABASE_URL"), default_db)?,
             database_max_connections: var_or("DATABASE_MAX_CONNECTIONS", 10)?,
             upstream_timeout: millis_or("UPSTREAM_TIMEOUT_MS", 5000)?,

@@ -17,6 +17,9 @@ pub use crate::planning::{AuthorizationConfig, Limits as LimitsConfig};
 pub struct RouterConfig {
     /// Where to listen. `ROUTER_LISTEN`, default 127.0.0.1:4000.
     pub listen: SocketAddr,
+    /// Serve `/metrics` here instead of on `listen` (which then answers it
+    /// 404), e.g. a port only Prometheus reaches. `ROUTER_METRICS_LISTEN`.
+    pub metrics_listen: Option<SocketAddr>,
     /// The supergraph SDL to serve; reloaded when the file changes.
     /// `SUPERGRAPH_PATH`, default `schema/supergraph.graphql`.
     pub supergraph_path: PathBuf,
@@ -110,6 +113,7 @@ impl Default for RouterConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            metrics_listen: None,
             supergraph_path: PathBuf::from("schema/supergraph.graphql"),
             subgraph_urls: HashMap::new(),
             forward_headers: vec!["authorization".into(), "traceparent".into()],
@@ -155,6 +159,7 @@ impl RouterConfig {
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
         set(&mut self.listen, "ROUTER_LISTEN")?;
+        set_some(&mut self.metrics_listen, "ROUTER_METRICS_LISTEN")?;
         set(&mut self.supergraph_path, "SUPERGRAPH_PATH")?;
         if set_list(&mut self.forward_headers, "ROUTER_FORWARD_HEADERS")? {
             self.forward_headers.iter_mut().for_each(|h| h.make_ascii_lowercase());

@@ -63,12 +63,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = args.supergraph {
         config.supergraph_path = path;
     }
-    let listen = config.listen;
+    let (listen, metrics_listen) = (config.listen, config.metrics_listen);
     let app = build(config)?;
-    let listener = server::bind(listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, "router listening; GraphiQL at /graphql");
-    app.serve(listener, server::shutdown_on_signal()).await?;
-    Ok(())
+    tracing::info!(addr = %listen, "router starting; GraphiQL at /graphql");
+    app.run("router", listen, metrics_listen).await
 }
 
 async fn compose(args: ComposeArgs) -> anyhow::Result<()> {

@@ -6,7 +6,14 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{Json, Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use axum::{
+    Json, Router,
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::{Next, from_fn},
+    response::{IntoResponse, Response},
+    routing::get,
+};
 use futures::{FutureExt, future::BoxFuture};
 use serde_json::json;
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -42,6 +49,8 @@ impl Readiness {
 pub struct App {
     pub router: Router,
     tasks: Vec<BackgroundTask>,
+    /// Where `/metrics` is served when not on the main port.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -50,7 +59,7 @@ impl App {
         let router = routes
             .route("/health", get(|| async { Json(json!({ "status": "ok" })) }))
             .route("/ready", get(ready).with_state(readiness));
-        Self { router, tasks: Vec::new() }
+        Self { router, tasks: Vec::new(), metrics_listener: None }
     }
 
     pub fn with_task<F, Fut>(mut self, task: F) -> Self
@@ -62,6 +71,13 @@ impl App {
         self
     }
 
+    /// Serves `/metrics` on `listener` rather than on the main port (which
+    /// then answers it 404): for a port only the scraper can reach.
+    pub fn with_metrics_listener(mut self, listener: Option<TcpListener>) -> Self {
+        self.metrics_listener = listener;
+        self
+    }
+
     /// Serves until `shutdown` is cancelled, then drains HTTP connections and
     /// waits for the background tasks to stop.
     pub async fn serve(
@@ -69,9 +85,26 @@ impl App {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
-        let handles: Vec<JoinHandle<()>> =
+        let mut handles: Vec<JoinHandle<()>> =
             self.tasks.into_iter().map(|task| tokio::spawn(task(shutdown.child_token()))).collect();
-        let router = self.router.layer(axum::Extension(Stopping(shutdown.clone())));
+        let mut router = self.router;
+        if let Some(metrics_listener) = self.metrics_listener {
+            let metrics = router.clone().layer(from_fn(|request: Request, next: Next| {
+                path_filter(request, next, |path| path == METRICS_PATH)
+            }));
+            router = router.layer(from_fn(|request: Request, next: Next| {
+                path_filter(request, next, |path| path != METRICS_PATH)
+            }));
+            let stopping = shutdown.clone().cancelled_owned();
+            handles.push(tokio::spawn(async move {
+                if let Err(e) =
+                    axum::serve(metrics_listener, metrics).with_graceful_shutdown(stopping).await
+                {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            }));
+        }
+        let router = router.layer(axum::Extension(Stopping(shutdown.clone())));
         // No Nagle: GraphQL responses and subscription events are small and
         // latency-bound; delaying them for coalescing only adds waiting.
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -99,6 +132,17 @@ impl App {
         let shutdown = CancellationToken::new();
         let handle = tokio::spawn(self.serve(listener, shutdown.clone()));
         RunningApp { addr, shutdown, handle: Some(handle) }
+    }
+}
+
+const METRICS_PATH: &str = "/metrics";
+
+/// Passes on requests whose path `serves`, answers 404 to the rest.
+async fn path_filter(request: Request, next: Next, serves: fn(&str) -> bool) -> Response {
+    if serves(request.uri().path()) {
+        next.run(request).await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
     }
 }
 
@@ -173,10 +217,24 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 impl App {
     /// What a service binary does: bind, log where, serve until SIGINT or
     /// SIGTERM.
-    pub async fn run(self, service: &str, addr: SocketAddr) -> anyhow::Result<()> {
+    /// `metrics_addr`: where `/metrics` goes instead of the main port.
+    pub async fn run(
+        self,
+        service: &str,
+        addr: SocketAddr,
+        metrics_addr: Option<SocketAddr>,
+    ) -> anyhow::Result<()> {
         let listener = bind(addr).await?;
         tracing::info!(service, addr = %listener.local_addr()?, "listening");
-        self.serve(listener, shutdown_on_signal()).await?;
+        let metrics_listener = match metrics_addr {
+            Some(addr) => {
+                let listener = bind(addr).await?;
+                tracing::info!(service, addr = %listener.local_addr()?, "metrics on their own port");
+                Some(listener)
+            }
+            None => None,
+        };
+        self.with_metrics_listener(metrics_listener).serve(listener, shutdown_on_signal()).await?;
         Ok(())
     }
 }
@@ -206,4 +264,46 @@ pub fn shutdown_on_signal() -> CancellationToken {
         trigger.cancel();
     });
     token
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// The status line's code of `GET path` on `addr`.
+    async fn status(addr: SocketAddr, path: &str) -> u16 {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("read");
+        answer.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("a status line")
+    }
+
+    #[tokio::test]
+    async fn metrics_move_to_their_own_port_and_leave_the_main_one() {
+        let routes = Router::new()
+            .route("/metrics", get(|| async { "metric 1" }))
+            .route("/graphql", get(|| async { "graphql" }));
+        let main = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let metrics = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let metrics_addr = metrics.local_addr().expect("addr");
+        let app = App::new(routes.clone(), Readiness::new()).with_metrics_listener(Some(metrics));
+        let running = app.spawn(main);
+        assert_eq!(status(running.addr, "/graphql").await, 200);
+        assert_eq!(status(running.addr, "/health").await, 200);
+        assert_eq!(status(running.addr, "/metrics").await, 404);
+        assert_eq!(status(metrics_addr, "/metrics").await, 200);
+        assert_eq!(status(metrics_addr, "/graphql").await, 404);
+        running.stop().await;
+        assert!(tokio::net::TcpStream::connect(metrics_addr).await.is_err(), "still listening");
+
+        // By default they stay on the main port.
+        let main = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = App::new(routes, Readiness::new()).spawn(main);
+        assert_eq!(status(running.addr, "/metrics").await, 200);
+        running.stop().await;
+    }
 }
