@@ -39,7 +39,7 @@ impl ServiceMetrics {
         let graphql_requests = latency_family();
         registry.register_with_unit(
             "graphql_server_request_duration",
-            "GraphQL requests a service answered, by service and result (ok, error)",
+            "GraphQL requests a service answered, by service, operation type and result (ok, error)",
             Unit::Seconds,
             graphql_requests.clone(),
         );
@@ -107,9 +107,16 @@ impl ServiceMetrics {
         exposition(&self.registry)
     }
 
-    pub fn graphql_request(&self, service: &str, ok: bool, elapsed: std::time::Duration) {
+    pub fn graphql_request(
+        &self,
+        service: &str,
+        operation_type: &'static str,
+        ok: bool,
+        elapsed: std::time::Duration,
+    ) {
         let labels = vec![
             ("service", service.to_owned()),
+            ("operation_type", operation_type.to_owned()),
             ("result", if ok { "ok" } else { "error" }.to_owned()),
         ];
         self.graphql_requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
@@ -177,4 +184,119 @@ impl ServiceMetrics {
 fn notification_labels(channel: &str, sent: bool) -> Labels {
     let result = if sent { "sent" } else { "failed" };
     vec![("channel", channel.to_owned()), ("result", result.to_owned())]
+}
+
+/// The type of the operation `document` runs (`query`, `mutation` or
+/// `subscription`), for the `operation_type` label, read from the
+/// document's tokens at the top level without parsing it: the definition
+/// named `operation_name`, or else the first. A bare `{ ... }` is a query.
+pub fn operation_type(document: &str, operation_name: Option<&str>) -> &'static str {
+    let mut depth = 0usize;
+    // At the top level: the keyword of the definition being read, and
+    // whether its name is next.
+    let mut keyword: Option<&str> = None;
+    let mut name: Option<&str> = None;
+    let mut first = None;
+    for token in top_level_tokens(document) {
+        match token {
+            "{" => {
+                if depth == 0 && keyword != Some("fragment") {
+                    let kind = match keyword {
+                        Some("mutation") => "mutation",
+                        Some("subscription") => "subscription",
+                        _ => "query",
+                    };
+                    if operation_name.is_none() || operation_name == name {
+                        return kind;
+                    }
+                    first = first.or(Some(kind));
+                }
+                depth += 1;
+            }
+            "}" => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    (keyword, name) = (None, None);
+                }
+            }
+            word if depth == 0 && keyword.is_none() => keyword = Some(word),
+            word if depth == 0 && name.is_none() && keyword != Some("fragment") => {
+                name = Some(word);
+            }
+            _ => {}
+        }
+    }
+    first.unwrap_or("query")
+}
+
+/// Names and braces, skipping comments, strings and everything else
+/// (arguments and variable definitions only ever hold names the scan
+/// ignores: it reads a definition's keyword and name before its `(`).
+fn top_level_tokens(document: &str) -> impl Iterator<Item = &str> {
+    let bytes = document.as_bytes();
+    let mut at = 0;
+    let mut in_parens = 0usize;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            at += 1;
+            match bytes[start] {
+                b'#' => {
+                    while at < bytes.len() && bytes[at] != b'\n' {
+                        at += 1;
+                    }
+                }
+                b'"' => {
+                    while at < bytes.len() && bytes[at] != b'"' {
+                        at += if bytes[at] == b'\\' { 2 } else { 1 };
+                    }
+                    at += 1;
+                }
+                b'(' => in_parens += 1,
+                b')' => in_parens = in_parens.saturating_sub(1),
+                b'{' | b'}' if in_parens == 0 => return document.get(start..at),
+                c if (c.is_ascii_alphanumeric() || c == b'_') => {
+                    while at < bytes.len()
+                        && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_')
+                    {
+                        at += 1;
+                    }
+                    if in_parens == 0 {
+                        return document.get(start..at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_type;
+
+    #[test]
+    fn reads_the_type_of_the_operation_that_runs() {
+        assert_eq!(operation_type("{ products { id } }", None), "query");
+        assert_eq!(operation_type("query{a}", None), "query");
+        assert_eq!(
+            operation_type("mutation Checkout($i: In!) { checkout(input: $i) { id } }", None),
+            "mutation"
+        );
+        assert_eq!(
+            operation_type(
+                "# a comment\nsubscription { orderStatusChanged(orderId: \"{\") { status } }",
+                None
+            ),
+            "subscription"
+        );
+        let many =
+            "fragment F on Query { mutation } query A { ...F } mutation B { go(x: \"mutation\") }";
+        assert_eq!(operation_type(many, Some("B")), "mutation");
+        assert_eq!(operation_type(many, Some("A")), "query");
+        assert_eq!(operation_type(many, None), "query");
+        assert_eq!(operation_type("fragment F on M { a } mutation { ...F }", None), "mutation");
+        assert_eq!(operation_type("", None), "query");
+    }
 }

@@ -39,7 +39,7 @@ async fn a_checkout_moves_the_router_and_service_counters(pool: PgPool) {
     let orders = scrape(&orders_metrics).await;
     let text = &orders.text;
     assert!(orders.value("orders_placed_total", &[]) >= placed_before + 1.0, "{text}");
-    let served = [("service", "orders"), ("result", "ok")];
+    let served = [("service", "orders"), ("operation_type", "mutation"), ("result", "ok")];
     assert!(orders.value("graphql_server_request_duration_seconds_count", &served) >= 1.0);
     let published = [("event_type", "order.created")];
     assert!(orders.value("events_published_total", &published) >= 1.0, "{text}");

@@ -121,6 +121,8 @@ where
     // Who signed the request (`router`, `orders`, ...), when signing is on.
     let caller = caller.map(|axum::Extension(Caller(name))| name);
     let operation = request.operation_name.as_deref().unwrap_or_default();
+    let operation_type =
+        crate::metrics::operation_type(&request.query, request.operation_name.as_deref());
     let span = tracing::info_span!(
         "graphql",
         otel.name = format!("{} {operation}", endpoint.service).trim_end(),
@@ -142,7 +144,12 @@ where
     let started = std::time::Instant::now();
     let response = endpoint.schema.execute(request).instrument(span).await;
     let ok = response.errors.is_empty();
-    crate::metrics::metrics().graphql_request(endpoint.service, ok, started.elapsed());
+    crate::metrics::metrics().graphql_request(
+        endpoint.service,
+        operation_type,
+        ok,
+        started.elapsed(),
+    );
     response.into()
 }
 
