@@ -68,39 +68,6 @@ async fn collect(
     (axum::http::StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")])
 }
 
-/// The JSON log lines the process wrote.
-#[derive(Clone, Default)]
-struct LogLines(Arc<Mutex<Vec<u8>>>);
-
-impl LogLines {
-    fn json(&self) -> Vec<Value> {
-        let bytes = self.0.lock().expect("lock").clone();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-            .collect()
-    }
-}
-
-impl std::io::Write for LogLines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogLines {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self {
-        self.clone()
-    }
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -112,7 +79,7 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     let collector = listener.local_addr().expect("addr");
     let app = Router::new().route("/v1/traces", post(collect)).with_state(received.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let logs = LogLines::default();
+    let logs = server::telemetry::CapturedLines::default();
     let telemetry = Arc::new(server::telemetry::init_for_test(
         "e2e",
         &format!("http://{collector}/v1/traces"),
@@ -215,10 +182,15 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     }
     // The hops: router → orders over HTTP (per plan node and fetch) ...
     let fetch = named("fetch orders");
-    let orders = trace
-        .iter()
-        .find(|span| span.attributes.get("service").is_some_and(|s| s == "orders"))
-        .unwrap_or_else(|| panic!("no orders request span in {names:?}"));
+    // A span whose `attribute` holds `value` (a queue's name, say, ends
+    // with it: the test's queues are prefixed).
+    let with = |attribute: &str, value: &str| {
+        trace
+            .iter()
+            .find(|span| span.attributes.get(attribute).is_some_and(|s| s.ends_with(value)))
+            .unwrap_or_else(|| panic!("no span with {attribute} {value} in {names:?}"))
+    };
+    let orders = with("service", "orders");
     assert_eq!(orders.parent_span_id, fetch.span_id, "orders continues the router's fetch");
     assert!(
         ancestors(fetch).0.iter().any(|name| name == "Fetch"),
@@ -226,10 +198,7 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     );
     // ... orders' own calls to other subgraphs, each continued there ...
     let call_cart = named("call cart");
-    let cart = trace
-        .iter()
-        .find(|span| span.attributes.get("service").is_some_and(|s| s == "cart"))
-        .unwrap_or_else(|| panic!("no cart request span in {names:?}"));
+    let cart = with("service", "cart");
     assert_eq!(cart.parent_span_id, call_cart.span_id, "cart continues orders' call");
     // ... with a span per database operation, in PostgreSQL, Redis and
     // MongoDB, under the work that made it ...
@@ -251,6 +220,11 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     assert!(!consumed.is_empty(), "order.created was not consumed in the trace: {names:?}");
     for span in &consumed {
         assert_eq!(span.parent_span_id, created.span_id, "a consumer continues the publish");
+    }
+    // Inventory reserved and payments charged within it.
+    for consumer in [".inventory.orders", ".payments.saga", ".orders.saga", ".shipping.orders"] {
+        let span = with("consumer", consumer);
+        assert!(span.name.ends_with(" process"), "{}", span.name);
     }
     // ... the payment's outcome back to orders, and the paid order on to
     // shipping.

@@ -171,38 +171,14 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
-    use crate::telemetry::{TraceParent, record};
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lock").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Self;
-
-        fn make_writer(&'a self) -> Self {
-            self.clone()
-        }
-    }
+    use crate::telemetry::{CapturedLines, TraceParent, record};
 
     #[test]
     fn every_line_inside_a_traced_span_carries_its_ids_at_the_top_level() {
-        let lines = Lines::default();
+        let lines = CapturedLines::default();
         let subscriber = tracing_subscriber::registry().with(TraceIds).with(
             tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(lines.clone()),
         );
@@ -221,9 +197,7 @@ mod tests {
             let _inner = inner.enter();
             tracing::warn!(order = 8, reason = "late", "inside");
         });
-        let text = String::from_utf8(lines.0.lock().expect("lock").clone()).expect("utf-8");
-        let parsed: Vec<Value> =
-            text.lines().map(|line| serde_json::from_str(line).expect("one JSON object")).collect();
+        let parsed = lines.json();
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0]["message"], "outside any span");
         assert_eq!(parsed[0]["order"], 7);
@@ -235,5 +209,43 @@ mod tests {
         assert_eq!(inside["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(inside["span_id"], "00f067aa0ba902b7");
         assert!(inside["timestamp"].as_str().is_some_and(|t| t.contains('T')));
+    }
+}
+
+/// Log lines kept in memory, for tests that read what was logged.
+#[cfg(any(test, feature = "testing"))]
+#[derive(Clone, Default)]
+pub struct CapturedLines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(any(test, feature = "testing"))]
+impl CapturedLines {
+    /// Every line so far, each parsed as one JSON object.
+    pub fn json(&self) -> Vec<Value> {
+        let bytes = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl std::io::Write for CapturedLines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl<'a> MakeWriter<'a> for CapturedLines {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self {
+        self.clone()
     }
 }

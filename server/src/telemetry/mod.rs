@@ -17,6 +17,8 @@ use tracing_subscriber::{
     util::SubscriberInitExt,
 };
 
+#[cfg(any(test, feature = "testing"))]
+pub use json_log::CapturedLines;
 pub use trace_context::{TraceParent, record, start};
 
 use crate::config::{LogFormat, var_or};
