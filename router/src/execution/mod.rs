@@ -19,7 +19,7 @@ use std::{collections::BTreeSet, sync::Mutex};
 use axum::http::HeaderMap;
 use futures::{FutureExt, future::BoxFuture};
 use serde_json::{Map, Value as JsonValue};
-use server::telemetry;
+use server::telemetry::{self, TraceParent};
 use tracing::Instrument;
 
 pub use incremental::Format;
@@ -108,6 +108,10 @@ struct Run<'a, 'b> {
     incremental: Option<incremental::Incremental>,
     /// Bytes received from subgraphs.
     received: std::sync::atomic::AtomicUsize,
+    /// Whether this request's trace is exported and sampled: only then
+    /// are plan nodes and fetches given spans of their own (an unsampled
+    /// trace would drop them anyway, after paying for them).
+    detailed: bool,
 }
 
 /// One `_entities` call's worth of work: which entities, what to send.
@@ -223,6 +227,8 @@ impl<'a> Execution<'a> {
             errors: Mutex::new(errors.into_iter().map(|e| (0, e)).collect()),
             received: 0.into(),
             incremental,
+            detailed: telemetry::otlp::exporting()
+                && TraceParent::from_headers(self.headers).is_some_and(|trace| trace.sampled),
         };
         run.emit_ready();
         if let Some(node) = &self.operation.plan.node {
@@ -255,13 +261,12 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
     /// Runs `node`, whose fetches serve `group` (the `@defer` payload that
     /// waits for them; 0: the first).
     fn node<'n>(&'n self, node: &'a PlanNode, group: usize) -> BoxFuture<'n, ()> {
-        let span = telemetry::exported_span(|| {
-            tracing::info_span!(
-                "plan node",
-                otel.name = node_kind(node),
-                plan.node = node_kind(node)
-            )
-        });
+        let span = if self.detailed {
+            let kind = node_kind(node);
+            tracing::info_span!("plan node", otel.name = kind, plan.node = kind)
+        } else {
+            tracing::Span::none()
+        };
         async move {
             match node {
                 PlanNode::Sequence(sequence) => {
@@ -511,14 +516,16 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             self.exec.headers,
             sharing,
         );
-        let span = telemetry::exported_span(|| {
+        let span = if self.detailed {
             tracing::info_span!(
                 "fetch",
                 otel.name = format!("fetch {service}"),
                 otel.kind = "client",
                 subgraph.name = service,
             )
-        });
+        } else {
+            tracing::Span::none()
+        };
         let answer = fetch.instrument(span).await;
         let parsed = answer.and_then(|answer| {
             let status = answer.status;

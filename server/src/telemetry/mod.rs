@@ -27,13 +27,6 @@ use crate::config::{LogFormat, var_or};
 /// above, but not the chatter of the database, broker and HTTP libraries.
 const TRACED: &str = "info,sqlx=warn,lapin=warn,hyper=warn,h2=warn,mongodb=warn";
 
-/// The span `make` builds when traces are exported, else none: for spans
-/// that only a trace viewer needs (plan nodes, fetches), so that logging
-/// alone never pays for them.
-pub fn exported_span(make: impl FnOnce() -> tracing::Span) -> tracing::Span {
-    if otlp::exporting() { make() } else { tracing::Span::none() }
-}
-
 /// Keeps trace export running; dropping it sends the spans still queued.
 #[must_use = "dropping it stops trace export"]
 pub struct Telemetry {
