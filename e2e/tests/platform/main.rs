@@ -5,6 +5,7 @@ mod attacks;
 mod authorization;
 mod browse;
 mod checkout;
+mod deploy;
 mod live;
 mod metrics;
 mod node_client;
