@@ -146,3 +146,22 @@ fn the_image_holds_every_binary_compose_runs() {
     }
     assert!(dockerfile.contains("USER 10001"), "the image runs as root");
 }
+
+#[test]
+fn the_kubernetes_router_config_is_the_deployment_config_and_the_current_supergraph() {
+    // kustomize reads only files below its root: the router's ConfigMap is
+    // built from copies, which must not drift.
+    for (copy, original) in [
+        ("deploy/kubernetes/base/router/router.yaml", "deploy/router.yaml"),
+        ("deploy/kubernetes/base/router/supergraph.graphql", "schema/supergraph.graphql"),
+    ] {
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            std::fs::write(root.join(copy), repository_file(original)).expect("write the copy");
+        }
+        assert!(
+            repository_file(copy) == repository_file(original),
+            "{copy} differs from {original}: run with UPDATE_SCHEMA=1"
+        );
+    }
+}
