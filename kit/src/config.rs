@@ -135,6 +135,16 @@ pub struct EventsConfig {
     /// `EVENTS_QUEUE_PREFIX`, default empty: put before every consumer queue
     /// name, so that several environments (or tests) can share a broker.
     pub queue_prefix: String,
+    /// `EVENTS_QUORUM_QUEUES`, default true: consumer queues (and their
+    /// retry and dead-letter queues) are quorum queues, replicated across a
+    /// RabbitMQ cluster, so a broker node can fail without losing messages.
+    /// `false` keeps classic queues (an existing queue keeps its type: a
+    /// broker refuses to redeclare it as the other).
+    pub quorum_queues: bool,
+    /// `CONSUMER_DELIVERY_LIMIT`, default 10 (quorum queues): a message
+    /// delivered this often without an ack (its consumer crashed on it
+    /// each time) is dead-lettered rather than crash the next one.
+    pub delivery_limit: u32,
 }
 
 impl EventsConfig {
@@ -146,6 +156,8 @@ impl EventsConfig {
             max_retries: var_or("CONSUMER_MAX_RETRIES", 5)?,
             retry_delay: millis_or("CONSUMER_RETRY_DELAY_MS", 2000)?,
             queue_prefix: var_or("EVENTS_QUEUE_PREFIX", String::new())?,
+            quorum_queues: var_or("EVENTS_QUORUM_QUEUES", true)?,
+            delivery_limit: var_or("CONSUMER_DELIVERY_LIMIT", 10)?,
         })
     }
 }

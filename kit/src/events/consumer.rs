@@ -61,6 +61,9 @@ pub struct ConsumerSpec {
     pub max_retries: u32,
     pub retry_delay: Duration,
     pub prefetch: u16,
+    /// Quorum queues, with this delivery limit (see `EventsConfig`); `None`:
+    /// classic queues.
+    pub quorum_delivery_limit: Option<u32>,
 }
 
 impl ConsumerSpec {
@@ -72,6 +75,10 @@ impl ConsumerSpec {
             max_retries: broker.config().max_retries,
             retry_delay: broker.config().retry_delay,
             prefetch: 16,
+            quorum_delivery_limit: broker
+                .config()
+                .quorum_queues
+                .then_some(broker.config().delivery_limit),
         }
     }
     fn retry_queue(&self) -> String {
@@ -123,9 +130,18 @@ impl<A: Apply> Consumer<A> {
     /// Declares the consumer's queues and bindings. Idempotent.
     pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
         let durable = QueueDeclareOptions { durable: true, ..Default::default() };
-        channel
-            .queue_declare(self.spec.name.as_str().into(), durable, FieldTable::default())
-            .await?;
+        let dead_letter_queue = self.spec.dead_letter_queue();
+        let mut main_args = self.queue_type();
+        if let Some(limit) = self.spec.quorum_delivery_limit {
+            // A message its consumers keep dying on goes to the DLQ.
+            main_args.insert("x-delivery-limit".into(), AMQPValue::LongUInt(limit));
+            main_args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+            main_args.insert(
+                "x-dead-letter-routing-key".into(),
+                AMQPValue::LongString(dead_letter_queue.as_str().into()),
+            );
+        }
+        channel.queue_declare(self.spec.name.as_str().into(), durable, main_args).await?;
         for key in &self.spec.routing_keys {
             channel
                 .queue_bind(
@@ -137,7 +153,7 @@ impl<A: Apply> Consumer<A> {
                 )
                 .await?;
         }
-        let mut retry_args = FieldTable::default();
+        let mut retry_args = self.queue_type();
         let delay_ms = u32::try_from(self.spec.retry_delay.as_millis()).unwrap_or(u32::MAX);
         retry_args.insert("x-message-ttl".into(), AMQPValue::LongUInt(delay_ms));
         retry_args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
@@ -147,13 +163,18 @@ impl<A: Apply> Consumer<A> {
         );
         channel.queue_declare(self.spec.retry_queue().as_str().into(), durable, retry_args).await?;
         channel
-            .queue_declare(
-                self.spec.dead_letter_queue().as_str().into(),
-                durable,
-                FieldTable::default(),
-            )
+            .queue_declare(dead_letter_queue.as_str().into(), durable, self.queue_type())
             .await?;
         Ok(())
+    }
+
+    /// The arguments that make a queue a quorum queue, when configured.
+    fn queue_type(&self) -> FieldTable {
+        let mut arguments = FieldTable::default();
+        if self.spec.quorum_delivery_limit.is_some() {
+            arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        }
+        arguments
     }
 
     /// Consumes until cancelled, reconnecting with backoff when the broker
@@ -163,6 +184,16 @@ impl<A: Apply> Consumer<A> {
         while !shutdown.is_cancelled() {
             match self.consume(&shutdown).await {
                 Ok(()) => break,
+                Err(e) if format!("{e:#}").contains("x-queue-type") => {
+                    // Not transient: the queue was declared before as the
+                    // other type (classic before quorum queues were the
+                    // default). Say what to do, and keep trying.
+                    tracing::error!(consumer = %self.spec.name, error = %e, "the queue exists as another type: drain and delete it (the service declares it again), or set EVENTS_QUORUM_QUEUES=false");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(consumer = %self.spec.name, error = %e, retry_in = ?backoff, "consumer lost its channel");
                     tokio::select! {

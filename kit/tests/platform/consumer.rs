@@ -103,6 +103,28 @@ async fn a_consumer_that_dies_before_its_ack_gets_the_message_again_and_applies_
     delete_queues(&channel, &queues(&spec)).await;
 }
 
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn a_message_its_consumers_keep_dying_on_is_dead_lettered_after_the_delivery_limit(
+    pool: PgPool,
+) {
+    let Setup { broker, spec, channel, .. } = Setup::new(&pool, false).await;
+    assert_eq!(spec.quorum_delivery_limit, Some(2), "the test's queues are quorum queues");
+    publish_direct(&broker, &envelope("widget.created", 9)).await.expect("publish");
+    // Three consumers in turn take the message and die before acking: the
+    // first two times the broker returns it to the queue, the third time
+    // it is over the limit and goes to the dead-letter queue.
+    for _ in 0..3 {
+        let doomed = broker.channel().await.expect("channel");
+        wait_for_message(&doomed, &spec.name).await;
+        doomed.close(200, "crash".into()).await.expect("close without ack");
+    }
+    let dead = wait_for_message(&channel, &spec.dead_letter_queue()).await;
+    let body: serde_json::Value = serde_json::from_slice(&dead.delivery.data).expect("json");
+    assert_eq!(body["data"]["n"], 9);
+    assert_eq!(depth(&channel, &spec.name).await, 0);
+    delete_queues(&channel, &queues(&spec)).await;
+}
+
 async fn wait_for_message(
     channel: &lapin::Channel,
     queue: &str,

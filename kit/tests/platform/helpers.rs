@@ -31,6 +31,8 @@ pub fn events_config(amqp_addr: &str) -> EventsConfig {
         max_retries: 2,
         retry_delay: Duration::from_millis(100),
         queue_prefix: String::new(),
+        quorum_queues: true,
+        delivery_limit: 2,
     }
 }
 
