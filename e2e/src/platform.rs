@@ -8,8 +8,14 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
+/// Every consumer queue of the platform, without the test's prefix.
+const CONSUMER_QUEUES: [&str; 5] =
+    ["inventory.orders", "orders.saga", "payments.saga", "shipping.orders", "notifications.events"];
+
 pub struct Platform {
     pub router: RunningApp,
+    /// The suffix of the test's exchange and the prefix of its queues.
+    unique: String,
     pub pool: PgPool,
     /// The composed supergraph, for extra routers with other settings.
     pub supergraph: String,
@@ -165,6 +171,7 @@ impl Platform {
             .spawn(bind().await);
         let platform = Self {
             router,
+            unique: unique.clone(),
             pool,
             supergraph,
             users_url,
@@ -190,11 +197,16 @@ impl Platform {
     /// Stops every service and closes the pool, so the test database can be
     /// dropped when the test ends. Call it last in every test.
     pub async fn stop(self) {
+        // Straight to RabbitMQ: a test may have cut its proxy.
+        let mut direct = kit::config::EventsConfig::from_env().expect("config");
+        direct.exchange.clone_from(&self.orders_config.service.events.exchange);
+        let (broker, unique) = (kit::events::Broker::new(direct), self.unique);
         self.router.stop().await;
         for (_, service) in self.services {
             service.stop().await;
         }
         self.pool.close().await;
+        delete_queues(&broker, &unique).await;
     }
 
     /// The platform's RabbitMQ exchange, for publishing events directly.
@@ -253,13 +265,7 @@ impl Platform {
     async fn wait_for_consumers(&self, unique: &str) {
         let broker =
             kit::events::Broker::new(kit::config::EventsConfig::from_env().expect("config"));
-        for queue in [
-            "inventory.orders",
-            "orders.saga",
-            "payments.saga",
-            "shipping.orders",
-            "notifications.events",
-        ] {
+        for queue in CONSUMER_QUEUES {
             let name = format!("test.{unique}.{queue}");
             let mut ready = false;
             // Generous: on two busy cores (CI builds beside the tests) eight
@@ -410,4 +416,20 @@ pub fn reached(status: &str, expected: &str) -> bool {
         (Some(at), Some(wanted)) => at >= wanted,
         _ => status == expected,
     }
+}
+
+/// The test's queues and exchange go with it, once nothing consumes them
+/// (a consumer would declare them again): quorum queues each keep a
+/// replicated log, which the shared broker should not accumulate.
+async fn delete_queues(broker: &kit::events::Broker, unique: &str) {
+    let Ok(channel) = broker.channel().await else { return };
+    for queue in CONSUMER_QUEUES {
+        let name = format!("test.{unique}.{queue}");
+        for queue in [format!("{name}.dlq"), format!("{name}.retry"), name] {
+            let options = lapin::options::QueueDeleteOptions::default();
+            let _ = channel.queue_delete(queue.as_str().into(), options).await;
+        }
+    }
+    let options = lapin::options::ExchangeDeleteOptions::default();
+    let _ = channel.exchange_delete(broker.exchange().into(), options).await;
 }
