@@ -188,6 +188,10 @@ pub async fn events_of(db: impl PgExecutor<'_>, shipments: &[Uuid]) -> sqlx::Res
         .await
 }
 
+/// The advisory lock taken for the length of one carrier step: with several shipping
+/// instances, one moves the parcels each step, as one carrier would.
+pub const CARRIER_LOCK: i64 = 0x5348_4950_4341_5252; // "SHIPCARR"
+
 /// The sandbox carrier: every `step`, each parcel still on its way moves
 /// one step along its journey.
 pub async fn run_sandbox_carrier(
@@ -200,6 +204,24 @@ pub async fn run_sandbox_carrier(
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(step) => {}
+        }
+        // Held until this step's moves are done (the transaction ends
+        // when `turn` drops); another instance's step finds it taken and
+        // waits for the next.
+        let mut turn = match pool.begin().await {
+            Ok(turn) => turn,
+            Err(e) => {
+                tracing::warn!(error = %e, "sandbox carrier could not reach the database");
+                continue;
+            }
+        };
+        let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(CARRIER_LOCK)
+            .fetch_one(&mut *turn)
+            .await
+            .unwrap_or(false);
+        if !mine {
+            continue;
         }
         let moving: Vec<(Uuid, String)> = match sqlx::query_as(
             "SELECT id, status FROM shipments WHERE status NOT IN ('DELIVERED', 'EXCEPTION') AND carrier = 'SANDBOX' ORDER BY updated_at LIMIT 100",
@@ -229,5 +251,7 @@ pub async fn run_sandbox_carrier(
                 tracing::warn!(shipment = %id, error = ?e, "sandbox carrier step failed");
             }
         }
+        // Ends the step: the lock goes with the transaction.
+        let _ = turn.rollback().await;
     }
 }

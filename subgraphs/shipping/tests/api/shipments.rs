@@ -103,3 +103,67 @@ async fn shipping_estimates_use_the_required_weight(pool: PgPool) {
     // Cheapest domestic: 499 + 100 per started kilogram (3 kg).
     assert_eq!(estimate["data"]["_entities"][0]["shippingEstimate"]["amount"], 799, "{estimate}");
 }
+
+/// The shipment's status, read straight from its row.
+async fn status_of(pool: &PgPool, id: Uuid) -> String {
+    sqlx::query_scalar("SELECT status FROM shipments WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .expect("status")
+}
+
+#[sqlx::test(migrations = false)]
+async fn with_several_instances_one_sandbox_carrier_moves_the_parcels_each_step(pool: PgPool) {
+    kit::db::migrate(&pool, &shipping::MIGRATOR).await.expect("migrate");
+    let mut tx = pool.begin().await.expect("begin");
+    let shipment = shipping::shipments::create(&mut tx, Uuid::now_v7(), Uuid::new_v4(), None)
+        .await
+        .expect("create")
+        .expect("new");
+    tx.commit().await.expect("commit");
+
+    // Another instance is in the middle of its step: it holds the lock.
+    let mut other = pool.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(shipping::shipments::CARRIER_LOCK)
+        .execute(&mut *other)
+        .await
+        .expect("lock");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let step = std::time::Duration::from_millis(30);
+    let carriers: Vec<_> = (0..2)
+        .map(|_| {
+            tokio::spawn(shipping::shipments::run_sandbox_carrier(pool.clone(), step, stop.clone()))
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(status_of(&pool, shipment.id).await, "LABEL_CREATED", "moved during another's step");
+
+    // Its step over, the two carriers take turns: the parcel goes through
+    // every status once.
+    other.rollback().await.expect("release");
+    let mut delivered = false;
+    for _ in 0..200 {
+        if status_of(&pool, shipment.id).await == "DELIVERED" {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.cancel();
+    for carrier in carriers {
+        carrier.await.expect("carrier stops");
+    }
+    assert!(delivered, "never delivered: {}", status_of(&pool, shipment.id).await);
+    let steps: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM tracking_events WHERE shipment_id = $1 ORDER BY id")
+            .bind(shipment.id)
+            .fetch_all(&pool)
+            .await
+            .expect("tracking");
+    assert_eq!(
+        steps,
+        ["LABEL_CREATED", "PICKED_UP", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED"]
+    );
+}
