@@ -20,6 +20,7 @@ use axum::{Router, body::Bytes, extract::State, routing::post};
 /// environment (`OTEL_*`) before anything starts.
 const CHILD: &str = "BENCH_TRACE_CHILD";
 
+/// Rounds of the three children; `BENCH_TRACE_ROUNDS` changes it.
 const ROUNDS: usize = 7;
 
 /// In a child, the telemetry it runs with; `None` in the parent.
@@ -57,8 +58,13 @@ pub async fn compare(requests: u64) {
     let collector = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
     let settings = settings(&collector);
+    let rounds = std::env::var("BENCH_TRACE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ROUNDS)
+        .max(1);
     let mut overheads: [Vec<f64>; 3] = Default::default();
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for ((_, env), overheads) in settings.iter().zip(&mut overheads) {
             overheads.push(child_overhead(env, requests).await);
         }
@@ -72,7 +78,7 @@ pub async fn compare(requests: u64) {
     for ((label, _), overheads) in settings.iter().zip(&mut overheads) {
         let p50 = median(overheads);
         println!(
-            "{label:<30}: overhead p50 {p50:>6.0} us (median of {ROUNDS} runs), ratio {:.3} ({:+.1}%)",
+            "{label:<30}: overhead p50 {p50:>6.0} us (median of {rounds} runs), ratio {:.3} ({:+.1}%)",
             p50 / baseline,
             (p50 - baseline) / baseline * 100.0
         );
