@@ -140,7 +140,13 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
         let whole = trace.iter().all(|span| {
             ids.contains(span.parent_span_id.as_slice()) || hex(&span.parent_span_id) == client_span
         });
-        if shipped && whole {
+        // Notifications, too, has had the order's events (it keeps the
+        // order in MongoDB).
+        let notified = trace.iter().any(|span| {
+            span.attributes.get("consumer").is_some_and(|c| c.ends_with(".notifications.events"))
+                && span.name == "order.created process"
+        });
+        if shipped && whole && notified {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -105,6 +105,9 @@ fn install(service: &str, export_to: Option<otlp::Destination>, lines: Lines) ->
             .with_location(false)
             .with_threads(false)
             .with_tracked_inactivity(false)
+            // Nothing here reads OpenTelemetry's own current context (the
+            // spans are tracing's), so entering a span need not attach it.
+            .with_context_activation(false)
             .with_filter(trace_filter)
     });
     let json = matches!(lines, Lines::Json(_));
