@@ -174,7 +174,7 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
-    use crate::telemetry::{CapturedLines, TraceParent, record};
+    use crate::telemetry::{CapturedLines, TraceParent, trace_context::record};
 
     #[test]
     fn every_line_inside_a_traced_span_carries_its_ids_at_the_top_level() {

@@ -19,7 +19,7 @@ use tracing_subscriber::{
 
 #[cfg(any(test, feature = "testing"))]
 pub use json_log::CapturedLines;
-pub use trace_context::{TraceParent, record, start};
+pub use trace_context::{TraceParent, start};
 
 use crate::config::{LogFormat, var_or};
 

@@ -146,7 +146,7 @@ pub fn start(span: &Span, incoming: Option<TraceParent>) -> TraceParent {
 }
 
 /// Puts `trace`'s ids on `span`, for the logs.
-pub fn record(span: &Span, trace: &TraceParent) {
+pub(super) fn record(span: &Span, trace: &TraceParent) {
     if !span.is_disabled() {
         span.record("trace_id", tracing::field::display(Hex(&trace.trace_id)));
         span.record("span_id", tracing::field::display(Hex(&trace.span_id)));
