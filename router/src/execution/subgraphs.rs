@@ -214,8 +214,10 @@ impl Subgraphs {
             .ok_or_else(|| FetchError::Transport(format!("invalid URL {}", endpoint.url)))?;
         let mut request_headers = headers.clone();
         // Called inside the fetch's span: the subgraph's span becomes its
-        // child. (Shared requests carry the first caller's.)
-        if let Some(trace) = TraceParent::of_current_span()
+        // child (shared requests carry the first caller's), when trace
+        // context is forwarded at all.
+        if request_headers.contains_key("traceparent")
+            && let Some(trace) = TraceParent::of_current_span()
             && let Ok(value) = HeaderValue::from_str(&trace.to_string())
         {
             request_headers.insert("traceparent", value);
