@@ -20,16 +20,17 @@ async fn wait_for_queue(broker: &Broker, queue: &str) {
     for _ in 0..200 {
         let channel = broker.channel().await.expect("channel");
         let passive = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
-        if channel
-            .queue_declare(queue.into(), passive, lapin::types::FieldTable::default())
-            .await
-            .is_ok()
-        {
+        // The consumer starts only after its bindings exist; a queue that
+        // merely exists may not be bound yet, and an event published then
+        // would be routed nowhere.
+        let declared =
+            channel.queue_declare(queue.into(), passive, lapin::types::FieldTable::default()).await;
+        if declared.is_ok_and(|q| q.consumer_count() > 0) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("consumer queue {queue} never appeared");
+    panic!("consumer queue {queue} never got its consumer");
 }
 
 async fn wait_for(inventory: &TestInventory, order: &str, expected: &str) -> bool {
