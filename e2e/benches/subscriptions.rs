@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
 
     // One publisher for the run: its channel is open before the clock starts.
     let mut publisher = kit::events::Publisher::new(platform.broker());
-    let url = platform.router.url("/graphql");
+    let url = platform.router_url("/graphql");
     for (subscribers, query, rounds, label) in [
         (1, ORDERS_ONLY, 100, "1 subscriber, orders fields"),
         (1, JOINED, 100, "1 subscriber, + catalog and users per event"),

@@ -98,7 +98,7 @@ async fn a_checkout_is_one_trace_from_the_router_through_the_saga_to_shipping(po
     let client_trace = "0af7651916cd43dd8448eb211c80319c";
     let client_span = "b7ad6b7169203331";
     let placed: Value = reqwest::Client::new()
-        .post(platform.router.url("/graphql"))
+        .post(platform.router_url("/graphql"))
         .bearer_auth(&token)
         .header("traceparent", format!("00-{client_trace}-{client_span}-01"))
         .json(&json!({

@@ -8,11 +8,13 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use tokio::{
     io::copy_bidirectional,
     net::{TcpListener, TcpStream},
     task::JoinHandle,
 };
+
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -90,42 +92,88 @@ pub const RABBITMQ_ADDR: &str = "127.0.0.1:5672";
 
 /// A TCP proxy in front of RabbitMQ. Stopping it is, for whoever connects
 /// through it, the broker going away; other tests keep their broker.
-pub struct BrokerProxy {
+pub type BrokerProxy = TcpProxy;
+
+/// A TCP proxy that spreads connections round-robin over its backends: a
+/// load balancer in front of a service's instances, or a single link to
+/// RabbitMQ that a test can cut.
+///
+/// Cutting a backend closes its open connections and takes it out of the
+/// rotation, which is how a crashed instance looks from outside; stopping
+/// the proxy does that to every backend at once.
+pub struct TcpProxy {
     pub addr: std::net::SocketAddr,
+    backends: Arc<Mutex<Vec<Backend>>>,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
 
-impl BrokerProxy {
+#[derive(Clone)]
+struct Backend {
+    addr: std::net::SocketAddr,
+    /// Cancelled when the backend is cut: ends its proxied connections.
+    cut: CancellationToken,
+}
+
+impl TcpProxy {
+    /// A proxy to RabbitMQ.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        Self::serve(listener)
+        let broker = RABBITMQ_ADDR.parse().expect("RabbitMQ's address");
+        Self::balancing(&[broker]).await
     }
 
-    fn serve(listener: TcpListener) -> Self {
+    /// A round-robin proxy over `backends` (more can be added).
+    pub async fn balancing(backends: &[std::net::SocketAddr]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let backends = backends.iter().map(|&addr| Backend { addr, cut: CancellationToken::new() });
+        Self::serve(listener, Arc::new(Mutex::new(backends.collect())))
+    }
+
+    /// Adds a backend to the rotation.
+    pub fn add(&self, addr: std::net::SocketAddr) {
+        self.lock().push(Backend { addr, cut: CancellationToken::new() });
+    }
+
+    /// Takes `addr` out of the rotation and closes its connections.
+    pub fn cut(&self, addr: std::net::SocketAddr) {
+        let mut backends = self.lock();
+        for backend in backends.iter().filter(|b| b.addr == addr) {
+            backend.cut.cancel();
+        }
+        backends.retain(|b| b.addr != addr);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Backend>> {
+        self.backends.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn serve(listener: TcpListener, backends: Arc<Mutex<Vec<Backend>>>) -> Self {
         let addr = listener.local_addr().expect("addr");
         let stop = CancellationToken::new();
-        let token = stop.clone();
+        let (token, shared) = (stop.clone(), backends.clone());
         let task = tokio::spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
+            let mut next = 0usize;
             loop {
                 tokio::select! {
                     () = token.cancelled() => break,
                     accepted = listener.accept() => {
-                        let Ok((mut client, _)) = accepted else { continue };
-                        connections.spawn(async move {
-                            if let Ok(mut upstream) = TcpStream::connect(RABBITMQ_ADDR).await {
-                                let _ = copy_bidirectional(&mut client, &mut upstream).await;
-                            }
-                        });
+                        let Ok((client, _)) = accepted else { continue };
+                        let candidates = {
+                            let backends = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            next = next.wrapping_add(1);
+                            let n = backends.len();
+                            (0..n).map(|i| backends[(next + i) % n].clone()).collect::<Vec<_>>()
+                        };
+                        connections.spawn(relay(client, candidates));
                     }
                 }
             }
-            // Dropping the set aborts every proxied connection: the broker
-            // is gone for the clients.
+            // Aborting the connections closes them: the backends are gone
+            // for the clients.
             connections.shutdown().await;
         });
-        Self { addr, stop, task: Some(task) }
+        Self { addr, backends, stop, task: Some(task) }
     }
 
     pub async fn stop(&mut self) {
@@ -135,11 +183,27 @@ impl BrokerProxy {
         }
     }
 
-    /// Starts accepting again on the same address.
+    /// Starts accepting again on the same address, with the same backends.
     pub async fn restart(&mut self) {
         self.stop().await;
         let listener = TcpListener::bind(self.addr).await.expect("rebind proxy");
-        *self = Self::serve(listener);
+        *self = Self::serve(listener, self.backends.clone());
+    }
+}
+
+/// Connects `client` to the first of `candidates` that accepts (a backend
+/// that refuses is skipped, as a load balancer's health check would), and
+/// copies both ways until either side closes or the backend is cut.
+async fn relay(mut client: TcpStream, candidates: Vec<Backend>) {
+    for backend in candidates {
+        let Ok(mut upstream) = TcpStream::connect(backend.addr).await else { continue };
+        let _ = upstream.set_nodelay(true);
+        let _ = client.set_nodelay(true);
+        tokio::select! {
+            () = backend.cut.cancelled() => {}
+            _ = copy_bidirectional(&mut client, &mut upstream) => {}
+        }
+        return;
     }
 }
 

@@ -97,7 +97,7 @@ async fn no_subgraph_gives_a_customers_data_to_anyone_else(pool: PgPool) {
     let http = reqwest::Client::new();
 
     for (service, representation, selection) in probes(&seen) {
-        let url = platform.service(service).url("/graphql");
+        let url = platform.url(service, "/graphql");
         let query = entities_query(selection);
         let variables = json!({ "r": [representation] });
         let body = json!({ "query": query, "variables": variables });
@@ -184,7 +184,7 @@ async fn direct_subscriptions_need_proof_and_the_owner(pool: PgPool) {
         ("shipping", "subscription($id: ID!) { shipmentUpdated(orderId: $id) { trackingNumber } }"),
     ];
     for (service, subscription) in subscriptions {
-        let url = platform.service(service).url("/graphql");
+        let url = platform.url(service, "/graphql");
         let ws = url.replacen("http://", "ws://", 1);
         let unsigned = tokio_tungstenite::connect_async(ws.as_str()).await;
         assert!(unsigned.is_err(), "{service}: an unsigned upgrade was accepted");

@@ -45,7 +45,7 @@ fn names_in(event: &Value) -> BTreeSet<String> {
 async fn a_paid_order_is_followed_live_through_the_router_until_delivered(pool: PgPool) {
     let platform = Platform::start(pool).await;
     let (token, order, names) = place_order(&platform, "live@example.com").await;
-    let mut client = WsClient::connect(&platform.router.url("/graphql"), Some(&token)).await;
+    let mut client = WsClient::connect(&platform.router_url("/graphql"), Some(&token)).await;
     client.subscribe("status", ORDER_LIVE, json!({ "id": order })).await;
     client.subscribe("parcel", SHIPMENT_LIVE, json!({ "id": order })).await;
 
@@ -97,7 +97,7 @@ async fn someone_elses_order_cannot_be_followed(pool: PgPool) {
     let platform = Platform::start(pool).await;
     let (_, order, _) = place_order(&platform, "owner@example.com").await;
     let stranger = platform.customer("stranger@example.com").await;
-    let url = platform.router.url("/graphql");
+    let url = platform.router_url("/graphql");
     let mut client = WsClient::connect(&url, Some(&stranger)).await;
     client.subscribe("a", ORDER_LIVE, json!({ "id": order })).await;
     client.subscribe("b", SHIPMENT_LIVE, json!({ "id": order })).await;
@@ -134,7 +134,7 @@ async fn server_sent_events_carry_the_same_journey(pool: PgPool) {
     let platform = Platform::start(pool).await;
     let (token, order, names) = place_order(&platform, "sse@example.com").await;
     let mut response = reqwest::Client::new()
-        .post(platform.router.url("/graphql"))
+        .post(platform.router_url("/graphql"))
         .header("accept", "text/event-stream")
         .bearer_auth(&token)
         .json(&json!({ "query": ORDER_LIVE, "variables": { "id": order } }))
@@ -170,7 +170,7 @@ async fn server_sent_events_carry_the_same_journey(pool: PgPool) {
 async fn killing_orders_ends_its_subscriptions_with_an_error_and_the_router_stays_up(pool: PgPool) {
     let mut platform = Platform::start(pool).await;
     let (token, order, _) = place_order(&platform, "kill@example.com").await;
-    let mut client = WsClient::connect(&platform.router.url("/graphql"), Some(&token)).await;
+    let mut client = WsClient::connect(&platform.router_url("/graphql"), Some(&token)).await;
     client.subscribe("s", ORDER_LIVE, json!({ "id": order })).await;
     let first = client.message().await;
     assert_eq!(first["payload"]["data"]["orderStatusChanged"]["status"], "PENDING", "{first}");
@@ -191,7 +191,7 @@ async fn killing_orders_ends_its_subscriptions_with_an_error_and_the_router_stay
     client.subscribe("q", "{ products(first: 1) { edges { node { name } } } }", json!({})).await;
     let answer = client.message().await;
     assert!(answer["payload"]["data"]["products"]["edges"][0]["node"]["name"].is_string());
-    let health = reqwest::get(platform.router.url("/health")).await.expect("health");
+    let health = reqwest::get(platform.router_url("/health")).await.expect("health");
     assert!(health.status().is_success());
     platform.stop().await;
 }
@@ -202,7 +202,7 @@ async fn any_orders_instance_serves_any_subscriber(pool: PgPool) {
     let second = platform.second_orders().await;
     let (token, order, _) = place_order(&platform, "twice@example.com").await;
     let query = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }";
-    let first = platform.service("orders").url("/graphql");
+    let first = platform.url("orders", "/graphql");
     let mut clients = Vec::new();
     for url in [first, second] {
         let mut client = WsClient::connect_to_service(&url, Some(&token)).await;
@@ -225,7 +225,7 @@ async fn any_orders_instance_serves_any_subscriber(pool: PgPool) {
 async fn two_hundred_subscribers_on_one_router_each_get_every_event(pool: PgPool) {
     let platform = Platform::start(pool).await;
     let (token, order, _) = place_order(&platform, "crowd@example.com").await;
-    let url = platform.router.url("/graphql");
+    let url = platform.router_url("/graphql");
     let query =
         "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { number } } }";
     let subscribers = (0..200).map(|_| {

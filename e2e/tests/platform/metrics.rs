@@ -18,13 +18,13 @@ async fn scrape(url: &str) -> Scraped {
 #[sqlx::test(migrations = false)]
 async fn a_checkout_moves_the_router_and_service_counters(pool: PgPool) {
     let platform = Platform::start(pool).await;
-    let orders_metrics = platform.service("orders").url("/metrics");
+    let orders_metrics = platform.url("orders", "/metrics");
     let placed_before = scrape(&orders_metrics).await.value("orders_placed_total", &[]);
 
     let (token, order, _) = crate::live::place_order(&platform, "metrics@example.com").await;
     platform.wait_for_status(&token, &order, "PAID").await;
 
-    let router_url = platform.router.url("/metrics");
+    let router_url = platform.router_url("/metrics");
     let router = scrape(&router_url).await;
     let text = &router.text;
     let checkout = [("operation_type", "mutation"), ("result", "ok")];

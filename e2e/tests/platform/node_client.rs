@@ -25,7 +25,7 @@ async fn the_graphql_ws_npm_client_follows_an_order(pool: PgPool) {
     let (token, order, names) = crate::live::place_order(&platform, "node@example.com").await;
     let output = tokio::process::Command::new("node")
         .arg(format!("{dir}/follow-order.mjs"))
-        .arg(platform.router.url("/graphql"))
+        .arg(platform.router_url("/graphql"))
         .arg(&token)
         .arg(&order)
         .output()

@@ -43,7 +43,7 @@ async fn forged_tokens_are_refused_on_websocket_and_sse(pool: PgPool) {
     let (_, order, _) = crate::live::place_order(&platform, "forged@example.com").await;
     let forger = users::keys::SigningKeys::generate().expect("keys");
     let forged = forger.access_token(uuid::Uuid::new_v4(), kit::auth::Role::Admin).expect("token");
-    let url = platform.router.url("/graphql");
+    let url = platform.router_url("/graphql");
 
     let mut socket = WsClient::connect_with(&url, "graphql-transport-ws", None).await;
     let init = json!({ "Authorization": format!("Bearer {forged}") });

@@ -64,7 +64,7 @@ async fn the_legacy_graphql_ws_subprotocol_serves_queries_and_subscriptions(pool
     let platform = Platform::start(pool).await;
     let (token, order, _) = crate::live::place_order(&platform, "legacy@example.com").await;
     let init = json!({ "Authorization": format!("Bearer {token}") });
-    let url = platform.router.url("/graphql");
+    let url = platform.router_url("/graphql");
     let mut client = WsClient::connect_with(&url, "graphql-ws", Some(init)).await;
     let start = json!({ "id": "q", "type": "start", "payload": { "query": "{ me { email } }" } });
     client.send(start).await;

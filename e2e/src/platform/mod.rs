@@ -3,7 +3,6 @@
 //! (their tables and migration versions do not meet), a fresh MongoDB
 //! database, and per-test Redis prefixes, RabbitMQ exchange and queues.
 
-use kit::http::RunningApp;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -12,18 +11,36 @@ use tokio::net::TcpListener;
 const CONSUMER_QUEUES: [&str; 5] =
     ["inventory.orders", "orders.saga", "payments.saga", "shipping.orders", "notifications.events"];
 
+mod launch;
+
+use launch::Fleet;
+pub use launch::Layout;
+
+/// The platform's services, in the order they start.
+const SERVICES: [&str; 9] = [
+    "users",
+    "catalog",
+    "inventory",
+    "cart",
+    "shipping",
+    "orders",
+    "payments",
+    "notifications",
+    "router",
+];
+
 pub struct Platform {
-    pub router: RunningApp,
+    fleet: Fleet,
     /// The suffix of the test's exchange and the prefix of its queues.
     unique: String,
     pub pool: PgPool,
     /// The composed supergraph, for extra routers with other settings.
     pub supergraph: String,
-    /// The users service (`http://host:port`), whose JWKS the routers use.
-    users_url: String,
     /// Where the notifications service sends email.
     pub smtp: kit::testing::SmtpSink,
-    services: Vec<(&'static str, RunningApp)>,
+    /// The payment provider every payments instance charges (the sandbox:
+    /// it counts the charges it really made).
+    pub provider: payments::provider::Provider,
     orders_config: orders::OrdersConfig,
     verifier: kit::auth::JwtVerifier,
     http: reqwest::Client,
@@ -37,6 +54,10 @@ impl Platform {
     /// With `broker`, every service reaches RabbitMQ at that address (a
     /// proxy the test can stop).
     pub async fn start_with(test_pool: PgPool, broker: Option<std::net::SocketAddr>) -> Self {
+        Self::start_laid_out(test_pool, Layout { broker, ..Layout::default() }).await
+    }
+
+    pub async fn start_laid_out(test_pool: PgPool, layout: Layout) -> Self {
         // Seven services with relays, listeners and consumers need more
         // connections than a test pool offers: open a bigger pool on the
         // same test database.
@@ -57,23 +78,36 @@ impl Platform {
         }
         users::seed_pool(&pool, "shopgraph-admin").await.expect("users seed");
         inventory::seed::seed(&pool).await.expect("inventory seed");
+        shipping::rates::seed(&pool).await.expect("rates");
         let keys = users::keys::SigningKeys::generate().expect("keys");
+        let verifier = keys.verifier();
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let isolate = |service: &mut kit::config::ServiceConfig| {
             service.events.exchange = format!("test.events.{unique}");
             service.events.queue_prefix = format!("test.{unique}.");
             service.events.outbox_poll = std::time::Duration::from_millis(50);
             service.events.retry_delay = std::time::Duration::from_millis(100);
-            if let Some(addr) = broker {
-                service.events.amqp_url = format!("amqp://guest:guest@{addr}/%2f");
-            }
         };
-        let bind = || async { TcpListener::bind("127.0.0.1:0").await.expect("bind") };
+        let linked = |service: &kit::config::ServiceConfig, amqp: Option<String>| {
+            let mut service = service.clone();
+            if let Some(url) = amqp {
+                service.events.amqp_url = url;
+            }
+            service
+        };
+        let mut fleet = Fleet::bind(layout, &SERVICES).await;
 
         let mut users_config = users::UsersConfig::from_env().expect("config");
         isolate(&mut users_config.service);
-        let users =
-            users::build_with_pool(&users_config, pool.clone(), keys.clone()).spawn(bind().await);
+        fleet
+            .launch("users", async |amqp| {
+                let config = users::UsersConfig {
+                    service: linked(&users_config.service, amqp),
+                    ..users_config.clone()
+                };
+                users::build_with_pool(&config, pool.clone(), keys.clone())
+            })
+            .await;
 
         let mut catalog_config = catalog::CatalogConfig::from_env().expect("config");
         isolate(&mut catalog_config.service);
@@ -83,53 +117,85 @@ impl Platform {
         catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await.expect("catalog"))
             .await
             .expect("seed");
-        let catalog = catalog::build_with(&catalog_config, database, keys.verifier())
-            .await
-            .expect("catalog")
-            .spawn(bind().await);
+        fleet
+            .launch("catalog", async |amqp| {
+                let config = catalog::CatalogConfig {
+                    service: linked(&catalog_config.service, amqp),
+                    ..catalog_config.clone()
+                };
+                catalog::build_with(&config, database.clone(), verifier.clone())
+                    .await
+                    .expect("catalog")
+            })
+            .await;
 
         let mut inventory_config = inventory::InventoryConfig::from_env().expect("config");
         isolate(&mut inventory_config.service);
         inventory_config.redis.key_prefix = format!("test:{unique}:inventory:");
-        let inventory =
-            inventory::build_with_pool(&inventory_config, pool.clone(), keys.verifier())
-                .spawn(bind().await);
+        fleet
+            .launch("inventory", async |amqp| {
+                let config = inventory::InventoryConfig {
+                    service: linked(&inventory_config.service, amqp),
+                    ..inventory_config.clone()
+                };
+                inventory::build_with_pool(&config, pool.clone(), verifier.clone())
+            })
+            .await;
 
         let mut cart_config = cart::CartConfig::from_env().expect("config");
         cart_config.redis.key_prefix = format!("test:{unique}:cart:");
-        cart_config.catalog_url = catalog.url("/graphql");
-        let cart =
-            cart::build_with(&cart_config, keys.verifier()).expect("cart").spawn(bind().await);
+        cart_config.catalog_url = fleet.url("catalog", "/graphql");
+        fleet
+            .launch("cart", async |_| {
+                cart::build_with(&cart_config, verifier.clone()).expect("cart")
+            })
+            .await;
 
-        // Shipping asks orders who owns an order: bind orders' port first.
-        let orders_listener = bind().await;
-        let orders_url =
-            format!("http://{}/graphql", orders_listener.local_addr().expect("address"));
-        shipping::rates::seed(&pool).await.expect("rates");
         let mut shipping_config = shipping::ShippingConfig::from_env().expect("config");
         isolate(&mut shipping_config.service);
-        shipping_config.catalog_url = catalog.url("/graphql");
+        shipping_config.catalog_url = fleet.url("catalog", "/graphql");
         shipping_config.carrier_step = std::time::Duration::from_millis(100);
-        shipping_config.orders_url = orders_url;
-        let shipping = shipping::build_with_pool(&shipping_config, pool.clone(), keys.verifier())
-            .spawn(bind().await);
+        // Shipping asks orders who owns an order.
+        shipping_config.orders_url = fleet.url("orders", "/graphql");
+        fleet
+            .launch("shipping", async |amqp| {
+                let config = shipping::ShippingConfig {
+                    service: linked(&shipping_config.service, amqp),
+                    ..shipping_config.clone()
+                };
+                shipping::build_with_pool(&config, pool.clone(), verifier.clone())
+            })
+            .await;
 
         let mut orders_config = orders::OrdersConfig::from_env().expect("config");
         isolate(&mut orders_config.service);
-        orders_config.cart_url = cart.url("/graphql");
-        orders_config.catalog_url = catalog.url("/graphql");
-        orders_config.inventory_url = inventory.url("/graphql");
-        orders_config.users_url = users.url("/graphql");
-        orders_config.shipping_url = shipping.url("/graphql");
-        let orders = orders::build_with_pool(&orders_config, pool.clone(), keys.verifier())
-            .spawn(orders_listener);
+        orders_config.cart_url = fleet.url("cart", "/graphql");
+        orders_config.catalog_url = fleet.url("catalog", "/graphql");
+        orders_config.inventory_url = fleet.url("inventory", "/graphql");
+        orders_config.users_url = fleet.url("users", "/graphql");
+        orders_config.shipping_url = fleet.url("shipping", "/graphql");
+        fleet
+            .launch("orders", async |amqp| {
+                let config = orders::OrdersConfig {
+                    service: linked(&orders_config.service, amqp),
+                    ..orders_config.clone()
+                };
+                orders::build_with_pool(&config, pool.clone(), verifier.clone())
+            })
+            .await;
 
         let mut payments_config = payments::PaymentsConfig::from_env().expect("config");
         isolate(&mut payments_config.service);
         let provider = payments::provider(&payments_config);
-        let payments =
-            payments::build_with(&payments_config, pool.clone(), provider, keys.verifier())
-                .spawn(bind().await);
+        fleet
+            .launch("payments", async |amqp| {
+                let config = payments::PaymentsConfig {
+                    service: linked(&payments_config.service, amqp),
+                    ..payments_config.clone()
+                };
+                payments::build_with(&config, pool.clone(), provider.clone(), verifier.clone())
+            })
+            .await;
 
         let smtp = kit::testing::SmtpSink::start().await;
         let mut notifications_config =
@@ -141,53 +207,52 @@ impl Platform {
         notifications_config.email = notifications::EmailTransport::Smtp;
         notifications_config.poll = std::time::Duration::from_millis(50);
         let database = kit::mongo::connect(&notifications_config.mongo).await.expect("mongo");
-        let notifications =
-            notifications::build_with(&notifications_config, database, keys.verifier())
-                .await
-                .expect("notifications")
-                .spawn(bind().await);
+        fleet
+            .launch("notifications", async |amqp| {
+                let config = notifications::NotificationsConfig {
+                    service: linked(&notifications_config.service, amqp),
+                    ..notifications_config.clone()
+                };
+                notifications::build_with(&config, database.clone(), verifier.clone())
+                    .await
+                    .expect("notifications")
+            })
+            .await;
 
-        let source = |name: &str, app: &RunningApp, sdl: String| router::compose::SubgraphSource {
+        let source = |name: &str, sdl: String| router::compose::SubgraphSource {
             name: name.into(),
-            routing_url: app.url("/graphql"),
+            routing_url: fleet.url(name, "/graphql"),
             sdl,
         };
         let supergraph = router::compose::compose(&[
-            source("users", &users, users::schema_sdl()),
-            source("catalog", &catalog, catalog::schema_sdl()),
-            source("inventory", &inventory, inventory::schema_sdl()),
-            source("cart", &cart, cart::schema_sdl()),
-            source("orders", &orders, orders::schema_sdl()),
-            source("payments", &payments, payments::schema_sdl()),
-            source("shipping", &shipping, shipping::schema_sdl()),
-            source("notifications", &notifications, notifications::schema_sdl()),
+            source("users", users::schema_sdl()),
+            source("catalog", catalog::schema_sdl()),
+            source("inventory", inventory::schema_sdl()),
+            source("cart", cart::schema_sdl()),
+            source("orders", orders::schema_sdl()),
+            source("payments", payments::schema_sdl()),
+            source("shipping", shipping::schema_sdl()),
+            source("notifications", notifications::schema_sdl()),
         ])
         .unwrap_or_else(|e| panic!("{e:?}"));
-        let users_url = users.url("");
-        let router_config =
-            shopgraph::with_shopgraph_auth(router::RouterConfig::default(), &users_url);
-        let router = router::build_from_sdl(router_config, &supergraph, None)
-            .expect("router")
-            .spawn(bind().await);
+        let router_config = shopgraph::with_shopgraph_auth(
+            router::RouterConfig::default(),
+            &fleet.url("users", ""),
+        );
+        fleet
+            .launch("router", async |_| {
+                router::build_from_sdl(router_config.clone(), &supergraph, None).expect("router")
+            })
+            .await;
         let platform = Self {
-            router,
+            fleet,
             unique: unique.clone(),
             pool,
             supergraph,
-            users_url,
             smtp,
-            services: vec![
-                ("users", users),
-                ("catalog", catalog),
-                ("inventory", inventory),
-                ("cart", cart),
-                ("orders", orders),
-                ("payments", payments),
-                ("shipping", shipping),
-                ("notifications", notifications),
-            ],
+            provider,
             orders_config,
-            verifier: keys.verifier(),
+            verifier,
             http: reqwest::Client::new(),
         };
         platform.wait_for_consumers(&unique).await;
@@ -201,12 +266,19 @@ impl Platform {
         let mut direct = kit::config::EventsConfig::from_env().expect("config");
         direct.exchange.clone_from(&self.orders_config.service.events.exchange);
         let (broker, unique) = (kit::events::Broker::new(direct), self.unique);
-        self.router.stop().await;
-        for (_, service) in self.services {
-            service.stop().await;
-        }
+        self.fleet.stop().await;
         self.pool.close().await;
         delete_queues(&broker, &unique).await;
+    }
+
+    /// `http://host:port{path}` of the router (its balancer when scaled out).
+    pub fn router_url(&self, path: &str) -> String {
+        self.fleet.url("router", path)
+    }
+
+    /// `http://host:port{path}` of a service (its balancer when scaled out).
+    pub fn url(&self, service: &str, path: &str) -> String {
+        self.fleet.url(service, path)
     }
 
     /// The platform's RabbitMQ exchange, for publishing events directly.
@@ -225,39 +297,32 @@ impl Platform {
             .expect("a history row");
     }
 
-    /// Stops one service, as a crash would take it away.
+    /// Takes the first instance of `name` away, as a crash would.
     pub async fn kill(&mut self, name: &str) {
-        let at = self.services.iter().position(|(n, _)| *n == name).expect("service");
-        self.services.remove(at).1.stop().await;
+        self.fleet.crash(name, 0).await;
     }
 
-    /// The running service called `name`.
-    pub fn service(&self, name: &str) -> &RunningApp {
-        &self.services.iter().find(|(n, _)| *n == name).expect("service").1
+    /// Every instance's link to RabbitMQ down, or back (scaled out only).
+    pub async fn broker_links(&mut self, up: bool) {
+        self.fleet.broker_links(up).await;
     }
 
-    /// Another orders instance on the same database and exchange; stopped
-    /// with the platform.
+    /// Another orders instance on the same database and exchange, on its
+    /// own port (not behind the balancer); stopped with the platform.
     pub async fn second_orders(&mut self) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let app =
-            orders::build_with_pool(&self.orders_config, self.pool.clone(), self.verifier.clone())
-                .spawn(listener);
-        let url = app.url("/graphql");
-        self.services.push(("orders-2", app));
-        url
+            orders::build_with_pool(&self.orders_config, self.pool.clone(), self.verifier.clone());
+        self.fleet.adopt("orders-2", app.spawn(listener))
     }
 
     /// Another router on this platform's subgraphs with other settings
     /// (and Shopgraph's token verification, unless they set their own).
     pub async fn router_with(&mut self, config: router::RouterConfig) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let config = shopgraph::with_shopgraph_auth(config, &self.users_url);
-        let app =
-            router::build_from_sdl(config, &self.supergraph, None).expect("router").spawn(listener);
-        let url = app.url("/graphql");
-        self.services.push(("router-2", app));
-        url
+        let config = shopgraph::with_shopgraph_auth(config, &self.fleet.url("users", ""));
+        let app = router::build_from_sdl(config, &self.supergraph, None).expect("router");
+        self.fleet.adopt("router-2", app.spawn(listener))
     }
 
     /// The saga's queues are bound and consumed before the first event is
@@ -302,7 +367,7 @@ impl Platform {
     }
 
     async fn post_as(&self, body: &Value, token: Option<&str>) -> Value {
-        let mut request = self.http.post(self.router.url("/graphql")).json(body);
+        let mut request = self.http.post(self.router_url("/graphql")).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
