@@ -75,24 +75,27 @@ impl WsClient {
     /// panics after 20 s of silence. A close frame reads as
     /// `{"type": "closed", "code": …}`.
     pub async fn message(&mut self) -> Value {
+        self.message_within(Duration::from_secs(20)).await.expect("a message within 20 s")
+    }
+
+    /// Like [`Self::message`], but None after `silence` without one.
+    pub async fn message_within(&mut self, silence: Duration) -> Option<Value> {
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(20), self.socket.next())
-                .await
-                .expect("a message within 20 s");
+            let frame = tokio::time::timeout(silence, self.socket.next()).await.ok()?;
             match frame {
                 Some(Ok(Message::Text(text))) => {
                     let message: Value = serde_json::from_str(text.as_str()).expect("json");
                     match message["type"].as_str() {
                         Some("ping") => self.send(json!({ "type": "pong" })).await,
                         Some("pong" | "ka") => {}
-                        _ => return message,
+                        _ => return Some(message),
                     }
                 }
                 Some(Ok(Message::Close(frame))) => {
                     let code = frame.map(|f| u16::from(f.code));
-                    return json!({ "type": "closed", "code": code });
+                    return Some(json!({ "type": "closed", "code": code }));
                 }
-                None | Some(Err(_)) => return json!({ "type": "closed", "code": null }),
+                None | Some(Err(_)) => return Some(json!({ "type": "closed", "code": null })),
                 Some(Ok(_)) => {}
             }
         }

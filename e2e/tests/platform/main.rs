@@ -9,6 +9,7 @@ mod deploy;
 mod live;
 mod metrics;
 mod node_client;
+mod scale_out;
 mod stream_admission;
 mod whole_system;
 mod ws_protocol;

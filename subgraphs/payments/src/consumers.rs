@@ -1,6 +1,6 @@
 //! The payments side of the saga: `order.created` records what to charge,
-//! `inventory.reserved` charges it, and an order cancelled after it was
-//! paid is refunded in full.
+//! `inventory.reserved` charges it (whichever of the two arrives last), and
+//! an order cancelled after it was paid is refunded in full.
 
 use kit::{
     AppError,
@@ -34,20 +34,31 @@ impl EventHandler for PaymentEvents {
                     data["total"]["amount"].as_i64().ok_or_else(|| anyhow::anyhow!("no total"))?;
                 let currency = data["total"]["currency"].as_str().unwrap_or("USD");
                 let token = data["paymentToken"].as_str().unwrap_or_default();
-                repository::create(
-                    tx,
-                    uuid(&data["orderId"])?,
-                    uuid(&data["customerId"])?,
-                    amount,
-                    currency,
-                    self.0.provider.name(),
-                    token,
-                )
-                .await
-                .map_err(AppError::from)
+                let order = uuid(&data["orderId"])?;
+                let customer = uuid(&data["customerId"])?;
+                let provider = self.0.provider.name();
+                repository::lock_order_events(tx, order).await?;
+                repository::create(tx, order, customer, amount, currency, provider, token).await?;
+                // The stock may already be reserved: then charge now.
+                match repository::take_early_reservation(tx, order).await? {
+                    Some(reserved) => {
+                        let trace = reserved.as_deref().and_then(TraceParent::parse);
+                        self.0.charge(tx, order, trace.as_ref()).await.map(drop)
+                    }
+                    None => Ok(()),
+                }
             }
             "inventory.reserved" => {
-                self.0.charge(tx, uuid(&data["orderId"])?, trace.as_ref()).await.map(drop)
+                let order = uuid(&data["orderId"])?;
+                repository::lock_order_events(tx, order).await?;
+                if repository::lock_by_order(tx, order).await?.is_some() {
+                    self.0.charge(tx, order, trace.as_ref()).await.map(drop)
+                } else {
+                    // It overtook order.created, which will charge.
+                    let traceparent = event.traceparent.as_deref();
+                    repository::remember_early_reservation(tx, order, traceparent).await?;
+                    Ok(())
+                }
             }
             "order.status_changed"
                 if data["status"] == "CANCELLED" && data["previousStatus"] == "PAID" =>

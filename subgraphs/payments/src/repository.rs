@@ -58,6 +58,47 @@ pub async fn create(
     Ok(())
 }
 
+/// Serialises the handling of one order's saga events across instances
+/// until the transaction ends, so that `order.created` and
+/// `inventory.reserved` handled at the same moment each see the other's
+/// work (the row or the early reservation) and exactly one of them charges.
+pub async fn lock_order_events(conn: &mut PgConnection, order_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 4006))")
+        .bind(order_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Remembers that the order's stock was reserved before its payment was
+/// recorded. Idempotent.
+pub async fn remember_early_reservation(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    traceparent: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO early_reservations (order_id, traceparent) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(traceparent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the order's early reservation, if there was one: its traceparent
+/// (`Some(None)` when it had none).
+pub async fn take_early_reservation(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar("DELETE FROM early_reservations WHERE order_id = $1 RETURNING traceparent")
+        .bind(order_id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The order's payment, locked: concurrent consumers of the same event
 /// queue here, and the second finds it no longer PENDING.
 #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]

@@ -52,6 +52,41 @@ async fn duplicate_and_concurrent_reservation_events_charge_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_reservation_that_overtakes_order_created_is_charged_once_the_order_arrives(
+    pool: PgPool,
+) {
+    let payments = TestPayments::new(pool).await;
+    let created = |order: Uuid| json!({ "orderId": order, "customerId": Uuid::new_v4(), "paymentToken": "tok_visa", "total": { "amount": 1500, "currency": "USD" } });
+    // One after the other: the reservation first, nothing to charge yet.
+    let order = Uuid::now_v7();
+    payments.deliver("inventory.reserved", json!({ "orderId": order })).await;
+    assert!(payments.sandbox.charges().is_empty());
+    payments.deliver("order.created", created(order)).await;
+    assert_eq!(payments.payment(order).await.1, "SUCCEEDED");
+    // Redelivered, either event charges nothing more.
+    payments.deliver("inventory.reserved", json!({ "orderId": order })).await;
+    payments.deliver("order.created", created(order)).await;
+    assert_eq!(payments.sandbox.charges().len(), 1);
+
+    // At the same moment, as two instances would handle them: whichever
+    // commits second sees the first's work, so each order is charged once.
+    let orders: Vec<Uuid> = (0..20).map(|_| Uuid::now_v7()).collect();
+    let (payments, created) = (&payments, &created);
+    let both = orders.iter().map(|&order| async move {
+        futures::join!(
+            payments.deliver("inventory.reserved", json!({ "orderId": order })),
+            payments.deliver("order.created", created(order)),
+        )
+    });
+    futures::future::join_all(both).await;
+    for order in &orders {
+        assert_eq!(payments.payment(*order).await.1, "SUCCEEDED", "{order}");
+    }
+    assert_eq!(payments.sandbox.charges().len(), 1 + orders.len());
+    assert_eq!(payments.events("payment.succeeded").await.len(), 1 + orders.len());
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_crash_after_the_charge_but_before_commit_does_not_charge_twice(pool: PgPool) {
     let payments = TestPayments::new(pool).await;
     let order = payments.order(Uuid::new_v4(), 4200, "tok_visa").await;
