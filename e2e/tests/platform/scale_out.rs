@@ -250,6 +250,7 @@ async fn two_of_everything_lose_nothing_through_a_broker_cut_and_two_crashes(poo
         if waiting == 0 {
             break;
         }
+        assert!(back.elapsed() < Duration::from_secs(60), "{waiting} orders stayed PENDING");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let recovery = back.elapsed();

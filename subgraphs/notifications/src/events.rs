@@ -121,11 +121,29 @@ impl Notify {
         Ok(Some(plan))
     }
 
-    /// The order an event is about. Unknown means `order.created` has not
-    /// been handled yet: failing lets the consumer retry later.
+    /// The order an event is about. Events that describe the order
+    /// (`order.status_changed`) need nothing else; for the others, unknown
+    /// means `order.created` has not been handled yet: failing lets the
+    /// consumer retry later.
     async fn known_order(&self, data: &Value) -> anyhow::Result<KnownOrder> {
         let id = data.get("orderId").and_then(Value::as_str).context("orderId")?;
-        self.store.order(id).await?.with_context(|| format!("order {id} is not known yet"))
+        if let Some(order) = self.store.order(id).await? {
+            return Ok(order);
+        }
+        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
+        match (text("customerId"), text("number")) {
+            (Some(customer_id), Some(number)) => {
+                let order = KnownOrder {
+                    order_id: id.to_owned(),
+                    customer_id,
+                    number,
+                    total: money(data.get("total")),
+                };
+                self.store.remember_order(order.clone()).await?;
+                Ok(order)
+            }
+            _ => anyhow::bail!("order {id} is not known yet"),
+        }
     }
 
     async fn for_order(&self, order: &KnownOrder, key: &'static str) -> anyhow::Result<Plan> {

@@ -50,6 +50,10 @@ pub fn status_changed(
         json!({
             "orderId": order.id,
             "customerId": order.customer_id,
+            // Enough to describe the order without having seen
+            // order.created: consumers may get this event first.
+            "number": order.number,
+            "total": { "amount": order.total, "currency": order.currency },
             "status": order.status,
             "previousStatus": previous,
             "reason": reason,

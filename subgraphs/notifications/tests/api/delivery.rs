@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestNotifications, order_created, registered, status_changed};
+use crate::helpers::{
+    TestNotifications, described_status_change, order_created, registered, status_changed,
+};
 
 fn of<'a>(inbox: &'a [Value], template: &str, channel: &str) -> Vec<&'a Value> {
     inbox.iter().filter(|n| n["template"] == template && n["channel"] == channel).collect()
@@ -39,6 +41,22 @@ async fn order_placed_and_shipped_are_emailed_and_kept_in_the_inbox() {
     let first_placed = inbox.iter().position(|n| n["template"] == "order.placed");
     let first_shipped = inbox.iter().position(|n| n["template"] == "order.shipped");
     assert!(first_shipped < first_placed, "{inbox:#?}");
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_status_change_that_overtakes_order_created_is_still_sent() {
+    let service = TestNotifications::start().await;
+    let (user, order) = (Uuid::new_v4(), Uuid::new_v4());
+    service.publish(&registered(user, "cy@example.com", "Cy")).await;
+    // Another instance still holds order.created (its broker link is down).
+    service.publish(&described_status_change(order, user, "SG-000888", "SHIPPED")).await;
+    let shipped = service.smtp.wait_for(&["Subject: Order SG-000888 has shipped"], 10).await;
+    assert!(shipped.contains("To: cy@example.com"), "{shipped}");
+    service.publish(&order_created(order, user, "SG-000888")).await;
+    service.smtp.wait_for(&["Subject: We received order SG-000888"], 10).await;
+    let messages = service.smtp.messages();
+    assert_eq!(messages.iter().filter(|m| m.contains("SG-000888 has shipped")).count(), 1);
     service.stop().await;
 }
 
