@@ -24,6 +24,11 @@ use super::{Broker, Envelope};
 /// Events each subscriber may fall behind before it loses the oldest.
 const CAPACITY: usize = 1024;
 
+/// The type of the marker the feed broadcasts after it has bound its queue
+/// again: events published while it had no queue never reached it, so every
+/// follower reloads.
+const RESYNC: &str = "live.resync";
+
 #[derive(Clone)]
 pub struct LiveFeed {
     routing_keys: Arc<Vec<String>>,
@@ -94,6 +99,14 @@ impl LiveFeed {
         let mut deliveries =
             channel.basic_consume(name, "".into(), options, FieldTable::default()).await?;
         self.bound.send_replace(true);
+        if self.sender.receiver_count() > 0 {
+            // Followers from before (the feed lost the broker and is bound
+            // again): what was published in between is missing here. One
+            // marker, one id, so that followers of the same thing share
+            // one reload.
+            let marker = Envelope::new("live", RESYNC, "", serde_json::Value::Null, None);
+            drop(self.sender.send(Arc::new(marker)));
+        }
         loop {
             let delivery = tokio::select! {
                 () = shutdown.cancelled() => return Ok(()),
@@ -167,7 +180,9 @@ where
             let mut trigger = None;
             if state.started {
                 match state.events.recv().await {
-                    Ok(event) if (state.relevant)(&event) => trigger = Some(event.id),
+                    Ok(event) if event.event_type == RESYNC || (state.relevant)(&event) => {
+                        trigger = Some(event.id);
+                    }
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(missed, "subscriber fell behind; reloading");

@@ -4,5 +4,6 @@
 mod consumer;
 mod graphql_client;
 mod helpers;
+mod live;
 mod outbox;
 mod scaffold;

@@ -144,7 +144,12 @@ pub fn status_changed(order: Uuid, customer: Uuid, status: &str) -> Envelope {
 
 /// `order.status_changed` as orders sends it now: it names the order's
 /// number and total, so it can be handled before `order.created`.
-pub fn described_status_change(order: Uuid, customer: Uuid, number: &str, status: &str) -> Envelope {
+pub fn described_status_change(
+    order: Uuid,
+    customer: Uuid,
+    number: &str,
+    status: &str,
+) -> Envelope {
     Envelope::new(
         "orders",
         "order.status_changed",
