@@ -195,6 +195,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[sqlx::test(migrations = false)]
 async fn two_of_everything_lose_nothing_through_a_broker_cut_and_two_crashes(pool: PgPool) {
+    // The services' logs, when asked for (`SCALE_OUT_LOGS=1 RUST_LOG=…`).
+    let _logs = std::env::var_os("SCALE_OUT_LOGS").map(|_| server::telemetry::init("scale-out"));
     let mut platform = Platform::start_laid_out(pool, Layout::scaled(2)).await;
     let client = Client { url: platform.router_url("/graphql"), http: reqwest::Client::new() };
     let products = products(&platform, CUSTOMERS / 2).await;

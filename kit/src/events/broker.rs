@@ -68,3 +68,17 @@ impl Broker {
             .await
     }
 }
+
+/// How often a consumer looks at its channel's state.
+const LIVENESS_CHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Resolves once `channel` is no longer usable. lapin's delivery stream does
+/// not always end when the connection under it dies (the broker goes away
+/// while nothing is in flight), so consumers race their stream against this
+/// to notice and reconnect.
+pub async fn closed(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(LIVENESS_CHECK).await;
+    }
+}
+

@@ -101,6 +101,10 @@ pub enum Outcome {
     Malformed(anyhow::Error),
 }
 
+/// How long acknowledging (and confirming a retry or dead-letter copy) may
+/// take before the channel is given up.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct Consumer<A> {
     spec: ConsumerSpec,
     broker: Broker,
@@ -223,6 +227,7 @@ impl<A: Apply> Consumer<A> {
         loop {
             let delivery = tokio::select! {
                 () = shutdown.cancelled() => return Ok(()),
+                () = super::broker::closed(&channel) => anyhow::bail!("the consumer's channel closed"),
                 next = deliveries.next() => next,
             };
             let delivery = match delivery {
@@ -230,7 +235,14 @@ impl<A: Apply> Consumer<A> {
                 None => anyhow::bail!("the broker closed the consumer"),
             };
             let outcome = self.process_traced(&delivery.data, traceparent_of(&delivery)).await;
-            self.settle(&channel, &delivery, outcome).await?;
+            // An ack or a confirm on a connection that died may never be
+            // answered: give up on the channel (the message comes back, and
+            // deduplication makes that harmless) rather than wait forever.
+            tokio::select! {
+                settled = self.settle(&channel, &delivery, outcome) => settled?,
+                () = super::broker::closed(&channel) => anyhow::bail!("the consumer's channel closed while settling"),
+                () = tokio::time::sleep(SETTLE_TIMEOUT) => anyhow::bail!("no answer from the broker within {SETTLE_TIMEOUT:?} while settling"),
+            }
         }
     }
 

@@ -110,6 +110,7 @@ impl LiveFeed {
         loop {
             let delivery = tokio::select! {
                 () = shutdown.cancelled() => return Ok(()),
+                () = super::broker::closed(&channel) => anyhow::bail!("the live feed's channel closed"),
                 next = deliveries.next() => next,
             };
             let delivery = match delivery {

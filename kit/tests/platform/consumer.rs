@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{
-    RABBITMQ, RecordingHandler, create_effects_table, delete_queues, envelope, events_config,
+    BrokerProxy, RABBITMQ, RecordingHandler, create_effects_table, delete_queues, envelope, events_config,
     unique,
 };
 
@@ -191,4 +191,116 @@ async fn a_malformed_message_goes_straight_to_the_dead_letter_queue(pool: PgPool
     assert_eq!(dead.delivery.data, b"not json");
     assert_eq!(handler.calls(), 0);
     delete_queues(&channel, &queues(&spec)).await;
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn an_idle_consumer_whose_broker_link_drops_reconnects_and_consumes_again(pool: PgPool) {
+    create_effects_table(&pool).await;
+    let mut proxy = BrokerProxy::start().await;
+    let linked = Broker::new(events_config(&proxy.addr.to_string()));
+    let direct = Broker::new(kit::config::EventsConfig {
+        amqp_url: format!("amqp://guest:guest@{RABBITMQ}/%2f"),
+        ..linked.config().clone()
+    });
+    let spec = spec(&linked);
+    let handler = RecordingHandler::new(false);
+    let consumer = Consumer::new(spec.clone(), pool.clone(), linked.clone(), handler.clone());
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone()));
+    let consuming = async || {
+        // A fresh channel each time: a passive declare of a missing queue
+        // closes the channel it was sent on.
+        let Ok(probe) = direct.channel().await else { return false };
+        let queue = probe
+            .queue_declare(
+                spec.name.as_str().into(),
+                QueueDeclareOptions { passive: true, ..Default::default() },
+                FieldTable::default(),
+            )
+            .await;
+        queue.is_ok_and(|q| q.consumer_count() == 1)
+    };
+    assert!(wait_until(Duration::from_secs(10), consuming).await, "never consumed");
+
+    // Nothing in flight when the link goes, and another user of the same
+    // broker (an outbox relay) reconnects first, replacing the connection
+    // the consumer's stream was on.
+    proxy.stop().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    proxy.restart().await;
+    assert!(wait_until(Duration::from_secs(5), async || linked.channel().await.is_ok()).await);
+    publish_direct(&direct, &envelope("widget.created", 9)).await.expect("publish");
+    let applied = wait_until(Duration::from_secs(15), async || effects(&pool).await == 1).await;
+    stop.cancel();
+    running.await.expect("consumer stops");
+    assert!(applied, "the consumer never came back");
+    delete_queues(&direct.channel().await.expect("channel"), &queues(&spec)).await;
+}
+
+/// Records each event like `RecordingHandler`, but the first one only once
+/// the test opens the gate.
+#[derive(Clone)]
+struct GatedHandler {
+    inner: RecordingHandler,
+    started: std::sync::Arc<tokio::sync::Notify>,
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl kit::events::EventHandler for GatedHandler {
+    async fn handle(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        event: &kit::events::Envelope,
+    ) -> anyhow::Result<()> {
+        self.started.notify_one();
+        drop(self.gate.acquire().await?);
+        self.inner.handle(tx, event).await
+    }
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn a_consumer_whose_link_drops_while_it_handles_a_message_comes_back(pool: PgPool) {
+    create_effects_table(&pool).await;
+    let mut proxy = BrokerProxy::start().await;
+    let linked = Broker::new(events_config(&proxy.addr.to_string()));
+    let direct = Broker::new(kit::config::EventsConfig {
+        amqp_url: format!("amqp://guest:guest@{RABBITMQ}/%2f"),
+        ..linked.config().clone()
+    });
+    let spec = spec(&linked);
+    let handler = GatedHandler {
+        inner: RecordingHandler::new(false),
+        started: Default::default(),
+        gate: std::sync::Arc::new(tokio::sync::Semaphore::new(0)),
+    };
+    let consumer = Consumer::new(spec.clone(), pool.clone(), linked, handler.clone());
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(consumer.run(stop.clone()));
+    let started = handler.started.notified();
+    let first = envelope("widget.created", 1);
+    // The consumer declares its queue: publish once it is bound.
+    assert!(
+        wait_until(Duration::from_secs(10), async || {
+            let Ok(probe) = direct.channel().await else { return false };
+            let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+            let queue = probe.queue_declare(spec.name.as_str().into(), passive, FieldTable::default());
+            queue.await.is_ok_and(|q| q.consumer_count() == 1)
+        })
+        .await
+    );
+    publish_direct(&direct, &first).await.expect("publish");
+
+    // The link drops while the handler runs; the handler then commits, and
+    // the acknowledgement goes to a dead connection.
+    started.await;
+    proxy.stop().await;
+    handler.gate.add_permits(1_000);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.restart().await;
+    publish_direct(&direct, &envelope("widget.created", 2)).await.expect("publish");
+    let both = wait_until(Duration::from_secs(20), async || effects(&pool).await == 2).await;
+    stop.cancel();
+    running.await.expect("consumer stops");
+    assert!(both, "the consumer never came back: {} effects", effects(&pool).await);
+    delete_queues(&direct.channel().await.expect("channel"), &queues(&spec)).await;
 }
