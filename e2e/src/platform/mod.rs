@@ -205,7 +205,6 @@ impl Platform {
         notifications_config.smtp.host = smtp.addr.ip().to_string();
         notifications_config.smtp.port = smtp.addr.port();
         notifications_config.email = notifications::EmailTransport::Smtp;
-        notifications_config.poll = std::time::Duration::from_millis(50);
         let database = kit::mongo::connect(&notifications_config.mongo).await.expect("mongo");
         fleet
             .launch("notifications", async |amqp| {

@@ -26,7 +26,10 @@ pub struct Worker {
     pub publisher: tokio::sync::Mutex<Publisher>,
     pub max_attempts: u32,
     pub retry_base: Duration,
+    /// How often due retries are looked for; new notifications wake the
+    /// worker at once (see `waker`).
     pub poll: Duration,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Worker {
@@ -43,7 +46,13 @@ impl Worker {
             max_attempts: config.max_attempts.max(1),
             retry_base: config.retry_base,
             poll: config.poll,
+            wake: Arc::default(),
         }
+    }
+
+    /// Notifying it makes the worker run a pass now.
+    pub fn waker(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -54,14 +63,16 @@ impl Worker {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(self.poll) => {}
+                () = self.wake.notified() => {}
             }
         }
     }
 
     /// One pass: deliver what is due, then announce what finished.
     pub async fn tick(&self) -> anyhow::Result<()> {
-        for _ in 0..BATCH {
-            let Some(mut notification) = self.store.claim_due(LEASE_MS).await? else { break };
+        for id in self.store.due(BATCH as i64).await? {
+            // Another instance may have taken it since.
+            let Some(mut notification) = self.store.claim(&id, LEASE_MS).await? else { continue };
             self.attempt(&mut notification).await;
             self.store.save(&notification).await?;
         }

@@ -33,6 +33,9 @@ struct Plan {
 
 pub struct Notify {
     pub store: Store,
+    /// Tells this instance's delivery worker that something is due now, so
+    /// that it need not poll often.
+    pub wake_worker: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Apply for Notify {
@@ -42,6 +45,9 @@ impl Apply for Notify {
         for template in self.store.templates_for(plan.key).await? {
             let notification = render(event, &plan, &template);
             created |= self.store.insert_once(notification).await?;
+        }
+        if created {
+            self.wake_worker.notify_one();
         }
         Ok(created)
     }

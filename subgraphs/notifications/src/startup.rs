@@ -38,12 +38,12 @@ pub async fn build_with(
         verifier,
         request_data: Arc::new(|request| request),
     };
+    let worker = Worker::new(store.clone(), channels, broker.clone(), config);
     let consumer = Consumer::with_applier(
         ConsumerSpec::new("notifications.events", LISTENS_TO, &broker),
         broker.clone(),
-        Notify { store: store.clone() },
+        Notify { store, wake_worker: worker.waker() },
     );
-    let worker = Worker::new(store, channels, broker.clone(), config);
     let readiness = Readiness::new().mongo(database).broker(broker);
     Ok(App::new(endpoint.into_router(&config.service.signing), readiness)
         .with_task(move |stop| consumer.run(stop))

@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database, IndexModel,
     bson::doc,
-    options::{FindOneAndUpdateOptions, FindOptions, ReplaceOptions},
+    options::{FindOptions, ReplaceOptions},
 };
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +113,8 @@ impl Store {
                     .keys(doc! { "userId": 1, "createdAtMs": -1, "_id": -1 })
                     .build(),
                 IndexModel::builder().keys(doc! { "status": 1, "nextAttemptMs": 1 }).build(),
+                // The worker's announcement pass, every poll.
+                IndexModel::builder().keys(doc! { "announced": 1, "status": 1 }).build(),
             ])
             .await?;
         Ok(())
@@ -197,19 +199,39 @@ impl Store {
         }
     }
 
-    /// Takes the oldest due notification for `lease_ms`: another instance
-    /// will not try it meanwhile.
+    /// The ids of up to `limit` due notifications, oldest first: one
+    /// sorted scan per pass rather than one per notification.
     #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
-    pub async fn claim_due(
+    pub async fn due(&self, limit: i64) -> mongodb::error::Result<Vec<String>> {
+        let filter = doc! { "status": "QUEUED", "nextAttemptMs": { "$lte": now_ms() } };
+        let options = FindOptions::builder()
+            .sort(doc! { "nextAttemptMs": 1 })
+            .limit(limit)
+            .projection(doc! { "_id": 1 })
+            .build();
+        let ids: Vec<mongodb::bson::Document> = self
+            .notifications
+            .clone_with_type()
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(ids.iter().filter_map(|d| d.get_str("_id").ok().map(str::to_owned)).collect())
+    }
+
+    /// Takes notification `id` for `lease_ms` if it is still due: another
+    /// instance will not try it meanwhile.
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
+    pub async fn claim(
         &self,
+        id: &str,
         lease_ms: i64,
     ) -> mongodb::error::Result<Option<NotificationDoc>> {
         let now = now_ms();
-        let filter = doc! { "status": "QUEUED", "nextAttemptMs": { "$lte": now } };
-        let options = FindOneAndUpdateOptions::builder().sort(doc! { "nextAttemptMs": 1 }).build();
+        let filter = doc! { "_id": id, "status": "QUEUED", "nextAttemptMs": { "$lte": now } };
         self.notifications
             .find_one_and_update(filter, doc! { "$set": { "nextAttemptMs": now + lease_ms } })
-            .with_options(options)
             .await
     }
 
