@@ -319,7 +319,8 @@ async fn two_of_everything_lose_nothing_through_a_broker_cut_and_two_crashes(poo
             ]
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let mail_started = Instant::now();
+    let deadline = mail_started + Duration::from_secs(600);
     loop {
         let messages = platform.smtp.messages();
         let sent = |subject: &String| messages.iter().filter(|m| m.contains(subject)).count();
@@ -328,6 +329,9 @@ async fn two_of_everything_lose_nothing_through_a_broker_cut_and_two_crashes(poo
         let missing: Vec<&String> = subjects.iter().filter(|s| sent(s) == 0).collect();
         if missing.is_empty() {
             break;
+        }
+        if mail_started.elapsed().as_secs() % 20 == 0 {
+            println!("{} emails still to come", missing.len());
         }
         assert!(Instant::now() < deadline, "never sent: {missing:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -70,9 +70,9 @@ impl Worker {
 
     /// One pass: deliver what is due, then announce what finished.
     pub async fn tick(&self) -> anyhow::Result<()> {
-        for id in self.store.due(BATCH as i64).await? {
-            // Another instance may have taken it since.
-            let Some(mut notification) = self.store.claim(&id, LEASE_MS).await? else { continue };
+        let due = self.store.due(BATCH as i64).await?;
+        // Another instance may have taken some of them since.
+        for mut notification in self.store.claim(&due, LEASE_MS).await? {
             self.attempt(&mut notification).await;
             self.store.save(&notification).await?;
         }

@@ -220,19 +220,26 @@ impl Store {
         Ok(ids.iter().filter_map(|d| d.get_str("_id").ok().map(str::to_owned)).collect())
     }
 
-    /// Takes notification `id` for `lease_ms` if it is still due: another
-    /// instance will not try it meanwhile.
+    /// Takes those of `ids` still due for `lease_ms`, so that another
+    /// instance does not try them meanwhile, and returns them: two round
+    /// trips for the whole batch.
     #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
     pub async fn claim(
         &self,
-        id: &str,
+        ids: &[String],
         lease_ms: i64,
-    ) -> mongodb::error::Result<Option<NotificationDoc>> {
+    ) -> mongodb::error::Result<Vec<NotificationDoc>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = now_ms();
-        let filter = doc! { "_id": id, "status": "QUEUED", "nextAttemptMs": { "$lte": now } };
-        self.notifications
-            .find_one_and_update(filter, doc! { "$set": { "nextAttemptMs": now + lease_ms } })
-            .await
+        let token = uuid::Uuid::new_v4().to_string();
+        let filter =
+            doc! { "_id": { "$in": ids }, "status": "QUEUED", "nextAttemptMs": { "$lte": now } };
+        let claim = doc! { "$set": { "nextAttemptMs": now + lease_ms, "claim": &token } };
+        self.notifications.update_many(filter, claim).await?;
+        let mine = doc! { "_id": { "$in": ids }, "claim": &token };
+        self.notifications.find(mine).await?.try_collect().await
     }
 
     /// Finished notifications whose event has not gone out yet.
