@@ -9,7 +9,6 @@ mod deploy;
 mod live;
 mod metrics;
 mod node_client;
-mod scale_out;
 mod stream_admission;
 mod whole_system;
 mod ws_protocol;

@@ -12,8 +12,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{
-    BrokerProxy, RABBITMQ, RecordingHandler, create_effects_table, delete_queues, envelope, events_config,
-    unique,
+    BrokerProxy, RABBITMQ, RecordingHandler, create_effects_table, delete_queues, envelope,
+    events_config, unique,
 };
 
 /// A consumer with its own queues on a fresh exchange, declared.
@@ -283,7 +283,8 @@ async fn a_consumer_whose_link_drops_while_it_handles_a_message_comes_back(pool:
         wait_until(Duration::from_secs(10), async || {
             let Ok(probe) = direct.channel().await else { return false };
             let passive = QueueDeclareOptions { passive: true, ..Default::default() };
-            let queue = probe.queue_declare(spec.name.as_str().into(), passive, FieldTable::default());
+            let queue =
+                probe.queue_declare(spec.name.as_str().into(), passive, FieldTable::default());
             queue.await.is_ok_and(|q| q.consumer_count() == 1)
         })
         .await
