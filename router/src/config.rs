@@ -69,6 +69,35 @@ pub struct RouterConfig {
     pub auth: AuthConfig,
     pub authorization: AuthorizationConfig,
     pub rate_limit: RateLimitConfig,
+    pub graphiql: GraphiqlConfig,
+}
+
+/// The GraphiQL page a browser gets at `/graphql`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphiqlConfig {
+    /// `ROUTER_GRAPHIQL`, default true; off, browsers get the GraphQL
+    /// endpoint's answer to a GET without a query.
+    pub enabled: bool,
+    /// The page's title. `ROUTER_GRAPHIQL_TITLE`, default "GraphiQL".
+    pub title: String,
+    /// The operation shown to a first-time visitor; none: GraphiQL's own
+    /// welcome text. `ROUTER_GRAPHIQL_DEFAULT_DOCUMENT`.
+    pub default_document: Option<String>,
+    /// The Headers tab's starting JSON, e.g. `{"Authorization": "Bearer "}`.
+    /// `ROUTER_GRAPHIQL_DEFAULT_HEADERS`.
+    pub default_headers: Option<String>,
+}
+
+impl Default for GraphiqlConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            title: "GraphiQL".into(),
+            default_document: None,
+            default_headers: None,
+        }
+    }
 }
 
 /// Query batching: a JSON array of requests answered with an array.
@@ -136,6 +165,7 @@ impl Default for RouterConfig {
             auth: AuthConfig::default(),
             authorization: AuthorizationConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            graphiql: GraphiqlConfig::default(),
         }
     }
 }
@@ -197,6 +227,10 @@ impl RouterConfig {
         set(&mut self.batching.enabled, "ROUTER_BATCHING")?;
         set(&mut self.batching.max_size, "ROUTER_BATCH_MAX_SIZE")?;
         set(&mut self.introspection, "ROUTER_INTROSPECTION")?;
+        set(&mut self.graphiql.enabled, "ROUTER_GRAPHIQL")?;
+        set(&mut self.graphiql.title, "ROUTER_GRAPHIQL_TITLE")?;
+        set_some(&mut self.graphiql.default_document, "ROUTER_GRAPHIQL_DEFAULT_DOCUMENT")?;
+        set_some(&mut self.graphiql.default_headers, "ROUTER_GRAPHIQL_DEFAULT_HEADERS")?;
         set_list(&mut self.auth.jwks_urls, "ROUTER_JWKS_URLS")?;
         set_list(&mut self.auth.issuers, "ROUTER_JWT_ISSUERS")?;
         set_list(&mut self.auth.audiences, "ROUTER_JWT_AUDIENCES")?;

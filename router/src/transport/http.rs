@@ -31,8 +31,6 @@ use crate::{
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-/// GraphiQL, set up for queries over HTTP and subscriptions over WebSocket.
-const GRAPHIQL: &str = include_str!("graphiql.html");
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +60,11 @@ pub fn routes(state: Arc<RouterState>) -> Router {
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
+    let plain = if state.config.graphiql.enabled {
+        plain.merge(super::graphiql::asset_routes())
+    } else {
+        plain
+    };
     if !state.config.compression {
         return plain;
     }
@@ -242,8 +245,11 @@ async fn get_request(state: Arc<RouterState>, request: axum::extract::Request) -
             return failure(response_media_type(&headers), bad_request(rejection.body_text()));
         }
     };
-    if params.query.is_none() && server::headers::wants_html(&headers) {
-        return axum::response::Html(GRAPHIQL).into_response();
+    if params.query.is_none()
+        && state.config.graphiql.enabled
+        && server::headers::wants_html(&headers)
+    {
+        return super::graphiql::page(&state.config.graphiql);
     }
     let media = response_media_type(&headers);
     if let Err(refused) = state.config.csrf.check(&Method::GET, &headers) {

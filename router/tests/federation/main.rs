@@ -17,6 +17,7 @@ mod entities;
 mod failures;
 mod fixtures;
 mod fuzz;
+mod graphiql;
 mod helpers;
 mod http;
 mod limits;

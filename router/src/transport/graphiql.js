@@ -1,0 +1,31 @@
+// Starts GraphiQL with the settings the router put in the page. Served from
+// the router (no inline script), so the page's CSP can allow only 'self'.
+(() => {
+  const config = JSON.parse(document.getElementById('graphiql-config').textContent);
+  const endpoint = new URL(window.location.pathname, window.location.origin);
+  const socket = new URL(endpoint);
+  socket.protocol = socket.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Browsers cannot set headers on a WebSocket: subscriptions carry the
+  // Headers tab (e.g. {"Authorization": "Bearer …"}) in connection_init.
+  const headersTab = () => {
+    try {
+      return JSON.parse(localStorage.getItem('graphiql:headers') || config.defaultHeaders || '{}');
+    } catch {
+      return {};
+    }
+  };
+  const plugins = [GraphiQLPluginExplorer.explorerPlugin()];
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, {
+      fetcher: GraphiQL.createFetcher({
+        url: endpoint.toString(),
+        subscriptionUrl: socket.toString(),
+        wsConnectionParams: headersTab,
+      }),
+      defaultQuery: config.defaultDocument ?? undefined,
+      defaultHeaders: config.defaultHeaders ?? undefined,
+      plugins,
+      defaultEditorToolsVisibility: true,
+    }),
+  );
+})();
