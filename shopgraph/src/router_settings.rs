@@ -22,6 +22,41 @@ pub fn with_shopgraph_auth(config: RouterConfig, users_url: &str) -> RouterConfi
             contains: None,
         },
     );
+    with_shopgraph_playground(config)
+}
+
+/// What a first-time visitor of GraphiQL sees: how to sign in and follow an
+/// order live. Kept unless the configuration sets its own.
+const PLAYGROUND_DOCUMENT: &str = r#"# Welcome to Shopgraph. Sign in as a demo customer, put
+# {"Authorization": "Bearer <accessToken>"} in the Headers tab,
+# check out, then follow the order live with FollowOrder.
+mutation SignIn {
+  login(email: "alice@shopgraph.local", password: "shopgraph-demo") {
+    accessToken
+  }
+}
+
+query Products {
+  products(first: 5) { edges { node { id name price { formatted } availableQuantity } } }
+}
+
+subscription FollowOrder($orderId: ID!) {
+  orderStatusChanged(orderId: $orderId) {
+    status
+    previousStatus
+    at
+    order { number total { formatted } items { productName quantity } shipment { trackingNumber status } }
+  }
+}
+"#;
+
+fn with_shopgraph_playground(mut config: RouterConfig) -> RouterConfig {
+    if config.graphiql.default_document.is_none() {
+        config.graphiql.default_document = Some(PLAYGROUND_DOCUMENT.to_owned());
+    }
+    if config.graphiql.title == router::config::GraphiqlConfig::default().title {
+        config.graphiql.title = "Shopgraph".to_owned();
+    }
     config
 }
 
