@@ -193,33 +193,38 @@ async fn a_malformed_message_goes_straight_to_the_dead_letter_queue(pool: PgPool
     delete_queues(&channel, &queues(&spec)).await;
 }
 
-#[sqlx::test(migrations = "../migrations/kit")]
-async fn an_idle_consumer_whose_broker_link_drops_reconnects_and_consumes_again(pool: PgPool) {
-    create_effects_table(&pool).await;
-    let mut proxy = BrokerProxy::start().await;
+/// Two brokers on one fresh exchange: one through `proxy` (for the
+/// consumer under test, whose link the test cuts), one straight to RabbitMQ.
+fn linked_and_direct(proxy: &BrokerProxy) -> (Broker, Broker) {
     let linked = Broker::new(events_config(&proxy.addr.to_string()));
     let direct = Broker::new(kit::config::EventsConfig {
         amqp_url: format!("amqp://guest:guest@{RABBITMQ}/%2f"),
         ..linked.config().clone()
     });
+    (linked, direct)
+}
+
+/// Whether `queue` has exactly one consumer (which starts after its
+/// bindings exist). A fresh channel each time: a passive declare of a
+/// missing queue closes the channel it was sent on.
+async fn consumed(broker: &Broker, queue: &str) -> bool {
+    let Ok(probe) = broker.channel().await else { return false };
+    let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+    let declared = probe.queue_declare(queue.into(), passive, FieldTable::default()).await;
+    declared.is_ok_and(|q| q.consumer_count() == 1)
+}
+
+#[sqlx::test(migrations = "../migrations/kit")]
+async fn an_idle_consumer_whose_broker_link_drops_reconnects_and_consumes_again(pool: PgPool) {
+    create_effects_table(&pool).await;
+    let mut proxy = BrokerProxy::start().await;
+    let (linked, direct) = linked_and_direct(&proxy);
     let spec = spec(&linked);
     let handler = RecordingHandler::new(false);
     let consumer = Consumer::new(spec.clone(), pool.clone(), linked.clone(), handler.clone());
     let stop = CancellationToken::new();
     let running = tokio::spawn(consumer.run(stop.clone()));
-    let consuming = async || {
-        // A fresh channel each time: a passive declare of a missing queue
-        // closes the channel it was sent on.
-        let Ok(probe) = direct.channel().await else { return false };
-        let queue = probe
-            .queue_declare(
-                spec.name.as_str().into(),
-                QueueDeclareOptions { passive: true, ..Default::default() },
-                FieldTable::default(),
-            )
-            .await;
-        queue.is_ok_and(|q| q.consumer_count() == 1)
-    };
+    let consuming = async || consumed(&direct, &spec.name).await;
     assert!(wait_until(Duration::from_secs(10), consuming).await, "never consumed");
 
     // Nothing in flight when the link goes, and another user of the same
@@ -262,11 +267,7 @@ impl kit::events::EventHandler for GatedHandler {
 async fn a_consumer_whose_link_drops_while_it_handles_a_message_comes_back(pool: PgPool) {
     create_effects_table(&pool).await;
     let mut proxy = BrokerProxy::start().await;
-    let linked = Broker::new(events_config(&proxy.addr.to_string()));
-    let direct = Broker::new(kit::config::EventsConfig {
-        amqp_url: format!("amqp://guest:guest@{RABBITMQ}/%2f"),
-        ..linked.config().clone()
-    });
+    let (linked, direct) = linked_and_direct(&proxy);
     let spec = spec(&linked);
     let handler = GatedHandler {
         inner: RecordingHandler::new(false),
@@ -279,16 +280,8 @@ async fn a_consumer_whose_link_drops_while_it_handles_a_message_comes_back(pool:
     let started = handler.started.notified();
     let first = envelope("widget.created", 1);
     // The consumer declares its queue: publish once it is bound.
-    assert!(
-        wait_until(Duration::from_secs(10), async || {
-            let Ok(probe) = direct.channel().await else { return false };
-            let passive = QueueDeclareOptions { passive: true, ..Default::default() };
-            let queue =
-                probe.queue_declare(spec.name.as_str().into(), passive, FieldTable::default());
-            queue.await.is_ok_and(|q| q.consumer_count() == 1)
-        })
-        .await
-    );
+    let consuming = async || consumed(&direct, &spec.name).await;
+    assert!(wait_until(Duration::from_secs(10), consuming).await, "never consumed");
     publish_direct(&direct, &first).await.expect("publish");
 
     // The link drops while the handler runs; the handler then commits, and
