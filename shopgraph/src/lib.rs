@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 mod router_settings;
+pub mod storefront;
 
 pub use router_settings::{with_service_signing, with_shopgraph_auth};
 
@@ -26,7 +27,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Copy, Subcommand)]
 enum Command {
     /// Run every subgraph and the router (GraphiQL on :4000) in one process,
-    /// each on its own port and database, with the demo data applied.
+    /// each on its own port and database, with the demo data applied, and
+    /// the reference storefront on :3000 when it has been built.
     /// Configured by the same environment variables as each service.
     Dev,
 }
@@ -67,8 +69,19 @@ async fn dev() -> anyhow::Result<()> {
     let router_app = router::build(router_config).context("starting the router")?;
     spawn(&mut services, "router", router_app, router_addr, &shutdown).await?;
 
+    let storefront = storefront::StorefrontConfig::from_env()?;
+    let storefront_note = if storefront.is_built() {
+        let app = storefront::build(&storefront, router_addr.port());
+        spawn(&mut services, "storefront", app, storefront.listen, &shutdown).await?;
+        format!("Storefront: http://{}/", storefront.listen)
+    } else {
+        format!(
+            "Storefront: not built ({} has no index.html); run `npm --prefix storefront ci && npm --prefix storefront run build`",
+            storefront.dir.display()
+        )
+    };
     tracing::info!(
-        "Shopgraph is running. GraphQL and GraphiQL: http://{router_addr}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD)",
+        "Shopgraph is running. GraphQL and GraphiQL: http://{router_addr}/graphql (admin: {} / $SHOPGRAPH_ADMIN_PASSWORD). {storefront_note}",
         users::ADMIN_EMAIL,
     );
     // If any service stops, stop them all: a half-running platform is

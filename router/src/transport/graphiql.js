@@ -5,22 +5,15 @@
   const endpoint = new URL(window.location.pathname, window.location.origin);
   const socket = new URL(endpoint);
   socket.protocol = socket.protocol === 'https:' ? 'wss:' : 'ws:';
-  // Browsers cannot set headers on a WebSocket: subscriptions carry the
-  // Headers tab (e.g. {"Authorization": "Bearer …"}) in connection_init.
-  const headersTab = () => {
-    try {
-      return JSON.parse(localStorage.getItem('graphiql:headers') || config.defaultHeaders || '{}');
-    } catch {
-      return {};
-    }
-  };
   const plugins = [GraphiQLPluginExplorer.explorerPlugin()];
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: GraphiQL.createFetcher({
         url: endpoint.toString(),
+        // Browsers cannot set headers on a WebSocket: GraphiQL sends the
+        // Headers tab (e.g. {"Authorization": "Bearer …"}) as the payload
+        // of connection_init, where the router reads it.
         subscriptionUrl: socket.toString(),
-        wsConnectionParams: headersTab,
       }),
       defaultQuery: config.defaultDocument ?? undefined,
       defaultHeaders: config.defaultHeaders ?? undefined,
