@@ -18,7 +18,9 @@ export function report(event, fields = {}) {
 }
 
 /**
- * Runs `test(page, requests)` in a fresh headless Chromium; on any error,
+ * Runs `test(page, requests, problems)` in a fresh headless Chromium, with
+ * every URL the page requested and every script error and console error it
+ * logged; on any error,
  * saves `<name>-failure.png` in `outputDir`, reports it and exits 1.
  */
 export async function run(name, test) {
@@ -31,13 +33,19 @@ export async function run(name, test) {
   const page = await context.newPage();
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
-  page.on('pageerror', (error) => report('page-error', { message: error.message }));
+  const problems = [];
+  page.on('pageerror', (error) => {
+    problems.push(error.message);
+    report('page-error', { message: error.message });
+  });
   page.on('console', (message) => {
-    if (message.type() === 'error') report('console-error', { text: message.text() });
+    if (message.type() !== 'error') return;
+    problems.push(message.text());
+    report('console-error', { text: message.text() });
   });
   page.setDefaultTimeout(Number(process.env.STEP_TIMEOUT_MS ?? 15_000));
   try {
-    await test(page, requests);
+    await test(page, requests, problems);
     report('passed', { test: name });
     await browser.close();
   } catch (error) {

@@ -4,6 +4,7 @@
 mod attacks;
 mod authorization;
 mod browse;
+mod browser;
 mod checkout;
 mod deploy;
 mod live;

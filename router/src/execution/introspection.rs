@@ -121,11 +121,11 @@ fn type_value(index: &SchemaIndex, name: &str) -> Value {
     };
     match &info.definition {
         TypeDefinition::Object(o) => {
-            value["fields"] = o.fields.iter().map(|f| field_value(index, f)).collect();
+            value["fields"] = visible_fields(index, &o.fields);
             value["interfaces"] = ref_list(&o.implements_interfaces);
         }
         TypeDefinition::Interface(i) => {
-            value["fields"] = i.fields.iter().map(|f| field_value(index, f)).collect();
+            value["fields"] = visible_fields(index, &i.fields);
             value["interfaces"] = ref_list(&i.implements_interfaces);
             let mut possible: Vec<String> = index
                 .possible_types
@@ -152,6 +152,14 @@ fn type_value(index: &SchemaIndex, name: &str) -> Value {
         TypeDefinition::Scalar(_) => {}
     }
     value
+}
+
+/// A type's fields as introspection lists them: without the meta-fields
+/// (`__schema`, `__type`) that the schema used for planning declares on
+/// the root type. Clients build a schema from this answer, and GraphQL
+/// forbids `__` names there (GraphiQL refuses the whole schema).
+fn visible_fields(index: &SchemaIndex, fields: &[Field]) -> Value {
+    fields.iter().filter(|f| !f.name.starts_with("__")).map(|f| field_value(index, f)).collect()
 }
 
 fn field_value(index: &SchemaIndex, field: &Field) -> Value {

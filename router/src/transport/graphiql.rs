@@ -51,7 +51,12 @@ const ASSETS: &[Asset] = &[
     asset!("plugin-explorer.css", CSS),
     asset!("THIRD-PARTY-LICENSES.txt", "text/plain; charset=utf-8"),
     Asset { name: "start.js", content_type: JAVASCRIPT, body: include_bytes!("graphiql.js") },
+    // So that the browser does not ask for /favicon.ico, which a GraphQL
+    // endpoint answers 404 (an error in the page's console).
+    Asset { name: "favicon.svg", content_type: "image/svg+xml", body: FAVICON },
 ];
+
+const FAVICON: &[u8] = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#e10098"/><path d="M16 5l9.5 5.5v11L16 27l-9.5-5.5v-11z" fill="none" stroke="#fff" stroke-width="2"/></svg>"##;
 
 /// Only the router itself. GraphiQL sets inline styles (editor layout) and
 /// its stylesheet embeds its fonts as data: URLs.
@@ -98,6 +103,7 @@ pub fn page(config: &GraphiqlConfig) -> Response {
     <link rel="stylesheet" href="{ASSETS_PATH}/graphiql.min.css">
     <link rel="stylesheet" href="{ASSETS_PATH}/plugin-explorer.css">
     <link rel="license" href="{ASSETS_PATH}/THIRD-PARTY-LICENSES.txt">
+    <link rel="icon" type="image/svg+xml" href="{ASSETS_PATH}/favicon.svg">
   </head>
   <body style="margin: 0">
     <div id="graphiql" style="height: 100vh">Loading GraphiQL…</div>

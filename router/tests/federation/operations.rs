@@ -87,6 +87,19 @@ async fn the_router_answers_introspection_from_the_api_schema() {
     assert!(names.contains(&"Product") && names.contains(&"__Schema"), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("join__") || n.starts_with("link__")), "{names:?}");
 
+    // Clients build a schema from this answer, and a field named `__…`
+    // makes graphql-js (GraphiQL) refuse it whole.
+    let query_type =
+        federation.query("{ __type(name: \"Query\") { fields { name } } }", json!({})).await;
+    let fields: Vec<&str> = query_type["data"]["__type"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert!(!fields.is_empty(), "{query_type}");
+    assert!(!fields.iter().any(|f| f.starts_with("__")), "{fields:?}");
+
     // Each directive once: the built-in ones, and @defer, which the router serves.
     let directives = federation.query("{ __schema { directives { name } } }", json!({})).await;
     let mut names: Vec<&str> = directives["data"]["__schema"]["directives"]
