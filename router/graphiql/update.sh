@@ -19,22 +19,25 @@ cp "$modules/graphiql/graphiql.min.js" "$out/graphiql.min.js"
 cp "$modules/graphiql/graphiql.min.css" "$out/graphiql.min.css"
 cp "$modules/@graphiql/plugin-explorer/dist/index.umd.js" "$out/plugin-explorer.umd.js"
 cp "$modules/@graphiql/plugin-explorer/dist/style.css" "$out/plugin-explorer.css"
-{
-  echo "Third-party software served by the router's GraphiQL page, with their licences."
-  for package in react react-dom graphiql @graphiql/plugin-explorer; do
-    version=$(node -p "require('$modules/$package/package.json').version")
-    echo
-    echo "==== $package $version ($(node -p "require('$modules/$package/package.json').license"))"
-    echo
-    licence=$(ls "$modules/$package" | grep -i -m1 '^licen[cs]e' || true)
-    if [ -n "$licence" ]; then
-      cat "$modules/$package/$licence"
-    else
-      # The explorer plugin ships no licence file; its package.json names MIT.
-      cat "$modules/graphiql/LICENSE"
-    fi
-  done
-} > "$out/THIRD-PARTY-LICENSES.txt"
+# The licences of every package npm installed: the served files are these
+# packages' builds, and graphiql.min.js bundles its whole dependency tree
+# (CodeMirror, graphql-js, markdown-it, Radix and the rest).
+node - "$work" > "$out/THIRD-PARTY-LICENSES.txt" <<'JS'
+const fs = require('fs');
+const path = require('path');
+const root = process.argv[2];
+const lock = require(path.join(root, 'package-lock.json'));
+const lines = ["Third-party software served by the router's GraphiQL page (in its own files or bundled into them), with their licences."];
+const folders = Object.keys(lock.packages).filter((p) => p.startsWith('node_modules/')).sort();
+for (const folder of folders) {
+  const dir = path.join(root, folder);
+  const meta = require(path.join(dir, 'package.json'));
+  const file = fs.readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+  lines.push('', `==== ${meta.name} ${meta.version} (${meta.license ?? 'no licence field'})`, '');
+  lines.push(file ? fs.readFileSync(path.join(dir, file), 'utf8').trimEnd() : `The package ships no licence file; its package.json names ${meta.license}.`);
+}
+console.log(lines.join('\n'));
+JS
 if [ "${1:-}" = "--check" ]; then
   diff -r "$out" assets >/dev/null || { echo "router/graphiql/assets differ from the lockfile: run router/graphiql/update.sh" >&2; exit 1; }
   echo "GraphiQL assets match the lockfile"

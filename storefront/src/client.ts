@@ -55,7 +55,9 @@ export function createStoreClient(config: StoreConfig): StoreClient {
           return !!session && !isRefresh(operation.query) && expiresSoon(session);
         },
         didAuthError(error) {
-          return error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+          // The router answers 401 to a refused token when the client
+          // accepts application/graphql-response+json, as urql does.
+          return error.response?.status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
         },
         async refreshAuth() {
           await rotate(async (refreshToken): Promise<Session | null> => {

@@ -25,6 +25,24 @@ await run(`storefront-${card}`, async (page) => {
   await page.getByText('Signed in as Browser Customer').waitFor();
   report('registered', { email });
 
+  // A revoked or expired access token: the router answers UNAUTHENTICATED,
+  // the app spends its refresh token for a new pair and retries, and the
+  // customer notices nothing.
+  const session = () => page.evaluate(() => JSON.parse(localStorage.getItem('shopgraph.session')));
+  const issued = await session();
+  await page.evaluate(() => {
+    const stored = JSON.parse(localStorage.getItem('shopgraph.session'));
+    localStorage.setItem('shopgraph.session', JSON.stringify({ ...stored, accessToken: 'not.a.token' }));
+  });
+  await page.reload();
+  await page.waitForFunction(() => !localStorage.getItem('shopgraph.session')?.includes('not.a.token'));
+  await page.getByRole('link', { name: /^Cart, 0 items$/ }).waitFor();
+  const rotated = await session();
+  if (rotated.accessToken === 'not.a.token' || rotated.refreshToken === issued.refreshToken) {
+    throw new Error('the session was not refreshed');
+  }
+  report('rotated', { user: rotated.user.email });
+
   // Search, then add the first two products that are in stock.
   await page.getByLabel('Search', { exact: true }).fill(search);
   await page.getByRole('button', { name: 'Search' }).click();
