@@ -50,6 +50,18 @@ pub async fn call(router: &Router, request: Request<Body>) -> (axum::http::Statu
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// Sends `request` to `router` without a socket: the status, the
+/// headers and the body as text.
+pub async fn call_text(
+    router: &Router,
+    request: Request<Body>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("a body").to_bytes();
+    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// POSTs a GraphQL request to a service running at `url`, signed as a
 /// caller in this process would; the body.
 pub async fn graphql_at(url: &str, query: &str, variables: Value, token: Option<&str>) -> Value {

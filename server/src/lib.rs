@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod config;
+pub mod graphiql;
 pub mod headers;
 pub mod metrics;
 pub mod signing;

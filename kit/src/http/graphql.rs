@@ -3,7 +3,7 @@ use std::sync::Arc;
 use ::server::headers::{authorization_in, wants_html};
 use async_graphql::Data;
 use async_graphql::{
-    ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing, http::GraphiQLSource,
+    ObjectType, Schema, SchemaBuilder, SubscriptionType, extensions::Tracing,
     registry::SDLExportOptions,
 };
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
@@ -11,7 +11,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRequestParts, Request, State, ws::WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use tracing::Instrument;
@@ -98,9 +98,11 @@ where
             )),
             None => router,
         };
-        // Scrapers are not signed: `/metrics` sits outside the check, like
-        // `/health` and `/ready`.
-        router.route("/metrics", get(|| async { crate::metrics::metrics().exposition() }))
+        // Scrapers and browsers are not signed: `/metrics` and GraphiQL's
+        // assets sit outside the check, like `/health` and `/ready`.
+        router
+            .route("/metrics", get(|| async { crate::metrics::metrics().exposition() }))
+            .merge(server::graphiql::asset_routes())
     }
 }
 
@@ -199,18 +201,6 @@ where
         .into_response()
 }
 
-/// The GraphiQL page, for queries over HTTP and subscriptions over
-/// WebSocket on `/graphql`.
-fn graphiql_page() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Shopgraph")
-            .finish(),
-    )
-}
-
 /// Subscriptions over WebSocket (graphql-transport-ws, or the legacy
 /// graphql-ws), GraphiQL for browsers; anything else must POST.
 async fn get_graphql<Q, M, S>(
@@ -237,7 +227,13 @@ where
         };
     }
     if wants_html(&parts.headers) {
-        graphiql_page().into_response()
+        // The router's offline page. A subgraph answers only signed
+        // requests unless signing is disabled, so this is for that case.
+        server::graphiql::page(server::graphiql::Page {
+            title: &format!("{} subgraph", endpoint.service),
+            default_document: None,
+            default_headers: None,
+        })
     } else {
         (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -61,7 +61,7 @@ pub fn routes(state: Arc<RouterState>) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
     let plain = if state.config.graphiql.enabled {
-        plain.merge(super::graphiql::asset_routes())
+        plain.merge(server::graphiql::asset_routes())
     } else {
         plain
     };
@@ -249,7 +249,12 @@ async fn get_request(state: Arc<RouterState>, request: axum::extract::Request) -
         && state.config.graphiql.enabled
         && server::headers::wants_html(&headers)
     {
-        return super::graphiql::page(&state.config.graphiql);
+        let graphiql = &state.config.graphiql;
+        return server::graphiql::page(server::graphiql::Page {
+            title: &graphiql.title,
+            default_document: graphiql.default_document.as_deref(),
+            default_headers: graphiql.default_headers.as_deref(),
+        });
     }
     let media = response_media_type(&headers);
     if let Err(refused) = state.config.csrf.check(&Method::GET, &headers) {

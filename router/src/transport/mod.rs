@@ -3,11 +3,11 @@
 //! SSE (`sse`), and `@defer`'s multipart responses (`multipart`), each
 //! turn a client message into a request for `admission`, and write back
 //! what `execution` (or `subscriptions`) produces, compressed when the
-//! client asks (`encoding`); `graphiql` serves the playground page and its
-//! embedded assets. No module here plans or executes.
+//! client asks (`encoding`); `http` also serves the GraphiQL page and its
+//! embedded assets (`server::graphiql`, shared with the subgraphs). No
+//! module here plans or executes.
 
 mod encoding;
-mod graphiql;
 mod http;
 mod multipart;
 mod sse;

@@ -9,7 +9,7 @@ use axum::{
 };
 use kit::{
     http::signing::{RequestSigner, SIGNATURE_HEADER, process_key},
-    testing::call,
+    testing::{call, call_text},
 };
 use serde_json::Value;
 use sqlx::PgPool;
@@ -89,4 +89,29 @@ async fn signing_is_off_only_when_disabled_explicitly(pool: PgPool) {
     let app = TestApp::with_config(pool, |config| config.service.signing.disabled = true).await;
     let answered = post(&app, None, BODY).await;
     assert_eq!(answered.0, StatusCode::OK, "{}", answered.1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn graphiql_is_the_offline_page_and_its_assets_need_no_signature(pool: PgPool) {
+    let html = || {
+        Request::get("/graphql").header("accept", "text/html").body(Body::empty()).expect("request")
+    };
+    // Signed requests only: a browser's GET is refused before any page.
+    let app = TestApp::new(pool.clone()).await;
+    assert_eq!(call_text(&app.router, html()).await.0, StatusCode::UNAUTHORIZED);
+    let asset =
+        Request::get("/graphiql/3.8.3/graphiql.min.js").body(Body::empty()).expect("request");
+    let (status, headers, _) = call_text(&app.router, asset).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+
+    let app = TestApp::with_config(pool, |config| config.service.signing.disabled = true).await;
+    let (status, headers, page) = call_text(&app.router, html()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<title>users subgraph</title>"), "{page}");
+    assert!(page.contains(r#"src="/graphiql/3.8.3/start.js""#), "{page}");
+    assert!(!page.contains("https://"), "nothing from another host: {page}");
+    assert!(
+        headers["content-security-policy"].to_str().expect("ascii").contains("default-src 'none'")
+    );
 }

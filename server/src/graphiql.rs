@@ -1,7 +1,8 @@
-//! GraphiQL from the router binary: the page, and the pinned GraphiQL,
-//! React and explorer-plugin builds it loads (`router/graphiql/`, embedded
-//! at build time). It works without internet, behind proxies, and under a
-//! Content-Security-Policy that allows only the router itself.
+//! GraphiQL from the server's own binary, for the router and the
+//! subgraphs alike: the page, and the pinned GraphiQL, React and
+//! explorer-plugin builds it loads (`server/graphiql/`, embedded at build
+//! time). It works without internet, behind proxies, and under a
+//! Content-Security-Policy that allows only the server itself.
 
 use axum::{
     Router,
@@ -12,9 +13,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::config::GraphiqlConfig;
-
-/// GraphiQL's version (router/graphiql/package.json): in the assets' path,
+/// GraphiQL's version (server/graphiql/package.json): in the assets' path,
 /// so that browsers may cache them forever.
 macro_rules! version {
     () => {
@@ -35,7 +34,7 @@ macro_rules! asset {
         Asset {
             name: $name,
             content_type: $content_type,
-            body: include_bytes!(concat!("../../graphiql/assets/", $name)),
+            body: include_bytes!(concat!("../graphiql/assets/", $name)),
         }
     };
 }
@@ -58,14 +57,14 @@ const ASSETS: &[Asset] = &[
 
 const FAVICON: &[u8] = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#e10098"/><path d="M16 5l9.5 5.5v11L16 27l-9.5-5.5v-11z" fill="none" stroke="#fff" stroke-width="2"/></svg>"##;
 
-/// Only the router itself. GraphiQL sets inline styles (editor layout) and
+/// Only the server itself. GraphiQL sets inline styles (editor layout) and
 /// its stylesheet embeds its fonts as data: URLs.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; \
     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// `GET /graphiql/<version>/<file>`.
-pub fn asset_routes() -> Router {
+pub fn asset_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new().route("/graphiql/{version}/{file}", get(asset))
 }
 
@@ -83,16 +82,26 @@ async fn asset(Path((version, file)): Path<(String, String)>) -> Response {
         .into_response()
 }
 
-/// The GraphiQL page for `/graphql`, with `config`'s title, default
-/// document and headers.
-pub fn page(config: &GraphiqlConfig) -> Response {
+/// What a GraphiQL page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub title: &'a str,
+    /// The operation a first-time visitor sees; none: GraphiQL's welcome.
+    pub default_document: Option<&'a str>,
+    /// The Headers tab's starting JSON.
+    pub default_headers: Option<&'a str>,
+}
+
+/// The GraphiQL page for `/graphql`, with its assets under `/graphiql/`
+/// (see [`asset_routes`]).
+pub fn page(config: Page<'_>) -> Response {
     let settings = json!({
         "defaultDocument": config.default_document,
         "defaultHeaders": config.default_headers,
     });
     // JSON inside <script> must not close the element: escape '<'.
     let settings = settings.to_string().replace('<', "\\u003c");
-    let title = html_escape(&config.title);
+    let title = html_escape(config.title);
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="en">

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copies the pinned GraphiQL, React and explorer-plugin builds (package.json,
-# package-lock.json) into assets/, which the router embeds and serves under
-# /graphiql/<version>/. Run after changing a version; the result is
-# committed, so building the router needs no network. `--check` verifies
+# package-lock.json) into assets/, which the server crate embeds and the
+# router and every subgraph serve under /graphiql/<version>/. Run after
+# changing a version; the result is committed, so building needs no network. `--check` verifies
 # that assets/ is what the lockfile gives (CI runs it).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,7 +39,7 @@ for (const folder of folders) {
 console.log(lines.join('\n'));
 JS
 if [ "${1:-}" = "--check" ]; then
-  diff -r "$out" assets >/dev/null || { echo "router/graphiql/assets differ from the lockfile: run router/graphiql/update.sh" >&2; exit 1; }
+  diff -r "$out" assets >/dev/null || { echo "server/graphiql/assets differ from the lockfile: run server/graphiql/update.sh" >&2; exit 1; }
   echo "GraphiQL assets match the lockfile"
 else
   rm -rf assets && cp -r "$out" assets
