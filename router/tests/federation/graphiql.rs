@@ -37,7 +37,7 @@ async fn the_page_and_its_assets_come_from_the_router_under_a_self_only_csp() {
     assert!(!html.contains("unpkg") && !html.contains("https://"), "{html}");
 
     let assets = references(&html);
-    assert_eq!(assets.len(), 8, "{assets:?}");
+    assert_eq!(assets.len(), 9, "{assets:?}");
     for asset in &assets {
         assert!(asset.starts_with("/graphiql/"), "{asset}");
         let served = client.get(federation.router.url(asset)).send().await.expect("asset");
@@ -46,6 +46,7 @@ async fn the_page_and_its_assets_come_from_the_router_under_a_self_only_csp() {
         let expected = match asset.rsplit('.').next() {
             Some("js") => "text/javascript",
             Some("css") => "text/css",
+            Some("svg") => "image/svg+xml",
             _ => "text/plain",
         };
         assert!(kind.starts_with(expected), "{asset}: {kind}");
