@@ -1,0 +1,278 @@
+//! Live tracking at scale: many subscribers on one router, measured from
+//! outside its process.
+//!
+//!     cargo build --release -p router && cargo bench -p e2e --bench live_at_scale
+//!
+//! Three processes, so that each one's memory and CPU are its own:
+//! - this one runs every subgraph (the whole platform, as the end-to-end
+//!   tests start it) and drives the events;
+//! - the router: the release `router` binary serving the platform's
+//!   supergraph, signing for the subgraphs and verifying users' tokens;
+//! - the load client: this binary again (`BENCH_ROLE=client`), holding every
+//!   subscriber's connection.
+//!
+//! For each crowd size in `BENCH_CROWDS` (default 1000,5000,19000) it places
+//! `BENCH_ORDERS` (20) orders and lets them reach DELIVERED, opens the
+//! subscribers spread evenly over them (every `BENCH_SSE_EVERY`th, 10, over
+//! SSE, the rest over graphql-transport-ws), waits until each has the
+//! order's history, then runs `BENCH_ROUNDS` (5) rounds: one new status row
+//! and `order.status_changed` event per order, published together; a round
+//! ends when every subscriber has its message. Reported per crowd: router
+//! RSS idle (before, and per subscriber), during the fan-out and after
+//! everyone has left; the subgraphs' process RSS; event → subscriber
+//! latency p50/p99/max (from the publish call, same machine clock); router
+//! CPU per delivered event.
+//!
+//! File descriptors: every client connection costs the router one socket,
+//! and today one more for its own upstream subscription; the hard limit
+//! here is 20,000 per process, which is why the largest crowd is 19,000.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Child, ChildStdin, Command, Stdio},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+mod load_client;
+
+const QUERY: &str =
+    "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status at order { number } } }";
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if std::env::var("BENCH_ROLE").as_deref() == Ok("client") {
+        return runtime.block_on(load_client::run(QUERY));
+    }
+    runtime.block_on(drive())
+}
+
+async fn drive() -> anyhow::Result<()> {
+    let crowds: Vec<usize> = std::env::var("BENCH_CROWDS")
+        .unwrap_or_else(|_| "1000,5000,19000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let order_count: usize = e2e::setting("BENCH_ORDERS", 20);
+    let rounds: usize = e2e::setting("BENCH_ROUNDS", 5);
+    let router_binary = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/router");
+    anyhow::ensure!(
+        std::path::Path::new(router_binary).exists(),
+        "build the router first: cargo build --release -p router"
+    );
+
+    let database = e2e::BenchDatabase::create(60).await?;
+    let platform = e2e::platform::Platform::start(database.pool.clone()).await;
+    let router = RouterProcess::start(router_binary, &platform)?;
+    router.wait_until_healthy().await?;
+    let token = platform.customer("bench-scale@example.com").await;
+    let product = platform.products("chair", 1).await.remove(0);
+    let mut publisher = kit::events::Publisher::new(platform.broker());
+    let baseline = (rss_kb(router.pid())?, rss_kb(std::process::id())?);
+    println!(
+        "idle with no subscribers: router {} MB, subgraphs {} MB",
+        baseline.0 / 1024,
+        baseline.1 / 1024
+    );
+    println!(
+        "| subscribers | router RSS idle | per subscriber | during fan-out | after all left | subgraphs RSS idle | event → subscriber p50 / p99 / max | router CPU per delivered event |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+
+    for (tier, &crowd) in crowds.iter().enumerate() {
+        let mut orders = Vec::with_capacity(order_count);
+        for i in 0..order_count {
+            platform.add_to_cart(&token, &product, 1).await;
+            let placed = platform.checkout(&token, "tok_visa", &format!("scale-{tier}-{i}")).await;
+            orders.push(placed["data"]["checkout"]["id"].as_str().expect("order").to_owned());
+        }
+        for order in &orders {
+            platform.wait_for_status(&token, order, "DELIVERED").await;
+        }
+        // The last history row lands with the DELIVERED event; let the
+        // carrier's final writes settle before subscribing.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+
+        let before = rss_kb(router.pid())?;
+        let mut client = LoadClient::start(&router.url, &token, &orders, crowd)?;
+        client.wait_for("ready")?;
+        let idle = rss_kb(router.pid())?;
+        let subgraphs_idle = rss_kb(std::process::id())?;
+
+        let cpu_before = cpu_ticks(router.pid())?;
+        let mut peak = idle;
+        let mut latencies = Vec::with_capacity(crowd * rounds);
+        for _ in 0..rounds {
+            for order in &orders {
+                platform.record_status_row(order, "bench").await;
+            }
+            let events: Vec<_> = orders.iter().map(|o| e2e::platform::status_event(o)).collect();
+            client.send(&format!("round {}", unix_nanos()))?;
+            publisher.publish(&events).await?;
+            let report = client.wait_for("round")?;
+            peak = peak.max(rss_kb(router.pid())?);
+            latencies.extend(
+                report
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|n| n.parse::<u64>().ok())
+                    .map(Duration::from_micros),
+            );
+        }
+        let cpu = cpu_ticks(router.pid())? - cpu_before;
+        client.send("leave")?;
+        client.wait_for("left")?;
+        client.finish()?;
+        // Give the router a moment to notice every close and drop its
+        // upstream connections.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = rss_kb(router.pid())?;
+
+        latencies.sort();
+        let ms = |q: f64| {
+            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
+        let deliveries = latencies.len() as f64;
+        let ticks_per_second = 100.0; // USER_HZ on Linux
+        println!(
+            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB (idle before: {} MB) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
+            idle / 1024,
+            (idle as f64 - before as f64) / crowd as f64,
+            peak / 1024,
+            after / 1024,
+            before / 1024,
+            subgraphs_idle / 1024,
+            ms(0.5),
+            ms(0.99),
+            ms(1.0),
+            cpu as f64 / ticks_per_second / deliveries * 1e6,
+        );
+    }
+    router.stop();
+    platform.stop().await;
+    database.drop_database().await
+}
+
+/// The release router in its own process, on a free port.
+struct RouterProcess {
+    child: Child,
+    url: String,
+    _supergraph: std::path::PathBuf,
+}
+
+impl RouterProcess {
+    fn start(binary: &str, platform: &e2e::platform::Platform) -> anyhow::Result<Self> {
+        let supergraph =
+            std::env::temp_dir().join(format!("live-at-scale-{}.graphql", std::process::id()));
+        std::fs::write(&supergraph, &platform.supergraph)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(binary)
+            .arg("--supergraph")
+            .arg(&supergraph)
+            .env("ROUTER_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ROUTER_SUBGRAPH_SIGNING_KEY", kit::http::signing::process_key())
+            .env("ROUTER_JWKS_URLS", platform.url("users", "/.well-known/jwks.json"))
+            .env("ROUTER_JWT_ISSUERS", kit::auth::ISSUER)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        Ok(Self { child, url: format!("http://127.0.0.1:{port}/graphql"), _supergraph: supergraph })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    async fn wait_until_healthy(&self) -> anyhow::Result<()> {
+        let health = self.url.replace("/graphql", "/health");
+        for _ in 0..200 {
+            if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("the router did not start")
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self._supergraph);
+    }
+}
+
+/// This binary as the load client, talked to line by line.
+struct LoadClient {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<std::process::ChildStdout>,
+}
+
+impl LoadClient {
+    fn start(url: &str, token: &str, orders: &[String], crowd: usize) -> anyhow::Result<Self> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .env("BENCH_ROLE", "client")
+            .env("ROUTER_URL", url)
+            .env("TOKEN", token)
+            .env("ORDERS", orders.join(","))
+            .env("CROWD", crowd.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let input = child.stdin.take().expect("stdin");
+        let output = BufReader::new(child.stdout.take().expect("stdout"));
+        Ok(Self { child, input, output })
+    }
+
+    fn send(&mut self, line: &str) -> anyhow::Result<()> {
+        writeln!(self.input, "{line}")?;
+        Ok(self.input.flush()?)
+    }
+
+    /// The client's next line starting with `word` (blocking: the client
+    /// answers within its own timeouts).
+    fn wait_for(&mut self, word: &str) -> anyhow::Result<String> {
+        let started = Instant::now();
+        loop {
+            let mut line = String::new();
+            anyhow::ensure!(self.output.read_line(&mut line)? > 0, "the load client stopped");
+            if line.starts_with(word) {
+                return Ok(line.trim_end().to_owned());
+            }
+            if line.starts_with("error") {
+                anyhow::bail!("load client: {line}");
+            }
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "no {word} in 10 min");
+        }
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        drop(self.input);
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+fn unix_nanos() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos()
+}
+
+/// Resident memory of a process, in KB.
+fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))
+}
+
+/// User plus system CPU time of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("").split(' ').collect();
+    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15; index 1 here is field 3.
+    Ok(number(12) + number(13))
+}
