@@ -65,7 +65,9 @@ async fn drive() -> anyhow::Result<()> {
     let router = RouterProcess::start(router_binary, &platform)?;
     router.wait_until_healthy().await?;
     let token = platform.customer("bench-scale@example.com").await;
-    let product = platform.products("chair", 1).await.remove(0);
+    // One unit of a different product per order, so that no product's
+    // stock runs out over the crowds.
+    let products = platform.products("", 40).await;
     let mut publisher = kit::events::Publisher::new(platform.broker());
     let baseline = (rss_kb(router.pid())?, rss_kb(std::process::id())?);
     println!(
@@ -81,7 +83,9 @@ async fn drive() -> anyhow::Result<()> {
     for (tier, &crowd) in crowds.iter().enumerate() {
         let mut orders = Vec::with_capacity(order_count);
         for i in 0..order_count {
-            platform.add_to_cart(&token, &product, 1).await;
+            platform
+                .add_to_cart(&token, &products[(tier * order_count + i) % products.len()], 1)
+                .await;
             let placed = platform.checkout(&token, "tok_visa", &format!("scale-{tier}-{i}")).await;
             orders.push(placed["data"]["checkout"]["id"].as_str().expect("order").to_owned());
         }
