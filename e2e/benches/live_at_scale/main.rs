@@ -35,6 +35,8 @@ use std::{
 
 mod load_client;
 
+use serde_json::json;
+
 const QUERY: &str =
     "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status at order { number } } }";
 
@@ -88,6 +90,16 @@ async fn drive() -> anyhow::Result<()> {
                 .await;
             let placed = platform.checkout(&token, "tok_visa", &format!("scale-{tier}-{i}")).await;
             orders.push(placed["data"]["checkout"]["id"].as_str().expect("order").to_owned());
+            // Checkout empties the cart by event: wait for it, or the next
+            // order would carry this one's product again.
+            for _ in 0..200 {
+                let cart =
+                    platform.graphql("{ cart { itemCount } }", json!({}), Some(&token)).await;
+                if cart["data"]["cart"]["itemCount"] == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
         }
         for order in &orders {
             platform.wait_for_status(&token, order, "DELIVERED").await;
