@@ -69,7 +69,8 @@ async fn drive() -> anyhow::Result<()> {
     let token = platform.customer("bench-scale@example.com").await;
     // One unit of a different product per order, so that no product's
     // stock runs out over the crowds.
-    let products = platform.products("", 40).await;
+    let mut products = platform.products("chair", 10).await;
+    products.extend(platform.products("lamp", 10).await);
     let mut publisher = kit::events::Publisher::new(platform.broker());
     let baseline = (rss_kb(router.pid())?, rss_kb(std::process::id())?);
     println!(
