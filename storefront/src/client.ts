@@ -8,14 +8,18 @@ import type { StoreConfig } from './config';
 import { graphql } from './gql';
 import { expiresSoon, getSession, rotate, type Session } from './session';
 
+graphql(`
+  fragment SessionTokens on AuthPayload {
+    accessToken
+    refreshToken
+    expiresAt
+    user { id name email }
+  }
+`);
+
 const RefreshDocument = graphql(`
   mutation Refresh($refreshToken: String!) {
-    refreshToken(refreshToken: $refreshToken) {
-      accessToken
-      refreshToken
-      expiresAt
-      user { id name email }
-    }
+    refreshToken(refreshToken: $refreshToken) { ...SessionTokens }
   }
 `);
 

@@ -14,13 +14,15 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": typeof types.RefreshDocument,
+    "\n  fragment SessionTokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresAt\n    user { id name email }\n  }\n": typeof types.SessionTokensFragmentDoc,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) { ...SessionTokens }\n  }\n": typeof types.RefreshDocument,
     "\n  query CartCount {\n    cart { id itemCount }\n  }\n": typeof types.CartCountDocument,
     "\n  mutation SignOut($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.SignOutDocument,
-    "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": typeof types.SignInDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": typeof types.RegisterDocument,
-    "\n  query Cart {\n    cart {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n": typeof types.CartDocument,
-    "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n": typeof types.UpdateCartLineDocument,
+    "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) { ...SessionTokens }\n  }\n": typeof types.SignInDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) { ...SessionTokens }\n  }\n": typeof types.RegisterDocument,
+    "\n  fragment CartLines on Cart {\n    id\n    itemCount\n    subtotal { formatted }\n    items {\n      quantity\n      unitPrice { formatted }\n      lineTotal { formatted }\n      product { id slug name availableQuantity }\n    }\n  }\n": typeof types.CartLinesFragmentDoc,
+    "\n  query Cart {\n    cart { ...CartLines }\n  }\n": typeof types.CartDocument,
+    "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) { ...CartLines }\n  }\n": typeof types.UpdateCartLineDocument,
     "\n  query SavedAddresses {\n    me {\n      id\n      name\n      addresses { id name line1 line2 city region postalCode country isDefault }\n    }\n  }\n": typeof types.SavedAddressesDocument,
     "\n  query ShippingRates($country: String!, $postalCode: String!, $items: [RateItemInput!]!) {\n    shippingRates(country: $country, postalCode: $postalCode, items: $items) {\n      id\n      carrier\n      service\n      estimatedDays\n      cost { formatted }\n    }\n  }\n": typeof types.ShippingRatesDocument,
     "\n  mutation Checkout($input: CheckoutInput!) {\n    checkout(input: $input) {\n      id\n      number\n    }\n  }\n": typeof types.CheckoutDocument,
@@ -37,13 +39,15 @@ type Documents = {
     "\n  query Categories {\n    categories { id name }\n  }\n": typeof types.CategoriesDocument,
 };
 const documents: Documents = {
-    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": types.RefreshDocument,
+    "\n  fragment SessionTokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresAt\n    user { id name email }\n  }\n": types.SessionTokensFragmentDoc,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) { ...SessionTokens }\n  }\n": types.RefreshDocument,
     "\n  query CartCount {\n    cart { id itemCount }\n  }\n": types.CartCountDocument,
     "\n  mutation SignOut($refreshToken: String!) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.SignOutDocument,
-    "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": types.SignInDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n": types.RegisterDocument,
-    "\n  query Cart {\n    cart {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n": types.CartDocument,
-    "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n": types.UpdateCartLineDocument,
+    "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) { ...SessionTokens }\n  }\n": types.SignInDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) { ...SessionTokens }\n  }\n": types.RegisterDocument,
+    "\n  fragment CartLines on Cart {\n    id\n    itemCount\n    subtotal { formatted }\n    items {\n      quantity\n      unitPrice { formatted }\n      lineTotal { formatted }\n      product { id slug name availableQuantity }\n    }\n  }\n": types.CartLinesFragmentDoc,
+    "\n  query Cart {\n    cart { ...CartLines }\n  }\n": types.CartDocument,
+    "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) { ...CartLines }\n  }\n": types.UpdateCartLineDocument,
     "\n  query SavedAddresses {\n    me {\n      id\n      name\n      addresses { id name line1 line2 city region postalCode country isDefault }\n    }\n  }\n": types.SavedAddressesDocument,
     "\n  query ShippingRates($country: String!, $postalCode: String!, $items: [RateItemInput!]!) {\n    shippingRates(country: $country, postalCode: $postalCode, items: $items) {\n      id\n      carrier\n      service\n      estimatedDays\n      cost { formatted }\n    }\n  }\n": types.ShippingRatesDocument,
     "\n  mutation Checkout($input: CheckoutInput!) {\n    checkout(input: $input) {\n      id\n      number\n    }\n  }\n": types.CheckoutDocument,
@@ -77,7 +81,11 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"): (typeof documents)["\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment SessionTokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresAt\n    user { id name email }\n  }\n"): (typeof documents)["\n  fragment SessionTokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresAt\n    user { id name email }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) { ...SessionTokens }\n  }\n"): (typeof documents)["\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) { ...SessionTokens }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -89,19 +97,23 @@ export function graphql(source: "\n  mutation SignOut($refreshToken: String!) {\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) { ...SessionTokens }\n  }\n"): (typeof documents)["\n  mutation SignIn($email: String!, $password: String!) {\n    login(email: $email, password: $password) { ...SessionTokens }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) { ...SessionTokens }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) { ...SessionTokens }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Cart {\n    cart {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Cart {\n    cart {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment CartLines on Cart {\n    id\n    itemCount\n    subtotal { formatted }\n    items {\n      quantity\n      unitPrice { formatted }\n      lineTotal { formatted }\n      product { id slug name availableQuantity }\n    }\n  }\n"): (typeof documents)["\n  fragment CartLines on Cart {\n    id\n    itemCount\n    subtotal { formatted }\n    items {\n      quantity\n      unitPrice { formatted }\n      lineTotal { formatted }\n      product { id slug name availableQuantity }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) {\n      id\n      itemCount\n      subtotal { formatted }\n      items {\n        quantity\n        unitPrice { formatted }\n        lineTotal { formatted }\n        product { id slug name availableQuantity }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Cart {\n    cart { ...CartLines }\n  }\n"): (typeof documents)["\n  query Cart {\n    cart { ...CartLines }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) { ...CartLines }\n  }\n"): (typeof documents)["\n  mutation UpdateCartLine($productId: ID!, $quantity: Int!) {\n    updateCartItem(productId: $productId, quantity: $quantity) { ...CartLines }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -7,23 +7,13 @@ import { setSession } from '../session';
 
 const SignInMutation = graphql(`
   mutation SignIn($email: String!, $password: String!) {
-    login(email: $email, password: $password) {
-      accessToken
-      refreshToken
-      expiresAt
-      user { id name email }
-    }
+    login(email: $email, password: $password) { ...SessionTokens }
   }
 `);
 
 const RegisterMutation = graphql(`
   mutation Register($input: RegisterInput!) {
-    register(input: $input) {
-      accessToken
-      refreshToken
-      expiresAt
-      user { id name email }
-    }
+    register(input: $input) { ...SessionTokens }
   }
 `);
 

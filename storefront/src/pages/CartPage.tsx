@@ -3,35 +3,29 @@ import { useMutation, useQuery } from 'urql';
 import { Loading, ProblemMessage } from '../components/Status';
 import { graphql } from '../gql';
 
+graphql(`
+  fragment CartLines on Cart {
+    id
+    itemCount
+    subtotal { formatted }
+    items {
+      quantity
+      unitPrice { formatted }
+      lineTotal { formatted }
+      product { id slug name availableQuantity }
+    }
+  }
+`);
+
 export const CartQuery = graphql(`
   query Cart {
-    cart {
-      id
-      itemCount
-      subtotal { formatted }
-      items {
-        quantity
-        unitPrice { formatted }
-        lineTotal { formatted }
-        product { id slug name availableQuantity }
-      }
-    }
+    cart { ...CartLines }
   }
 `);
 
 const UpdateLineMutation = graphql(`
   mutation UpdateCartLine($productId: ID!, $quantity: Int!) {
-    updateCartItem(productId: $productId, quantity: $quantity) {
-      id
-      itemCount
-      subtotal { formatted }
-      items {
-        quantity
-        unitPrice { formatted }
-        lineTotal { formatted }
-        product { id slug name availableQuantity }
-      }
-    }
+    updateCartItem(productId: $productId, quantity: $quantity) { ...CartLines }
   }
 `);
 
