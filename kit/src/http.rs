@@ -8,6 +8,7 @@
 //! port 0; binaries call [`App::run`]. Binding is kept apart from building.
 
 mod graphql;
+mod operation_identity;
 mod signed;
 
 pub use ::server::{

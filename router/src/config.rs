@@ -130,11 +130,39 @@ pub struct SubscriptionsConfig {
     pub heartbeat_ms: u64,
     /// How long a WebSocket client has to send `connection_init`.
     pub init_timeout_ms: u64,
+    /// Operations carried on one upstream connection to a subgraph before
+    /// another is opened. `ROUTER_SUBSCRIPTION_OPERATIONS_PER_UPSTREAM`,
+    /// default 1000.
+    pub operations_per_upstream: usize,
+    /// Identical subscriptions (same subgraph, operation, variables and
+    /// user) share one upstream operation. `ROUTER_DEDUPE_SUBSCRIPTIONS`,
+    /// default true.
+    pub deduplicate: bool,
+}
+
+impl SubscriptionsConfig {
+    pub fn pool_settings(&self) -> crate::subscriptions::PoolSettings {
+        crate::subscriptions::PoolSettings {
+            operations_per_connection: self.operations_per_upstream,
+            deduplicate: self.deduplicate,
+            // A late subscriber is sent what the shared operation has sent
+            // so far (an order's history, say); past this it gets its own.
+            replay: crate::subscriptions::ReplayLimit { events: 64, bytes: 64 * 1024 },
+            member_buffer: self.buffer,
+        }
+    }
 }
 
 impl Default for SubscriptionsConfig {
     fn default() -> Self {
-        Self { max_per_connection: 100, buffer: 128, heartbeat_ms: 15_000, init_timeout_ms: 10_000 }
+        Self {
+            max_per_connection: 100,
+            buffer: 128,
+            heartbeat_ms: 15_000,
+            init_timeout_ms: 10_000,
+            operations_per_upstream: 1000,
+            deduplicate: true,
+        }
     }
 }
 
@@ -207,6 +235,11 @@ impl RouterConfig {
         set(&mut self.subscriptions.max_per_connection, "ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")?;
         set(&mut self.subscriptions.buffer, "ROUTER_SUBSCRIPTION_BUFFER")?;
         set(&mut self.subscriptions.heartbeat_ms, "ROUTER_SUBSCRIPTION_HEARTBEAT_MS")?;
+        set(
+            &mut self.subscriptions.operations_per_upstream,
+            "ROUTER_SUBSCRIPTION_OPERATIONS_PER_UPSTREAM",
+        )?;
+        set(&mut self.subscriptions.deduplicate, "ROUTER_DEDUPE_SUBSCRIPTIONS")?;
         set(&mut self.plan_cache_size, "ROUTER_PLAN_CACHE_SIZE")?;
         set(&mut self.dedupe_subgraph_requests, "ROUTER_DEDUPE_SUBGRAPH_REQUESTS")?;
         set_some(&mut self.subgraph_signing_key, "ROUTER_SUBGRAPH_SIGNING_KEY")?;

@@ -31,6 +31,8 @@ pub struct RouterMetrics {
     websocket_connections: Gauge<i64, AtomicI64>,
     active_subscriptions: Gauge<i64, AtomicI64>,
     subscription_events: Counter,
+    upstream_connections: Gauge<i64, AtomicI64>,
+    upstream_operations: Gauge<i64, AtomicI64>,
     buffer_full_closes: Counter,
     planning: Histogram,
     operation_names: RwLock<HashSet<String>>,
@@ -107,6 +109,18 @@ impl Default for RouterMetrics {
             "Subscription events delivered to clients",
             subscription_events.clone(),
         );
+        let upstream_connections = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "router_subscription_upstream_connections",
+            "WebSocket connections to subgraphs carrying subscriptions",
+            upstream_connections.clone(),
+        );
+        let upstream_operations = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "router_subscription_upstream_operations",
+            "Subscriptions running at subgraphs (identical client subscriptions share one)",
+            upstream_operations.clone(),
+        );
         let buffer_full_closes = Counter::default();
         registry.register(
             "router_subscription_buffer_full_closes",
@@ -135,6 +149,8 @@ impl Default for RouterMetrics {
             websocket_connections,
             active_subscriptions,
             subscription_events,
+            upstream_connections,
+            upstream_operations,
             buffer_full_closes,
             planning,
             operation_names: RwLock::new(HashSet::new()),
@@ -144,6 +160,12 @@ impl Default for RouterMetrics {
 }
 
 impl RouterMetrics {
+    /// Upstream subscription connections and operations open now.
+    pub fn upstreams(&self, (connections, operations): (usize, usize)) {
+        self.upstream_connections.set(i64::try_from(connections).unwrap_or(i64::MAX));
+        self.upstream_operations.set(i64::try_from(operations).unwrap_or(i64::MAX));
+    }
+
     /// The `/metrics` answer.
     pub fn exposition(&self) -> Response {
         exposition(&self.registry)

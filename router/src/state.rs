@@ -14,6 +14,7 @@ use crate::{
     admission::{auth::Authenticator, persisted::PersistedQueries, rate_limit::RateLimiter},
     config::RouterConfig,
     observability::RouterMetrics,
+    subscriptions::UpstreamPool,
     supergraph::Supergraph,
 };
 
@@ -24,6 +25,8 @@ pub struct RouterState {
     pub authenticator: Arc<Authenticator>,
     pub rate_limiter: RateLimiter,
     pub metrics: Arc<RouterMetrics>,
+    /// Upstream subscription connections, kept across supergraph reloads.
+    pub upstreams: Arc<UpstreamPool>,
     current: RwLock<Arc<Supergraph>>,
 }
 
@@ -50,7 +53,9 @@ impl RouterState {
         {
             forward_headers.push(name.clone());
         }
+        let upstreams = Arc::new(UpstreamPool::new(config.subscriptions.pool_settings()));
         Ok(Self {
+            upstreams,
             config,
             forward_headers,
             persisted,

@@ -11,6 +11,7 @@ pub mod headers;
 pub mod metrics;
 pub mod signing;
 pub mod telemetry;
+pub mod websocket;
 
 pub use app::{App, BackgroundTask, Readiness, RunningApp, Stopping, bind, shutdown_on_signal};
 

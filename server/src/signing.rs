@@ -283,6 +283,28 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
+/// One operation's identity on a shared subscription connection: the
+/// router carries many users' subscriptions on one graphql-transport-ws
+/// connection per subgraph, so each `subscribe` names its end user in
+/// `payload.extensions` (`authorization`), signed (`signature`) with method
+/// [`operation::METHOD`], the endpoint's path, that authorization, and
+/// [`operation::signed_body`] as the body. A captured `subscribe` can then be
+/// neither replayed (nonce) nor given another user, query or variables.
+pub mod operation {
+    pub const METHOD: &str = "SUBSCRIBE";
+    pub const AUTHORIZATION_EXTENSION: &str = "authorization";
+    pub const SIGNATURE_EXTENSION: &str = "signature";
+
+    /// The query, a newline, and the variables as JSON.
+    pub fn signed_body(query: &str, variables_json: &str) -> Vec<u8> {
+        let mut body = Vec::with_capacity(query.len() + 1 + variables_json.len());
+        body.extend_from_slice(query.as_bytes());
+        body.push(b'\n');
+        body.extend_from_slice(variables_json.as_bytes());
+        body
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,10 +67,6 @@ async fn drive() -> anyhow::Result<()> {
     let router = RouterProcess::start(router_binary, &platform)?;
     router.wait_until_healthy().await?;
     let token = platform.customer("bench-scale@example.com").await;
-    // One unit of a different product per order, so that no product's
-    // stock runs out over the crowds.
-    let mut products = platform.products("chair", 10).await;
-    products.extend(platform.products("lamp", 10).await);
     let mut publisher = kit::events::Publisher::new(platform.broker());
     let baseline = (rss_kb(router.pid())?, rss_kb(std::process::id())?);
     println!(
@@ -84,11 +80,10 @@ async fn drive() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|---|---|");
 
     for (tier, &crowd) in crowds.iter().enumerate() {
+        let units = units_in_stock(&platform, order_count).await;
         let mut orders = Vec::with_capacity(order_count);
-        for i in 0..order_count {
-            platform
-                .add_to_cart(&token, &products[(tier * order_count + i) % products.len()], 1)
-                .await;
+        for (i, product) in units.iter().enumerate() {
+            platform.add_to_cart(&token, product, 1).await;
             let placed = platform.checkout(&token, "tok_visa", &format!("scale-{tier}-{i}")).await;
             orders.push(placed["data"]["checkout"]["id"].as_str().expect("order").to_owned());
             // Checkout empties the cart by event: wait for it, or the next
@@ -167,6 +162,36 @@ async fn drive() -> anyhow::Result<()> {
     router.stop();
     platform.stop().await;
     database.drop_database().await
+}
+
+/// `n` products to order, one unit each, spread over the products in
+/// stock and never more of one than it has available now (the seed has
+/// products with a single unit, and earlier crowds' orders took theirs).
+async fn units_in_stock(platform: &e2e::platform::Platform, n: usize) -> Vec<String> {
+    let query = "query($s: String) { products(first: 50, filter: { search: $s }) { edges { node { id availableQuantity } } } }";
+    let mut stock: Vec<(String, u64)> = Vec::new();
+    for search in ["chair", "lamp", "table", "desk"] {
+        let found = platform.graphql(query, json!({ "s": search }), None).await;
+        for edge in found["data"]["products"]["edges"].as_array().into_iter().flatten() {
+            let id = edge["node"]["id"].as_str().expect("id").to_owned();
+            let available = edge["node"]["availableQuantity"].as_u64().unwrap_or(0);
+            if available > 0 && !stock.iter().any(|(known, _)| *known == id) {
+                stock.push((id, available));
+            }
+        }
+    }
+    let mut picked = Vec::with_capacity(n);
+    while picked.len() < n {
+        let before = picked.len();
+        for (id, left) in stock.iter_mut().filter(|(_, left)| *left > 0) {
+            if picked.len() < n {
+                *left -= 1;
+                picked.push(id.clone());
+            }
+        }
+        assert!(picked.len() > before, "only {} units in stock for {n} orders", picked.len());
+    }
+    picked
 }
 
 /// The release router in its own process, on a free port.

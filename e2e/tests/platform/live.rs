@@ -293,3 +293,176 @@ async fn placed_and_shipped_emails_reach_the_customer_once(pool: PgPool) {
     assert!(templates.contains("order.placed") && templates.contains("order.shipped"), "{inbox}");
     platform.stop().await;
 }
+
+/// A gauge's value in the router's `/metrics`.
+async fn router_gauge(platform: &Platform, name: &str) -> i64 {
+    let text = reqwest::get(platform.router_url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+#[sqlx::test(migrations = false)]
+async fn users_share_upstream_connections_and_identical_subscriptions_share_one_operation(
+    pool: PgPool,
+) {
+    let platform = Platform::start(pool).await;
+    let (alice, alices_order, _) = place_order(&platform, "alice@example.com").await;
+    let (bob, bobs_order, _) = place_order(&platform, "bob@example.com").await;
+    platform.wait_for_status(&alice, &alices_order, "DELIVERED").await;
+    platform.wait_for_status(&bob, &bobs_order, "DELIVERED").await;
+    let url = platform.router_url("/graphql");
+
+    // Alice follows her order from three tabs, Bob his from one; each client
+    // connection is its own, and stays open until its subscription ends.
+    let query = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { customer { email } } } }";
+    let mut tabs = Vec::new();
+    for (token, order) in [
+        (&alice, &alices_order),
+        (&alice, &alices_order),
+        (&alice, &alices_order),
+        (&bob, &bobs_order),
+    ] {
+        let mut client = WsClient::connect(&url, Some(token)).await;
+        client.subscribe("s", query, json!({ "id": order })).await;
+        tabs.push(client);
+    }
+    // Each sees its own order's whole history, joined with its own customer,
+    // the late tabs too (from what the shared operation had sent so far).
+    for (tab, email) in tabs.iter_mut().zip(["alice", "alice", "alice", "bob"]) {
+        let mut statuses = Vec::new();
+        while statuses.last().map(String::as_str) != Some("DELIVERED") {
+            let message = tab.message().await;
+            let event = &message["payload"]["data"]["orderStatusChanged"];
+            assert_eq!(event["order"]["customer"]["email"], format!("{email}@example.com"));
+            statuses
+                .push(event["status"].as_str().unwrap_or_else(|| panic!("{message}")).to_owned());
+        }
+        assert_eq!(statuses, JOURNEY);
+    }
+    assert_eq!(router_gauge(&platform, "router_active_subscriptions").await, 4);
+    assert_eq!(router_gauge(&platform, "router_subscription_upstream_operations").await, 2);
+    assert_eq!(router_gauge(&platform, "router_subscription_upstream_connections").await, 1);
+
+    // A later change reaches every tab once.
+    platform.record_status_row(&alices_order, "shared").await;
+    kit::events::Publisher::new(platform.broker())
+        .publish(&[e2e::platform::status_event(&alices_order)])
+        .await
+        .expect("published");
+    for tab in &mut tabs[..3] {
+        let message = tab.message().await;
+        assert_eq!(message["payload"]["data"]["orderStatusChanged"]["status"], "DELIVERED");
+    }
+
+    // Two of Alice's tabs close: her operation goes on for the third. The
+    // last to leave ends it upstream.
+    tabs.drain(1..3);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(router_gauge(&platform, "router_subscription_upstream_operations").await, 2);
+    tabs.clear();
+    let mut operations = -1;
+    for _ in 0..50 {
+        operations = router_gauge(&platform, "router_subscription_upstream_operations").await;
+        if operations == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(operations, 0);
+
+    // Bob cannot ride on Alice's shared operation: the same subscription
+    // under his token is his own, and refused.
+    let mut client = WsClient::connect(&url, Some(&bob)).await;
+    client.subscribe("s", query, json!({ "id": alices_order })).await;
+    let message = client.message().await;
+    assert_eq!(message["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{message}");
+    platform.stop().await;
+}
+
+/// The error code of a refused operation, whether the subgraph answered
+/// with `error` or with a `next` carrying only errors.
+fn refusal_code(message: &Value) -> Value {
+    match message["type"].as_str() {
+        Some("error") => message["payload"][0]["extensions"]["code"].clone(),
+        _ => message["payload"]["errors"][0]["extensions"]["code"].clone(),
+    }
+}
+
+/// The next message other than an earlier operation's `complete`.
+async fn answer_to(connection: &mut WsClient) -> Value {
+    loop {
+        let message = connection.message().await;
+        if message["type"] != "complete" {
+            return message;
+        }
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_subgraph_takes_an_operations_user_only_with_its_signature(pool: PgPool) {
+    use server::signing::operation::{METHOD, signed_body};
+    let platform = Platform::start(pool).await;
+    let (alice, order, _) = place_order(&platform, "signed-op@example.com").await;
+    platform.wait_for_status(&alice, &order, "DELIVERED").await;
+    let query = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }";
+    let variables = json!({ "id": order });
+    let authorization = format!("Bearer {alice}");
+    let sign = |variables: &Value| {
+        let body = signed_body(query, &variables.to_string());
+        let signature = kit::testing::test_signer().sign(
+            METHOD,
+            "/graphql",
+            Some(authorization.as_bytes()),
+            &body,
+        );
+        signature.to_str().expect("ascii").to_owned()
+    };
+    // The router's kind of connection: signed, with nobody in connection_init.
+    let mut connection =
+        WsClient::connect_to_service(&platform.url("orders", "/graphql"), None).await;
+    let subscribe = |id: &str, signature: Option<String>, variables: &Value| {
+        let mut extensions = json!({ "authorization": authorization });
+        if let Some(signature) = signature {
+            extensions["signature"] = json!(signature);
+        }
+        json!({ "id": id, "type": "subscribe",
+                "payload": { "query": query, "variables": variables, "extensions": extensions } })
+    };
+
+    // A user named without a signature, or with one made for other
+    // variables, is refused.
+    let other = json!({ "id": uuid::Uuid::new_v4().to_string() });
+    let refused = [
+        subscribe("unsigned", None, &variables),
+        subscribe("other", Some(sign(&other)), &variables),
+    ];
+    for message in refused {
+        connection.send(message).await;
+        let answer = answer_to(&mut connection).await;
+        assert_eq!(refusal_code(&answer), "UNAUTHENTICATED", "{answer}");
+    }
+    // Signed, it runs as that user; the same signature again is a replay.
+    let signature = sign(&variables);
+    connection.send(subscribe("signed", Some(signature.clone()), &variables)).await;
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("DELIVERED") {
+        let message = connection.message().await;
+        if message["type"] == "complete" {
+            continue;
+        }
+        assert_eq!(message["id"], "signed", "{message}");
+        let status = &message["payload"]["data"]["orderStatusChanged"]["status"];
+        statuses.push(status.as_str().unwrap_or_else(|| panic!("{message}")).to_owned());
+    }
+    assert_eq!(statuses, JOURNEY);
+    connection.send(subscribe("replayed", Some(signature), &variables)).await;
+    let answer = answer_to(&mut connection).await;
+    assert_eq!(refusal_code(&answer), "UNAUTHENTICATED", "{answer}");
+    platform.stop().await;
+}

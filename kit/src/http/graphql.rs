@@ -16,7 +16,7 @@ use axum::{
 };
 use tracing::Instrument;
 
-use super::signed::Caller;
+use super::{operation_identity::OperationCredentials, signed::Caller};
 use crate::{
     auth::{Authorization, JwtVerifier, authenticate},
     config::SigningConfig,
@@ -44,6 +44,7 @@ where
         // Federation 2 routers plan subscriptions from the subgraph SDL.
         .enable_subscription_in_federation()
         .extension(Tracing)
+        .extension(super::operation_identity::OperationIdentity)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }
@@ -86,14 +87,15 @@ where
     /// `/graphql`, answering only requests signed as `signing` says
     /// (unless it is disabled).
     pub fn into_router(self, signing: &SigningConfig) -> Router {
-        let verifier = signing.verifier(self.service);
+        let verifier = signing.verifier(self.service).map(Arc::new);
         let router = Router::new()
             .route("/graphql", get(get_graphql::<Q, M, S>).post(execute::<Q, M, S>))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(axum::Extension(OperationSignatures(verifier.clone())))
             .with_state(self);
         let router = match verifier {
             Some(verifier) => router.layer(axum::middleware::from_fn_with_state(
-                (Arc::new(verifier), MAX_BODY_BYTES),
+                (verifier, MAX_BODY_BYTES),
                 super::signed::require_signature,
             )),
             None => router,
@@ -155,8 +157,13 @@ where
     response.into()
 }
 
+/// The verifier of each subscription's own signature, when signing is on.
+#[derive(Clone)]
+struct OperationSignatures(Option<Arc<server::signing::RequestVerifier>>);
+
 fn subscriptions<Q, M, S>(
     endpoint: GraphqlEndpoint<Q, M, S>,
+    credentials: OperationCredentials,
     headers: &HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
@@ -174,7 +181,8 @@ where
     // services' loaders do not cache, so later events still read fresh rows.
     let mut data = (endpoint.request_data)(async_graphql::Request::new("")).data;
     data.insert(trace);
-    upgrade
+    data.insert(credentials);
+    server::websocket::sized(upgrade, MAX_BODY_BYTES)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let connection = GraphQLWebSocket::new(socket, endpoint.schema.clone(), protocol)
@@ -221,7 +229,15 @@ where
         return match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
             Ok(upgrade) => {
                 let stopping = super::Stopping::of(&parts.extensions);
-                subscriptions(endpoint, &parts.headers, protocol, upgrade, stopping)
+                let credentials = OperationCredentials {
+                    tokens: endpoint.verifier.clone(),
+                    signatures: parts
+                        .extensions
+                        .get::<OperationSignatures>()
+                        .and_then(|signatures| signatures.0.clone()),
+                    path: parts.uri.path().to_owned(),
+                };
+                subscriptions(endpoint, credentials, &parts.headers, protocol, upgrade, stopping)
             }
             Err(rejection) => rejection.into_response(),
         };

@@ -174,8 +174,24 @@ impl Subgraphs {
         Self { http, endpoints, in_flight, signer: signer.map(Arc::new) }
     }
 
+    /// The signature of one operation on a shared subscription connection
+    /// to `endpoint`, naming its user (`server::signing::operation`).
+    pub fn operation_signature(
+        &self,
+        endpoint: &SubgraphEndpoint,
+        authorization: &str,
+        query: &str,
+        variables_json: &str,
+    ) -> Option<HeaderValue> {
+        use server::signing::operation::{METHOD, signed_body};
+        let signer = self.signer.as_ref()?;
+        let path = endpoint.uri.as_ref().map_or("/", |uri| uri.path());
+        let body = signed_body(query, variables_json);
+        Some(signer.sign(METHOD, path, Some(authorization.as_bytes()), &body))
+    }
+
     /// The signature of a WebSocket upgrade to `endpoint` (a GET without
-    /// a body; the end user's token travels in `connection_init`).
+    /// a body; each operation's user travels in the operation).
     pub fn upgrade_signature(&self, endpoint: &SubgraphEndpoint) -> Option<HeaderValue> {
         let signer = self.signer.as_ref()?;
         let path = endpoint.uri.as_ref()?.path_and_query().map_or("/", |p| p.as_str());

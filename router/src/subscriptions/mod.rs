@@ -28,7 +28,8 @@ use crate::{
         plan_nodes::{FetchNode, PlanNode, QueryPlan},
     },
 };
-use upstream::{Upstream, UpstreamSubscription};
+use upstream::{FeedEnd, Upstream};
+pub use upstream::{PoolSettings, ReplayLimit, UpstreamPool};
 
 pub const BUFFER_FULL: &str = "SUBSCRIPTION_BUFFER_FULL";
 /// Buffer slots kept for the closing messages (an error and completion).
@@ -49,8 +50,9 @@ pub struct Operation {
     pub admitted: Admitted,
     /// Headers for subgraph requests (the client's `Authorization`…).
     pub headers: HeaderMap,
-    /// The `connection_init` payload for the upstream subscription.
-    pub init_payload: Value,
+    /// The client's `Authorization`, named in the upstream operation.
+    pub authorization: Option<String>,
+    pub upstreams: std::sync::Arc<UpstreamPool>,
     /// Counts the subscription if it ends on a full buffer.
     pub buffer_full: prometheus_client::metrics::counter::Counter,
 }
@@ -63,7 +65,7 @@ pub fn channel(buffer: usize) -> (mpsc::Sender<Event>, mpsc::Receiver<Event>) {
 /// Runs `operation`, sending its events until it ends, `stop` is cancelled
 /// or the receiver is dropped (the client went away).
 pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: CancellationToken) {
-    let Operation { admitted, headers, init_payload, buffer_full } = operation;
+    let Operation { admitted, headers, authorization, upstreams, buffer_full } = operation;
     let (supergraph, prepared, variables) =
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
     let execution = admitted.execution(&headers);
@@ -90,16 +92,24 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
         .flatten()
         .filter_map(|name| variables.get(name).map(|v| (name.clone(), v.clone())))
         .collect();
-    let opened = UpstreamSubscription::open(
-        &endpoint.url,
-        supergraph.subgraphs.upgrade_signature(endpoint),
-        headers.get("traceparent").cloned(),
-        init_payload,
-        &primary.operation.document_str,
-        upstream_variables,
-        endpoint.timeout,
-    )
-    .await;
+    let query = primary.operation.document_str.as_str();
+    let variables_json = Value::Object(upstream_variables).to_string();
+    let authorization = authorization.map(|value| {
+        let signature =
+            supergraph.subgraphs.operation_signature(endpoint, &value, query, &variables_json);
+        (value, signature)
+    });
+    let opened = upstreams
+        .subscribe(upstream::Subscribe {
+            url: &endpoint.url,
+            upgrade_signature: supergraph.subgraphs.upgrade_signature(endpoint),
+            traceparent: headers.get("traceparent").cloned(),
+            query,
+            variables_json,
+            authorization,
+            timeout: endpoint.timeout,
+        })
+        .await;
     let mut upstream = match opened {
         Ok(upstream) => upstream,
         Err(e) => {
@@ -114,24 +124,24 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
             () = events.closed() => break,
             message = upstream.next() => message,
         };
-        match message {
+        let message = match message {
+            Ok(message) => message,
+            Err(FeedEnd::TooSlow) => {
+                end_too_slow(&events, &buffer_full, service).await;
+                return;
+            }
+        };
+        match &*message {
             Upstream::Next(response) => {
-                let result = execution.run_event(primary, response).await;
+                let result = execution.run_event(primary, response.clone()).await;
                 if events.capacity() <= RESERVED {
-                    tracing::warn!(service, "subscriber too slow; ending its subscription");
-                    buffer_full.inc();
-                    let error = GraphqlError::new(
-                        "the client did not keep up with this subscription's events",
-                        BUFFER_FULL,
-                    );
-                    let _ = events.send(Event::Next(json!({ "errors": [error] }))).await;
-                    let _ = events.send(Event::Complete).await;
-                    break;
+                    end_too_slow(&events, &buffer_full, service).await;
+                    return;
                 }
                 let _ = events.send(Event::Next(result.into_body())).await;
             }
             Upstream::Error(errors) => {
-                let errors = errors.into_iter().map(|e| refused(e, service)).collect();
+                let errors = errors.iter().cloned().map(|e| refused(e, service)).collect();
                 let _ = events.send(Event::Error(errors)).await;
                 return;
             }
@@ -152,7 +162,23 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
             }
         }
     }
-    upstream.complete().await;
+}
+
+/// Ends a subscription whose client did not keep up: one last result with
+/// the error, then completion.
+async fn end_too_slow(
+    events: &mpsc::Sender<Event>,
+    buffer_full: &prometheus_client::metrics::counter::Counter,
+    service: &str,
+) {
+    tracing::warn!(service, "subscriber too slow; ending its subscription");
+    buffer_full.inc();
+    let error = GraphqlError::new(
+        "the client did not keep up with this subscription's events",
+        BUFFER_FULL,
+    );
+    let _ = events.send(Event::Next(json!({ "errors": [error] }))).await;
+    let _ = events.send(Event::Complete).await;
 }
 
 /// The plan's Subscription node: the root, or the first of a sequence.
@@ -177,14 +203,6 @@ fn unavailable(service: &str) -> GraphqlError {
 /// A subgraph's refusal (FORBIDDEN, NOT_FOUND…) as the client sees it.
 fn refused(raw: Map<String, Value>, service: &str) -> GraphqlError {
     crate::execution::subgraph_error(raw, service, |path| Some(path.to_vec()))
-}
-
-/// The subgraph-side payload: just the client's credentials.
-pub fn upstream_init(authorization: Option<&str>) -> Value {
-    match authorization {
-        Some(value) => json!({ "Authorization": value }),
-        None => json!({}),
-    }
 }
 
 /// An `Event::Error` as a result, for transports with no error message.

@@ -56,7 +56,10 @@ pub fn routes(state: Arc<RouterState>) -> Router {
         )
         .route(
             "/metrics",
-            get(|State(state): State<Arc<RouterState>>| async move { state.metrics.exposition() }),
+            get(|State(state): State<Arc<RouterState>>| async move {
+                state.metrics.upstreams(state.upstreams.counts());
+                state.metrics.exposition()
+            }),
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());

@@ -19,7 +19,7 @@ use tracing::Instrument;
 use crate::{
     admission::{Admitted, subgraph_headers},
     state::RouterState,
-    subscriptions::{self, Event, Operation, errors_body, upstream_init},
+    subscriptions::{self, Event, Operation, errors_body},
 };
 
 pub const EVENT_STREAM: &str = "text/event-stream";
@@ -39,7 +39,8 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let operation = Operation {
         admitted,
-        init_payload: upstream_init(authorization),
+        authorization: authorization.map(str::to_owned),
+        upstreams: state.upstreams.clone(),
         headers: forwarded,
         buffer_full: state.metrics.buffer_full_closes(),
     };

@@ -24,7 +24,7 @@ use crate::{
     admission::{Request, admit, auth, bad_request, subgraph_headers},
     error::GraphqlError,
     state::RouterState,
-    subscriptions::{self, Event, Operation, errors_body, upstream_init},
+    subscriptions::{self, Event, Operation, errors_body},
 };
 
 /// Sleeps until `deadline` (forever without one).
@@ -58,7 +58,8 @@ pub fn upgrade(
     stopping: CancellationToken,
     peer: Option<std::net::SocketAddr>,
 ) -> Response {
-    let upgrade = upgrade.protocols([TRANSPORT_WS, LEGACY_WS]);
+    let upgrade = server::websocket::sized(upgrade, state.config.limits.max_body_bytes)
+        .protocols([TRANSPORT_WS, LEGACY_WS]);
     let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
         Some(LEGACY_WS) => Protocol::Legacy,
         _ => Protocol::TransportWs,
@@ -252,7 +253,8 @@ impl Connection {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let operation = Operation {
             admitted,
-            init_payload: upstream_init(authorization),
+            authorization: authorization.map(str::to_owned),
+            upstreams: self.state.upstreams.clone(),
             headers: forwarded,
             buffer_full: self.state.metrics.buffer_full_closes(),
         };

@@ -1,0 +1,220 @@
+//! The router's upstream subscription connections: a few per subgraph,
+//! each carrying up to `operations_per_connection` operations, and one
+//! upstream operation for identical subscriptions (same subgraph, query,
+//! variables and user) while it can replay what it has sent.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use serde_json::{Map, Value, json};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+use super::{
+    Feed, Membership, SharedKey,
+    connection::{self, Command, ConnectionHandle, Member, ReplayLimit},
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub operations_per_connection: usize,
+    pub deduplicate: bool,
+    pub replay: ReplayLimit,
+    /// Events queued per member before it counts as too slow.
+    pub member_buffer: usize,
+}
+
+/// One client operation's upstream request.
+pub struct Subscribe<'a> {
+    pub url: &'a str,
+    /// A fresh upgrade signature, used if a connection must be opened.
+    pub upgrade_signature: Option<HeaderValue>,
+    pub traceparent: Option<HeaderValue>,
+    pub query: &'a str,
+    /// The variables as JSON, as the operation's signature covers them.
+    pub variables_json: String,
+    /// The end user's `Authorization`, and its per-operation signature.
+    pub authorization: Option<(String, Option<HeaderValue>)>,
+    pub timeout: Duration,
+}
+
+pub struct UpstreamPool {
+    state: Arc<PoolState>,
+    settings: PoolSettings,
+    ids: AtomicU64,
+}
+
+#[derive(Default)]
+pub struct PoolState {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    connections: HashMap<String, Vec<ConnectionHandle>>,
+    /// Identical subscriptions' running upstream operation: (connection
+    /// number, operation id).
+    shared: HashMap<SharedKey, (ConnectionHandle, u64)>,
+}
+
+impl UpstreamPool {
+    pub fn new(settings: PoolSettings) -> Self {
+        Self { state: Arc::default(), settings, ids: AtomicU64::new(1) }
+    }
+
+    /// Connections and upstream operations open now (for metrics).
+    pub fn counts(&self) -> (usize, usize) {
+        let inner = self.state.lock();
+        let connections = inner.connections.values().map(Vec::len).sum();
+        let operations = inner
+            .connections
+            .values()
+            .flatten()
+            .map(|c| c.operations.load(Ordering::Relaxed))
+            .sum();
+        (connections, operations)
+    }
+
+    pub async fn subscribe(&self, request: Subscribe<'_>) -> Result<Feed, String> {
+        let key = SharedKey {
+            url: request.url.to_owned(),
+            query: request.query.to_owned(),
+            variables: request.variables_json.clone(),
+            authorization: request.authorization.as_ref().map(|(value, _)| value.clone()),
+        };
+        if self.settings.deduplicate
+            && let Some(feed) = self.join(&key).await
+        {
+            return Ok(feed);
+        }
+        let (member, receiver) = self.member();
+        let member_id = member.id;
+        let handle = self.connection(&request).await?;
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let mut extensions = Map::new();
+        if let Some((authorization, signature)) = &request.authorization {
+            use server::signing::operation::{AUTHORIZATION_EXTENSION, SIGNATURE_EXTENSION};
+            extensions.insert(AUTHORIZATION_EXTENSION.into(), authorization.as_str().into());
+            if let Some(signature) = signature.as_ref().and_then(|s| s.to_str().ok()) {
+                extensions.insert(SIGNATURE_EXTENSION.into(), signature.into());
+            }
+        }
+        let message = format!(
+            r#"{{"id":"{id}","type":"subscribe","payload":{{"query":{},"variables":{},"extensions":{}}}}}"#,
+            json!(key.query),
+            key.variables,
+            Value::Object(extensions),
+        );
+        if self.settings.deduplicate {
+            self.state.lock().shared.insert(key.clone(), (handle.clone(), id));
+        }
+        let command = Command::Subscribe { id, message, key, member };
+        if handle.commands.send(command).is_err() {
+            return Err("the subscription connection closed".into());
+        }
+        Ok(Feed { receiver, _membership: Membership { handle, operation: id, member: member_id } })
+    }
+
+    /// Joins the running identical operation, if there is one that can
+    /// take a new member.
+    async fn join(&self, key: &SharedKey) -> Option<Feed> {
+        let (handle, operation) = self.state.lock().shared.get(key).cloned()?;
+        let (member, receiver) = self.member();
+        let member_id = member.id;
+        let (joined, answer) = oneshot::channel();
+        handle.commands.send(Command::Join { id: operation, member, joined }).ok()?;
+        answer.await.ok().filter(|joined| *joined)?;
+        Some(Feed { receiver, _membership: Membership { handle, operation, member: member_id } })
+    }
+
+    fn member(&self) -> (Member, mpsc::Receiver<Arc<super::Upstream>>) {
+        let capacity = self.settings.member_buffer.max(1) + self.settings.replay.events;
+        let (events, receiver) = mpsc::channel(capacity);
+        (Member { id: self.ids.fetch_add(1, Ordering::Relaxed), events }, receiver)
+    }
+
+    /// A connection to `request.url` with room for one more operation,
+    /// counted in; a new one if none has room.
+    async fn connection(&self, request: &Subscribe<'_>) -> Result<ConnectionHandle, String> {
+        {
+            let inner = self.state.lock();
+            let open = inner.connections.get(request.url).into_iter().flatten();
+            if let Some(handle) = open.into_iter().find(|c| {
+                !c.commands.is_closed()
+                    && c.operations.load(Ordering::Acquire)
+                        < self.settings.operations_per_connection.max(1)
+            }) {
+                handle.operations.fetch_add(1, Ordering::AcqRel);
+                return Ok(handle.clone());
+            }
+        }
+        let headers = [request.upgrade_signature.clone(), request.traceparent.clone()];
+        let socket = connection::open(request.url, headers, request.timeout).await?;
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let handle = ConnectionHandle {
+            number: self.ids.fetch_add(1, Ordering::Relaxed),
+            commands,
+            operations: Arc::new(AtomicUsize::new(1)),
+        };
+        self.state
+            .lock()
+            .connections
+            .entry(request.url.to_owned())
+            .or_default()
+            .push(handle.clone());
+        tokio::spawn(connection::serve(
+            socket,
+            receiver,
+            handle.clone(),
+            request.url.to_owned(),
+            self.state.clone(),
+            self.settings.replay,
+        ));
+        Ok(handle)
+    }
+}
+
+impl PoolState {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Lets an idle connection go, unless an operation was assigned to it
+    /// meanwhile (assignments count up under this same lock).
+    pub fn retire(&self, url: &str, handle: &ConnectionHandle) -> bool {
+        let mut inner = self.lock();
+        if handle.operations.load(Ordering::Acquire) != 0 {
+            return false;
+        }
+        remove(&mut inner, url, handle.number);
+        true
+    }
+
+    /// A connection that broke: no new operation goes to it.
+    pub fn retire_broken(&self, url: &str, handle: &ConnectionHandle) {
+        remove(&mut self.lock(), url, handle.number);
+    }
+
+    /// Operation `id` on connection `number` takes no new members.
+    pub fn forget(&self, key: &SharedKey, number: u64, id: u64) {
+        let mut inner = self.lock();
+        if inner.shared.get(key).is_some_and(|(c, op)| c.number == number && *op == id) {
+            inner.shared.remove(key);
+        }
+    }
+}
+
+fn remove(inner: &mut Inner, url: &str, number: u64) {
+    if let Some(connections) = inner.connections.get_mut(url) {
+        connections.retain(|c| c.number != number);
+        if connections.is_empty() {
+            inner.connections.remove(url);
+        }
+    }
+}
