@@ -125,6 +125,9 @@ pub struct SubscriptionsConfig {
     /// Results buffered per operation for a slow client before the router
     /// ends that operation. `ROUTER_SUBSCRIPTION_BUFFER`, default 128.
     pub buffer: usize,
+    /// Bytes of results buffered per operation for a slow client, at most.
+    /// `ROUTER_SUBSCRIPTION_BUFFER_BYTES`, default 1 MiB.
+    pub buffer_bytes: usize,
     /// How often the router pings WebSocket clients and sends SSE
     /// keep-alive comments. `ROUTER_SUBSCRIPTION_HEARTBEAT_MS`, default 15000.
     pub heartbeat_ms: u64,
@@ -158,6 +161,7 @@ impl Default for SubscriptionsConfig {
         Self {
             max_per_connection: 100,
             buffer: 128,
+            buffer_bytes: 1024 * 1024,
             heartbeat_ms: 15_000,
             init_timeout_ms: 10_000,
             operations_per_upstream: 1000,
@@ -234,6 +238,7 @@ impl RouterConfig {
         set(&mut self.limits.default_list_size, "ROUTER_DEFAULT_LIST_SIZE")?;
         set(&mut self.subscriptions.max_per_connection, "ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION")?;
         set(&mut self.subscriptions.buffer, "ROUTER_SUBSCRIPTION_BUFFER")?;
+        set(&mut self.subscriptions.buffer_bytes, "ROUTER_SUBSCRIPTION_BUFFER_BYTES")?;
         set(&mut self.subscriptions.heartbeat_ms, "ROUTER_SUBSCRIPTION_HEARTBEAT_MS")?;
         set(
             &mut self.subscriptions.operations_per_upstream,

@@ -5,6 +5,8 @@ use clap::Parser;
 /// mimalloc rather than glibc's malloc: the executor allocates and frees
 /// many small values per request, and under load glibc's allocator took
 /// about a quarter of the router's CPU (see the gateway bench in the README).
+/// The `system-allocator` feature builds with glibc's, for comparing them.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -56,15 +56,18 @@ async fn drive() -> anyhow::Result<()> {
         .collect();
     let order_count: usize = e2e::setting("BENCH_ORDERS", 20);
     let rounds: usize = e2e::setting("BENCH_ROUNDS", 5);
-    let router_binary = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/router");
+    // `BENCH_ROUTER` compares builds, e.g. one with `--features system-allocator`.
+    let router_binary = std::env::var("BENCH_ROUTER").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/router").to_owned()
+    });
     anyhow::ensure!(
-        std::path::Path::new(router_binary).exists(),
+        std::path::Path::new(&router_binary).exists(),
         "build the router first: cargo build --release -p router"
     );
 
     let database = e2e::BenchDatabase::create(60).await?;
     let platform = e2e::platform::Platform::start(database.pool.clone()).await;
-    let router = RouterProcess::start(router_binary, &platform)?;
+    let router = RouterProcess::start(&router_binary, &platform)?;
     router.wait_until_healthy().await?;
     let token = platform.customer("bench-scale@example.com").await;
     let mut publisher = kit::events::Publisher::new(platform.broker());

@@ -90,9 +90,24 @@ async fn the_legacy_graphql_ws_subprotocol_serves_queries_and_subscriptions(pool
 
 #[sqlx::test(migrations = false)]
 async fn a_client_that_stops_reading_is_ended_with_buffer_full(pool: PgPool) {
-    let mut platform = Platform::start(pool).await;
     let mut config = router::RouterConfig::default();
     config.subscriptions.buffer = 4;
+    ended_when_it_stops_reading(pool, config).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_client_that_stops_reading_is_ended_when_its_results_fill_the_byte_budget(pool: PgPool) {
+    // Room for all 300 results by count: only the bytes can end it.
+    let mut config = router::RouterConfig::default();
+    config.subscriptions.buffer = 1000;
+    config.subscriptions.buffer_bytes = 256 * 1024;
+    ended_when_it_stops_reading(pool, config).await;
+}
+
+/// Follows an order, stops reading while 300 results of 64 KiB arrive,
+/// and expects to be ended with SUBSCRIPTION_BUFFER_FULL.
+async fn ended_when_it_stops_reading(pool: PgPool, config: router::RouterConfig) {
+    let mut platform = Platform::start(pool).await;
     let url = platform.router_with(config).await;
     let (token, order, _) = crate::live::place_order(&platform, "slow@example.com").await;
     platform.wait_for_status(&token, &order, "DELIVERED").await;

@@ -195,7 +195,13 @@ async fn main() {
     let seconds = env("BENCH_SECONDS", 5);
     let federation = helpers::Federation::start().await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().expect("client");
-    let router_url = federation.router.url("/graphql");
+    // `BENCH_EDGE=off` runs (1)-(3) through a router with the edge features
+    // off, to compare the executor with builds from before they existed.
+    let plain_router = match std::env::var("BENCH_EDGE").as_deref() {
+        Ok("off") => Some(helpers::start_router(&federation.supergraph, edge_off()).await),
+        _ => None,
+    };
+    let router_url = plain_router.as_ref().unwrap_or(&federation.router).url("/graphql");
     let products_url = federation.subgraph("products").url.clone();
 
     // Warm up connections, plan caches and allocators.
@@ -270,6 +276,16 @@ async fn main() {
     }
 }
 
+/// No compression, CSRF, cost or shape limits, and no JWT.
+fn edge_off() -> RouterConfig {
+    RouterConfig {
+        compression: false,
+        csrf: router::config::CsrfConfig { enabled: false, ..Default::default() },
+        limits: router::config::LimitsConfig::unlimited(),
+        ..RouterConfig::default()
+    }
+}
+
 /// Overhead with the edge features off and on, side by side.
 async fn edge(
     federation: &helpers::Federation,
@@ -277,12 +293,7 @@ async fn edge(
     products_url: &str,
     requests: u64,
 ) {
-    let off = RouterConfig {
-        compression: false,
-        csrf: router::config::CsrfConfig { enabled: false, ..Default::default() },
-        limits: router::config::LimitsConfig::unlimited(),
-        ..RouterConfig::default()
-    };
+    let off = edge_off();
     let mut on = RouterConfig::default();
     on.auth.jwks_urls = vec![jwks_url().await];
     let router_off = helpers::start_router(&federation.supergraph, off).await;

@@ -8,16 +8,16 @@
 //! event's data, batched like a query, and shapes the result.
 //!
 //! Backpressure: each client operation has a bounded buffer
-//! (`subscriptions.buffer` events). A client that stops reading until the
-//! buffer is full gets one last result carrying a `SUBSCRIPTION_BUFFER_FULL`
+//! (`subscriptions.buffer` results and `subscriptions.buffer_bytes` bytes,
+//! `queue`). A client that stops reading until the buffer is full gets one last result carrying a `SUBSCRIPTION_BUFFER_FULL`
 //! error, then completion; the upstream subscription is closed. Nothing is
 //! dropped silently, and a slow client never holds memory hostage.
 
+mod queue;
 mod upstream;
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -28,21 +28,34 @@ use crate::{
         plan_nodes::{FetchNode, PlanNode, QueryPlan},
     },
 };
+pub use queue::{EventReceiver, EventSender, channel};
 use upstream::{FeedEnd, Upstream};
 pub use upstream::{PoolSettings, ReplayLimit, UpstreamPool};
 
 pub const BUFFER_FULL: &str = "SUBSCRIPTION_BUFFER_FULL";
-/// Buffer slots kept for the closing messages (an error and completion).
-const RESERVED: usize = 2;
 
 /// What a transport tells its client about one operation.
 #[derive(Debug)]
 pub enum Event {
-    /// One result: `{ errors?, data }`.
-    Next(Value),
+    /// One result, `{ errors?, data }`, written as JSON.
+    Next(String),
     /// The operation failed before producing any result.
     Error(Vec<GraphqlError>),
     Complete,
+}
+
+impl Event {
+    pub fn next(result: &Value) -> Self {
+        Self::Next(result.to_string())
+    }
+
+    /// What it holds in the client's queue.
+    fn bytes(&self) -> usize {
+        match self {
+            Self::Next(json) => json.len(),
+            Self::Error(_) | Self::Complete => 0,
+        }
+    }
 }
 
 /// One client operation and what it runs with.
@@ -57,33 +70,28 @@ pub struct Operation {
     pub buffer_full: prometheus_client::metrics::counter::Counter,
 }
 
-/// The channel an operation's events travel on, sized for `buffer` results.
-pub fn channel(buffer: usize) -> (mpsc::Sender<Event>, mpsc::Receiver<Event>) {
-    mpsc::channel(buffer.max(1) + RESERVED)
-}
-
 /// Runs `operation`, sending its events until it ends, `stop` is cancelled
 /// or the receiver is dropped (the client went away).
-pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: CancellationToken) {
+pub async fn run(operation: Operation, events: EventSender, stop: CancellationToken) {
     let Operation { admitted, headers, authorization, upstreams, buffer_full } = operation;
     let (supergraph, prepared, variables) =
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
     let execution = admitted.execution(&headers);
     if prepared.kind != Kind::Subscription {
         let result = execution.run().await;
-        let _ = events.send(Event::Next(result.into_body())).await;
-        let _ = events.send(Event::Complete).await;
+        events.send(Event::next(&result.into_body())).await;
+        events.send(Event::Complete).await;
         return;
     }
     let Some(primary) = primary_fetch(&prepared.plan) else {
         let error =
             GraphqlError::new("this subscription cannot be planned", "OPERATION_NOT_SUPPORTED");
-        let _ = events.send(Event::Error(vec![error])).await;
+        events.send(Event::Error(vec![error])).await;
         return;
     };
     let service = primary.service_name.as_str();
     let Some(endpoint) = supergraph.subgraphs.endpoint(service) else {
-        let _ = events.send(Event::Error(vec![unavailable(service)])).await;
+        events.send(Event::Error(vec![unavailable(service)])).await;
         return;
     };
     let upstream_variables: Map<String, Value> = primary
@@ -114,7 +122,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
         Ok(upstream) => upstream,
         Err(e) => {
             tracing::warn!(service, error = %e, "could not open the upstream subscription");
-            let _ = events.send(Event::Error(vec![unavailable(service)])).await;
+            events.send(Event::Error(vec![unavailable(service)])).await;
             return;
         }
     };
@@ -133,20 +141,21 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
         };
         match &*message {
             Upstream::Next(response) => {
-                let result = execution.run_event(primary, response.clone()).await;
-                if events.capacity() <= RESERVED {
+                let result =
+                    Event::next(&execution.run_event(primary, response.clone()).await.into_body());
+                if !events.has_room(result.bytes()) {
                     end_too_slow(&events, &buffer_full, service).await;
                     return;
                 }
-                let _ = events.send(Event::Next(result.into_body())).await;
+                events.send(result).await;
             }
             Upstream::Error(errors) => {
                 let errors = errors.iter().cloned().map(|e| refused(e, service)).collect();
-                let _ = events.send(Event::Error(errors)).await;
+                events.send(Event::Error(errors)).await;
                 return;
             }
             Upstream::Complete => {
-                let _ = events.send(Event::Complete).await;
+                events.send(Event::Complete).await;
                 return;
             }
             Upstream::Lost(reason) => {
@@ -156,8 +165,8 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
                     SUBREQUEST_FAILED,
                 );
                 error.extensions.insert("serviceName".into(), Value::from(service));
-                let _ = events.send(Event::Next(json!({ "errors": [error] }))).await;
-                let _ = events.send(Event::Complete).await;
+                events.send(Event::next(&json!({ "errors": [error] }))).await;
+                events.send(Event::Complete).await;
                 return;
             }
         }
@@ -167,7 +176,7 @@ pub async fn run(operation: Operation, events: mpsc::Sender<Event>, stop: Cancel
 /// Ends a subscription whose client did not keep up: one last result with
 /// the error, then completion.
 async fn end_too_slow(
-    events: &mpsc::Sender<Event>,
+    events: &EventSender,
     buffer_full: &prometheus_client::metrics::counter::Counter,
     service: &str,
 ) {
@@ -177,8 +186,8 @@ async fn end_too_slow(
         "the client did not keep up with this subscription's events",
         BUFFER_FULL,
     );
-    let _ = events.send(Event::Next(json!({ "errors": [error] }))).await;
-    let _ = events.send(Event::Complete).await;
+    events.send(Event::next(&json!({ "errors": [error] }))).await;
+    events.send(Event::Complete).await;
 }
 
 /// The plan's Subscription node: the root, or the first of a sequence.

@@ -44,7 +44,10 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
         headers: forwarded,
         buffer_full: state.metrics.buffer_full_closes(),
     };
-    let (sender, mut receiver) = subscriptions::channel(state.config.subscriptions.buffer);
+    let (sender, mut receiver) = subscriptions::channel(
+        state.config.subscriptions.buffer,
+        state.config.subscriptions.buffer_bytes,
+    );
     // Dropping the response stream (the client hung up) drops the receiver,
     // which ends the operation and its upstream subscription.
     let active = state.metrics.subscription_started();
@@ -61,9 +64,9 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
             let events = match event {
                 Event::Next(payload) => {
                     metrics.subscription_event();
-                    vec![next(&payload)]
+                    vec![next(payload)]
                 }
-                Event::Error(errors) => vec![next(&errors_body(&errors)), complete()],
+                Event::Error(errors) => vec![next(errors_body(&errors).to_string()), complete()],
                 Event::Complete => vec![complete()],
             };
             futures::stream::iter(events)
@@ -73,8 +76,8 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat)).into_response()
 }
 
-fn next(payload: &serde_json::Value) -> SseEvent {
-    SseEvent::default().event("next").data(payload.to_string())
+fn next(payload: String) -> SseEvent {
+    SseEvent::default().event("next").data(payload)
 }
 
 fn complete() -> SseEvent {

@@ -258,7 +258,10 @@ impl Connection {
             headers: forwarded,
             buffer_full: self.state.metrics.buffer_full_closes(),
         };
-        let (sender, mut receiver) = subscriptions::channel(self.state.config.subscriptions.buffer);
+        let (sender, mut receiver) = subscriptions::channel(
+            self.state.config.subscriptions.buffer,
+            self.state.config.subscriptions.buffer_bytes,
+        );
         let stop = CancellationToken::new();
         self.generation += 1;
         let generation = self.generation;
@@ -284,8 +287,13 @@ impl Connection {
         match event {
             Event::Next(payload) => {
                 self.state.metrics.subscription_event();
-                self.send(json!({ "id": id, "type": self.protocol.next(), "payload": payload }))
-                    .await
+                // The result is JSON already: written in, not parsed again.
+                let message = format!(
+                    r#"{{"id":{},"type":"{}","payload":{payload}}}"#,
+                    Value::from(id),
+                    self.protocol.next()
+                );
+                self.send_text(message).await
             }
             Event::Error(errors) => {
                 self.active.remove(&id);
@@ -317,7 +325,11 @@ impl Connection {
     }
 
     async fn send(&mut self, message: Value) -> Flow {
-        match self.socket.send(Message::Text(message.to_string().into())).await {
+        self.send_text(message.to_string()).await
+    }
+
+    async fn send_text(&mut self, message: String) -> Flow {
+        match self.socket.send(Message::Text(message.into())).await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Close(1006, "send failed"),
         }

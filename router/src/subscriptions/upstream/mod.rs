@@ -5,7 +5,7 @@
 //! serves every user. Identical subscriptions share one upstream operation.
 //!
 //! When a connection breaks, every operation on it ends with
-//! `Upstream::Lost`; the client gets the documented `SUBREQUEST_FAILED`
+//! `Upstream::Lost`; the client gets the documented `SUBREQUEST_HTTP_ERROR`
 //! error and `complete`, as when each had a connection of its own.
 
 mod connection;
