@@ -28,7 +28,7 @@ use crate::{
         plan_nodes::{FetchNode, PlanNode, QueryPlan},
     },
 };
-pub use queue::{EventReceiver, EventSender, channel};
+pub use queue::{EventSender, channel};
 use upstream::{FeedEnd, Upstream};
 pub use upstream::{PoolSettings, ReplayLimit, UpstreamPool};
 
