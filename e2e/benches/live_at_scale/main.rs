@@ -146,6 +146,7 @@ async fn drive() -> anyhow::Result<()> {
         // upstream connections.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let after = rss_kb(router.pid())?;
+        let left_open = router.still_open().await?;
 
         latencies.sort();
         let ms = |q: f64| {
@@ -154,7 +155,7 @@ async fn drive() -> anyhow::Result<()> {
         let deliveries = latencies.len() as f64;
         let ticks_per_second = 100.0; // USER_HZ on Linux
         println!(
-            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB (idle before: {} MB) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
+            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
             idle / 1024,
             (idle as f64 - before as f64) / crowd as f64,
             peak / 1024,
@@ -226,6 +227,25 @@ impl RouterProcess {
             .stdout(Stdio::null())
             .spawn()?;
         Ok(Self { child, url: format!("http://127.0.0.1:{port}/graphql"), _supergraph: supergraph })
+    }
+
+    /// What the router still holds open by its own metrics: WebSocket
+    /// connections, subscriptions, upstream connections and operations.
+    async fn still_open(&self) -> anyhow::Result<String> {
+        let metrics = reqwest::get(self.url.replace("/graphql", "/metrics")).await?.text().await?;
+        let gauge = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ').map(str::to_owned))
+                .unwrap_or_else(|| "?".into())
+        };
+        Ok(format!(
+            "open: {} ws, {} subscriptions, {} upstream connections, {} upstream operations",
+            gauge("router_websocket_connections"),
+            gauge("router_active_subscriptions"),
+            gauge("router_subscription_upstream_connections"),
+            gauge("router_subscription_upstream_operations"),
+        ))
     }
 
     fn pid(&self) -> u32 {

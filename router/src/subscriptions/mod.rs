@@ -78,7 +78,7 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
     let execution = admitted.execution(&headers);
     if prepared.kind != Kind::Subscription {
-        let result = execution.run().await;
+        let result = Box::pin(execution.run()).await;
         events.send(Event::next(&result.into_body())).await;
         events.send(Event::Complete).await;
         return;
@@ -107,17 +107,16 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
             supergraph.subgraphs.operation_signature(endpoint, &value, query, &variables_json);
         (value, signature)
     });
-    let opened = upstreams
-        .subscribe(upstream::Subscribe {
-            url: &endpoint.url,
-            upgrade_signature: supergraph.subgraphs.upgrade_signature(endpoint),
-            traceparent: headers.get("traceparent").cloned(),
-            query,
-            variables_json,
-            authorization,
-            timeout: endpoint.timeout,
-        })
-        .await;
+    let opened = Box::pin(upstreams.subscribe(upstream::Subscribe {
+        url: &endpoint.url,
+        upgrade_signature: supergraph.subgraphs.upgrade_signature(endpoint),
+        traceparent: headers.get("traceparent").cloned(),
+        query,
+        variables_json,
+        authorization,
+        timeout: endpoint.timeout,
+    }))
+    .await;
     let mut upstream = match opened {
         Ok(upstream) => upstream,
         Err(e) => {
@@ -141,8 +140,11 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
         };
         match &*message {
             Upstream::Next(response) => {
-                let result =
-                    Event::next(&execution.run_event(primary, response.clone()).await.into_body());
+                // Boxed, like the other large futures here: a task's size is
+                // its largest state, and this one lives as long as the
+                // subscription.
+                let executed = Box::pin(execution.run_event(primary, response.clone())).await;
+                let result = Event::next(&executed.into_body());
                 if !events.has_room(result.bytes()) {
                     end_too_slow(&events, &buffer_full, service).await;
                     return;

@@ -132,7 +132,9 @@ impl Connection {
             let flow = tokio::select! {
                 () = stopping.cancelled() => Flow::Close(1001, "Going away"),
                 incoming = self.socket.recv() => match incoming {
-                    Some(Ok(Message::Text(text))) => self.on_message(text.as_str()).await,
+                    // Boxed: admitting and planning need a large future, which
+                    // would otherwise be part of every idle connection.
+                    Some(Ok(Message::Text(text))) => Box::pin(self.on_message(text.as_str())).await,
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
                     Some(Ok(_)) => Flow::Continue,
                 },

@@ -48,6 +48,10 @@ pub struct UpstreamPool {
     state: Arc<PoolState>,
     settings: PoolSettings,
     ids: AtomicU64,
+    /// Per subgraph URL, held while a connection is opened, so that
+    /// subscriptions arriving together wait for it instead of each opening
+    /// their own (and a subgraph slow to answer holds up only its own).
+    opening: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -65,7 +69,7 @@ struct Inner {
 
 impl UpstreamPool {
     pub fn new(settings: PoolSettings) -> Self {
-        Self { state: Arc::default(), settings, ids: AtomicU64::new(1) }
+        Self { state: Arc::default(), settings, ids: AtomicU64::new(1), opening: Mutex::default() }
     }
 
     /// Connections and upstream operations open now (for metrics).
@@ -142,17 +146,19 @@ impl UpstreamPool {
     /// A connection to `request.url` with room for one more operation,
     /// counted in; a new one if none has room.
     async fn connection(&self, request: &Subscribe<'_>) -> Result<ConnectionHandle, String> {
-        {
-            let inner = self.state.lock();
-            let open = inner.connections.get(request.url).into_iter().flatten();
-            if let Some(handle) = open.into_iter().find(|c| {
-                !c.commands.is_closed()
-                    && c.operations.load(Ordering::Acquire)
-                        < self.settings.operations_per_connection.max(1)
-            }) {
-                handle.operations.fetch_add(1, Ordering::AcqRel);
-                return Ok(handle.clone());
-            }
+        if let Some(handle) = self.with_room(request.url) {
+            return Ok(handle);
+        }
+        let opener = self
+            .opening
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(request.url.to_owned())
+            .or_default()
+            .clone();
+        let _opening = opener.lock().await;
+        if let Some(handle) = self.with_room(request.url) {
+            return Ok(handle);
         }
         let headers = [request.upgrade_signature.clone(), request.traceparent.clone()];
         let socket = connection::open(request.url, headers, request.timeout).await?;
@@ -177,6 +183,21 @@ impl UpstreamPool {
             self.settings.replay,
         ));
         Ok(handle)
+    }
+}
+
+impl UpstreamPool {
+    /// An open connection to `url` with room for one more operation,
+    /// counted in.
+    fn with_room(&self, url: &str) -> Option<ConnectionHandle> {
+        let inner = self.state.lock();
+        let handle = inner.connections.get(url)?.iter().find(|c| {
+            !c.commands.is_closed()
+                && c.operations.load(Ordering::Acquire)
+                    < self.settings.operations_per_connection.max(1)
+        })?;
+        handle.operations.fetch_add(1, Ordering::AcqRel);
+        Some(handle.clone())
     }
 }
 
