@@ -233,12 +233,8 @@ impl RouterProcess {
     /// connections, subscriptions, upstream connections and operations.
     async fn still_open(&self) -> anyhow::Result<String> {
         let metrics = reqwest::get(self.url.replace("/graphql", "/metrics")).await?.text().await?;
-        let gauge = |name: &str| {
-            metrics
-                .lines()
-                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ').map(str::to_owned))
-                .unwrap_or_else(|| "?".into())
-        };
+        let scraped = server::metrics::Scraped::parse(metrics);
+        let gauge = |name: &str| scraped.value(name, &[]);
         Ok(format!(
             "open: {} ws, {} subscriptions, {} upstream connections, {} upstream operations",
             gauge("router_websocket_connections"),

@@ -294,7 +294,7 @@ async fn placed_and_shipped_emails_reach_the_customer_once(pool: PgPool) {
     platform.stop().await;
 }
 
-/// A gauge's value in the router's `/metrics`.
+/// A gauge's value in the router's `/metrics` (which must have it).
 async fn router_gauge(platform: &Platform, name: &str) -> i64 {
     let text = reqwest::get(platform.router_url("/metrics"))
         .await
@@ -302,9 +302,9 @@ async fn router_gauge(platform: &Platform, name: &str) -> i64 {
         .text()
         .await
         .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
+    let scraped = server::metrics::Scraped::parse(text);
+    assert!(scraped.has(name), "no {name} in {}", scraped.text);
+    scraped.value(name, &[]) as i64
 }
 
 #[sqlx::test(migrations = false)]

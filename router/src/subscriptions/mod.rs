@@ -9,9 +9,10 @@
 //!
 //! Backpressure: each client operation has a bounded buffer
 //! (`subscriptions.buffer` results and `subscriptions.buffer_bytes` bytes,
-//! `queue`). A client that stops reading until the buffer is full gets one last result carrying a `SUBSCRIPTION_BUFFER_FULL`
-//! error, then completion; the upstream subscription is closed. Nothing is
-//! dropped silently, and a slow client never holds memory hostage.
+//! `queue`). A client that stops reading until the buffer is full gets one
+//! last result carrying a `SUBSCRIPTION_BUFFER_FULL` error, then
+//! completion; the upstream subscription is closed. Nothing is dropped
+//! silently, and a slow client never holds memory hostage.
 
 mod queue;
 mod upstream;

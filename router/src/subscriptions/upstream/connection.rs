@@ -117,7 +117,7 @@ async fn connect(
     // The connection is the router's; each operation names its own user.
     send(&mut socket, json!({ "type": "connection_init", "payload": {} }).to_string()).await?;
     loop {
-        match read(&mut socket).await? {
+        match read(&mut socket).await?.map(|(message, _)| message) {
             Some(message) if message["type"] == "connection_ack" => return Ok(socket),
             Some(message) if message["type"] == "ping" => {
                 send(&mut socket, json!({ "type": "pong" }).to_string()).await?;
@@ -150,8 +150,8 @@ pub async fn serve(
                 }
             }
             message = read(&mut socket) => match message {
-                Ok(Some(message)) => {
-                    if let Err(e) = connection.on_message(&mut socket, &message).await {
+                Ok(Some((message, size))) => {
+                    if let Err(e) = connection.on_message(&mut socket, message, size).await {
                         break e;
                     }
                 }
@@ -224,15 +224,22 @@ impl Connection {
         Ok(())
     }
 
-    async fn on_message(&mut self, socket: &mut Socket, message: &Value) -> Result<(), String> {
+    /// `size`: the message's length as received, counted against the
+    /// replay limit.
+    async fn on_message(
+        &mut self,
+        socket: &mut Socket,
+        mut message: Value,
+        size: usize,
+    ) -> Result<(), String> {
         let id = message["id"].as_str().and_then(|id| id.parse::<u64>().ok());
         let (event, last) = match message["type"].as_str() {
-            Some("next") => match serde_json::from_value(message["payload"].clone()) {
+            Some("next") => match serde_json::from_value(message["payload"].take()) {
                 Ok(response) => (Upstream::Next(response), false),
                 Err(e) => return Err(format!("invalid payload: {e}")),
             },
             Some("error") => {
-                let errors = serde_json::from_value(message["payload"].clone())
+                let errors = serde_json::from_value(message["payload"].take())
                     .unwrap_or_else(|_| vec![serde_json::Map::new()]);
                 (Upstream::Error(errors), true)
             }
@@ -243,7 +250,6 @@ impl Connection {
         let Some(id) = id else { return Ok(()) };
         let Some(operation) = self.operations.get_mut(&id) else { return Ok(()) };
         let event = Arc::new(event);
-        let size = message["payload"].to_string().len();
         if let Some(replay) = &mut operation.replay {
             replay.events.push(event.clone());
             replay.bytes += size;
@@ -290,14 +296,16 @@ async fn send(socket: &mut Socket, text: String) -> Result<(), String> {
     socket.send(Message::text(text)).await.map_err(|e| e.to_string())
 }
 
-/// The next JSON message; `None` once the socket is closed.
-async fn read(socket: &mut Socket) -> Result<Option<Value>, String> {
+/// The next JSON message and its length; `None` once the socket is closed.
+async fn read(socket: &mut Socket) -> Result<Option<(Value, usize)>, String> {
     loop {
         match socket.next().await {
             None | Some(Ok(Message::Close(_))) => return Ok(None),
             Some(Err(e)) => return Err(e.to_string()),
             Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(text.as_str()).map(Some).map_err(|e| e.to_string());
+                return serde_json::from_str(text.as_str())
+                    .map(|message| Some((message, text.len())))
+                    .map_err(|e| e.to_string());
             }
             Some(Ok(_)) => {}
         }
