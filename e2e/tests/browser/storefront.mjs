@@ -80,7 +80,10 @@ await run(`storefront-${card}`, async (page) => {
   await checkAccessibility(page, 'checkout');
   await page.getByRole('button', { name: 'Place order' }).click();
   await page.waitForURL(/\/orders\/[^/]+$/);
-  const number = (await page.getByRole('heading', { level: 1 }).textContent()).replace('Order ', '');
+  // The URL changes before the order page renders; until then the heading still says Checkout.
+  const heading = page.getByRole('heading', { level: 1, name: /^Order (?!not found$)/ });
+  await heading.waitFor();
+  const number = (await heading.textContent()).replace('Order ', '');
   report('ordered', { number, url: page.url() });
   await checkAccessibility(page, 'order');
 
