@@ -34,6 +34,7 @@ pub struct RouterMetrics {
     upstream_connections: Gauge<i64, AtomicI64>,
     upstream_operations: Gauge<i64, AtomicI64>,
     buffer_full_closes: Counter,
+    results_computed: Counter,
     planning: Histogram,
     operation_names: RwLock<HashSet<String>>,
     /// The series of requests that succeeded, by operation type and known
@@ -127,6 +128,12 @@ impl Default for RouterMetrics {
             "Subscriptions ended because the client did not keep up (SUBSCRIPTION_BUFFER_FULL)",
             buffer_full_closes.clone(),
         );
+        let results_computed = Counter::default();
+        registry.register(
+            "router_subscription_results_computed",
+            "Subscription results computed from upstream events (identical subscriptions share one per event)",
+            results_computed.clone(),
+        );
         let planning = server::metrics::latency_histogram();
         registry.register_with_unit(
             "router_query_planning_duration",
@@ -152,6 +159,7 @@ impl Default for RouterMetrics {
             upstream_connections,
             upstream_operations,
             buffer_full_closes,
+            results_computed,
             planning,
             operation_names: RwLock::new(HashSet::new()),
             succeeded: RwLock::default(),
@@ -231,6 +239,10 @@ impl RouterMetrics {
     /// The counter a subscription bumps when it ends on a full buffer.
     pub fn buffer_full_closes(&self) -> Counter {
         self.buffer_full_closes.clone()
+    }
+
+    pub fn results_computed(&self) -> Counter {
+        self.results_computed.clone()
     }
 
     pub fn rate_limited(&self) {

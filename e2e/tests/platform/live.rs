@@ -294,8 +294,8 @@ async fn placed_and_shipped_emails_reach_the_customer_once(pool: PgPool) {
     platform.stop().await;
 }
 
-/// A gauge's value in the router's `/metrics` (which must have it).
-async fn router_gauge(platform: &Platform, name: &str) -> i64 {
+/// A metric's value in the router's `/metrics` (which must have it).
+async fn router_metric(platform: &Platform, name: &str) -> i64 {
     let text = reqwest::get(platform.router_url("/metrics"))
         .await
         .expect("metrics")
@@ -345,11 +345,16 @@ async fn users_share_upstream_connections_and_identical_subscriptions_share_one_
         }
         assert_eq!(statuses, JOURNEY);
     }
-    assert_eq!(router_gauge(&platform, "router_active_subscriptions").await, 4);
-    assert_eq!(router_gauge(&platform, "router_subscription_upstream_operations").await, 2);
-    assert_eq!(router_gauge(&platform, "router_subscription_upstream_connections").await, 1);
+    assert_eq!(router_metric(&platform, "router_active_subscriptions").await, 4);
+    assert_eq!(router_metric(&platform, "router_subscription_upstream_operations").await, 2);
+    assert_eq!(router_metric(&platform, "router_subscription_upstream_connections").await, 1);
+    // Alice's tabs run the same operation as the same user: each event's
+    // result (with its follow-up fetch to users) is computed once for all
+    // three, and once for Bob.
+    let computed = "router_subscription_results_computed_total";
+    assert_eq!(router_metric(&platform, computed).await, 2 * JOURNEY.len() as i64);
 
-    // A later change reaches every tab once.
+    // A later change reaches every tab once, computed once.
     platform.record_status_row(&alices_order, "shared").await;
     kit::events::Publisher::new(platform.broker())
         .publish(&[e2e::platform::status_event(&alices_order)])
@@ -359,16 +364,17 @@ async fn users_share_upstream_connections_and_identical_subscriptions_share_one_
         let message = tab.message().await;
         assert_eq!(message["payload"]["data"]["orderStatusChanged"]["status"], "DELIVERED");
     }
+    assert_eq!(router_metric(&platform, computed).await, 2 * JOURNEY.len() as i64 + 1);
 
     // Two of Alice's tabs close: her operation goes on for the third. The
     // last to leave ends it upstream.
     tabs.drain(1..3);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(router_gauge(&platform, "router_subscription_upstream_operations").await, 2);
+    assert_eq!(router_metric(&platform, "router_subscription_upstream_operations").await, 2);
     tabs.clear();
     let mut operations = -1;
     for _ in 0..50 {
-        operations = router_gauge(&platform, "router_subscription_upstream_operations").await;
+        operations = router_metric(&platform, "router_subscription_upstream_operations").await;
         if operations == 0 {
             break;
         }

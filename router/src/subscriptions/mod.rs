@@ -15,10 +15,12 @@
 //! silently, and a slow client never holds memory hostage.
 
 mod queue;
+mod results;
 mod upstream;
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -30,6 +32,7 @@ use crate::{
     },
 };
 pub use queue::{EventSender, channel};
+use results::ResultKey;
 use upstream::{FeedEnd, Upstream};
 pub use upstream::{PoolSettings, ReplayLimit, UpstreamPool};
 
@@ -38,8 +41,9 @@ pub const BUFFER_FULL: &str = "SUBSCRIPTION_BUFFER_FULL";
 /// What a transport tells its client about one operation.
 #[derive(Debug)]
 pub enum Event {
-    /// One result, `{ errors?, data }`, written as JSON.
-    Next(String),
+    /// One result, `{ errors?, data }`, written as JSON (shared by the
+    /// subscribers whose results are the same).
+    Next(Arc<str>),
     /// The operation failed before producing any result.
     Error(Vec<GraphqlError>),
     Complete,
@@ -47,7 +51,7 @@ pub enum Event {
 
 impl Event {
     pub fn next(result: &Value) -> Self {
-        Self::Next(result.to_string())
+        Self::Next(result.to_string().into())
     }
 
     /// What it holds in the client's queue.
@@ -69,15 +73,24 @@ pub struct Operation {
     pub upstreams: std::sync::Arc<UpstreamPool>,
     /// Counts the subscription if it ends on a full buffer.
     pub buffer_full: prometheus_client::metrics::counter::Counter,
+    /// Counts the results computed (not those shared).
+    pub results_computed: prometheus_client::metrics::counter::Counter,
 }
 
 /// Runs `operation`, sending its events until it ends, `stop` is cancelled
 /// or the receiver is dropped (the client went away).
 pub async fn run(operation: Operation, events: EventSender, stop: CancellationToken) {
-    let Operation { admitted, headers, authorization, upstreams, buffer_full } = operation;
+    let Operation { admitted, headers, authorization, upstreams, buffer_full, results_computed } =
+        operation;
     let (supergraph, prepared, variables) =
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
     let execution = admitted.execution(&headers);
+    let result_key = Arc::new(ResultKey::new(
+        prepared.clone(),
+        variables.clone(),
+        &headers,
+        admitted.denied.clone(),
+    ));
     if prepared.kind != Kind::Subscription {
         let result = Box::pin(execution.run()).await;
         events.send(Event::next(&result.into_body())).await;
@@ -140,12 +153,19 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
             }
         };
         match &*message {
-            Upstream::Next(response) => {
-                // Boxed, like the other large futures here: a task's size is
-                // its largest state, and this one lives as long as the
-                // subscription.
-                let executed = Box::pin(execution.run_event(primary, response.clone())).await;
-                let result = Event::next(&executed.into_body());
+            Upstream::Next(response, results) => {
+                let result = results
+                    .get_or_run(&result_key, || async {
+                        // Boxed, like the other large futures here: a task's
+                        // size is its largest state, and this one lives as
+                        // long as the subscription.
+                        let executed =
+                            Box::pin(execution.run_event(primary, response.clone())).await;
+                        results_computed.inc();
+                        Arc::from(executed.into_body().to_string())
+                    })
+                    .await;
+                let result = Event::Next(result);
                 if !events.has_room(result.bytes()) {
                     end_too_slow(&events, &buffer_full, service).await;
                     return;

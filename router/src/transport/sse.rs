@@ -43,6 +43,7 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
         upstreams: state.upstreams.clone(),
         headers: forwarded,
         buffer_full: state.metrics.buffer_full_closes(),
+        results_computed: state.metrics.results_computed(),
     };
     let (sender, mut receiver) = subscriptions::channel(
         state.config.subscriptions.buffer,
@@ -76,8 +77,8 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
     Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat)).into_response()
 }
 
-fn next(payload: String) -> SseEvent {
-    SseEvent::default().event("next").data(payload)
+fn next(payload: impl AsRef<str>) -> SseEvent {
+    SseEvent::default().event("next").data(payload.as_ref())
 }
 
 fn complete() -> SseEvent {

@@ -259,6 +259,7 @@ impl Connection {
             upstreams: self.state.upstreams.clone(),
             headers: forwarded,
             buffer_full: self.state.metrics.buffer_full_closes(),
+            results_computed: self.state.metrics.results_computed(),
         };
         let (sender, mut receiver) = subscriptions::channel(
             self.state.config.subscriptions.buffer,

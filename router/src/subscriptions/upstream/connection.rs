@@ -27,7 +27,7 @@ use tokio_tungstenite::{
     },
 };
 
-use super::{SharedKey, Upstream, pool::PoolState};
+use super::{SharedKey, SharedResults, Upstream, pool::PoolState};
 
 const PROTOCOL: &str = "graphql-transport-ws";
 /// How long a connection with no operations stays open for the next one.
@@ -235,7 +235,7 @@ impl Connection {
         let id = message["id"].as_str().and_then(|id| id.parse::<u64>().ok());
         let (event, last) = match message["type"].as_str() {
             Some("next") => match serde_json::from_value(message["payload"].take()) {
-                Ok(response) => (Upstream::Next(response), false),
+                Ok(response) => (Upstream::Next(response, SharedResults::default()), false),
                 Err(e) => return Err(format!("invalid payload: {e}")),
             },
             Some("error") => {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
+use super::results::SharedResults;
 use crate::execution::subgraphs::SubgraphResponse;
 pub use connection::ReplayLimit;
 use connection::{Command, ConnectionHandle};
@@ -24,7 +25,8 @@ pub use pool::{PoolSettings, Subscribe, UpstreamPool};
 /// What the subgraph said next.
 #[derive(Debug)]
 pub enum Upstream {
-    Next(SubgraphResponse),
+    /// A result, and what the operation's members made of it.
+    Next(SubgraphResponse, SharedResults),
     /// The subgraph refused or failed the operation (validation, FORBIDDEN…).
     Error(Vec<Map<String, Value>>),
     Complete,
