@@ -61,7 +61,8 @@ async fn drive() -> anyhow::Result<()> {
         .collect();
     let order_count: usize = e2e::setting("BENCH_ORDERS", 20);
     let rounds: usize = e2e::setting("BENCH_ROUNDS", 5);
-    // `BENCH_ROUTER` compares builds, e.g. one with `--features system-allocator`.
+    // `BENCH_ROUTER` compares builds, e.g. one with `--features system-allocator`
+    // or `--features jemalloc`.
     let router_binary = std::env::var("BENCH_ROUTER").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/router").to_owned()
     });
@@ -147,6 +148,10 @@ async fn drive() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let after = rss_kb(router.pid())?;
         let left_open = router.still_open().await?;
+        // An allocator that gives memory back does it over a few seconds
+        // (jemalloc's dirty pages decay over 10 s).
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let settled = rss_kb(router.pid())?;
 
         latencies.sort();
         let ms = |q: f64| {
@@ -155,11 +160,12 @@ async fn drive() -> anyhow::Result<()> {
         let deliveries = latencies.len() as f64;
         let ticks_per_second = 100.0; // USER_HZ on Linux
         println!(
-            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
+            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB, {} MB after 15 s (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
             idle / 1024,
             (idle as f64 - before as f64) / crowd as f64,
             peak / 1024,
             after / 1024,
+            settled / 1024,
             before / 1024,
             subgraphs_idle / 1024,
             ms(0.5),
