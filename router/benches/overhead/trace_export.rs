@@ -93,17 +93,23 @@ pub async fn compare(requests: u64) {
 /// One child run of sections 1-3 with `env`; its router overhead p50.
 async fn child_overhead(env: &[(&str, String)], requests: u64) -> f64 {
     let bench = std::env::current_exe().expect("this bench");
-    let output = tokio::process::Command::new(bench)
-        .arg("--bench")
-        .env(CHILD, "1")
-        .env("BENCH_SECTIONS", "")
-        .env("BENCH_SECONDS", "0")
-        .env("BENCH_REQUESTS", requests.to_string())
-        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("child bench");
+    let env: Vec<(String, String)> =
+        env.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect();
+    // A blocking child on a thread of its own: the collector it exports to
+    // runs on this runtime. (Not tokio's process driver: the bench would
+    // then measure a runtime the router binary does not have.)
+    let run = move || {
+        std::process::Command::new(bench)
+            .arg("--bench")
+            .env(CHILD, "1")
+            .env("BENCH_SECTIONS", "")
+            .env("BENCH_SECONDS", "0")
+            .env("BENCH_REQUESTS", requests.to_string())
+            .envs(env)
+            .stderr(Stdio::inherit())
+            .output()
+    };
+    let output = tokio::task::spawn_blocking(run).await.expect("joined").expect("child bench");
     let text = String::from_utf8_lossy(&output.stdout);
     text.lines()
         .find(|line| line.starts_with("router overhead"))

@@ -111,22 +111,27 @@ async fn headless_chromium_renders_graphiql_without_the_internet() {
     let federation = Federation::start().await;
     let url = federation.router.url("/graphql");
     let profile = std::env::temp_dir().join(format!("graphiql-test-{}", std::process::id()));
-    let rendered = tokio::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            // Nothing may come from elsewhere: any other host fails.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(&url)
-        .output()
-        .await
-        .expect("chromium runs");
+    let run = {
+        let (url, profile) = (url.clone(), profile.clone());
+        move || {
+            std::process::Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    // Nothing may come from elsewhere: any other host fails.
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                    "--virtual-time-budget=15000",
+                    "--dump-dom",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg(&url)
+                .output()
+        }
+    };
+    // On a thread of its own: the router it loads runs on this runtime.
+    let rendered = tokio::task::spawn_blocking(run).await.expect("joined").expect("chromium runs");
     let _ = std::fs::remove_dir_all(&profile);
     let dom = String::from_utf8_lossy(&rendered.stdout);
     assert!(
