@@ -64,6 +64,8 @@ pub fn upgrade(
         Some(LEGACY_WS) => Protocol::Legacy,
         _ => Protocol::TransportWs,
     };
+    // Kept as long as the connection: copied out of hyper's read buffer.
+    let headers = server::headers::detached(&headers);
     upgrade.on_upgrade(move |socket| async move {
         let _open = state.metrics.websocket_opened();
         let mut connection = Connection::new(state, headers, socket, protocol);
