@@ -15,6 +15,13 @@ pub struct PaymentsConfig {
     pub max_attempts: u32,
     /// `PAYMENT_RETRY_BASE_MS`, default 200.
     pub retry_base_ms: u64,
+    /// `STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secret
+    /// (`whsec_…`), or two separated by a comma while rolling it. Without
+    /// one, `POST /webhooks/stripe` is not served.
+    pub stripe_webhook_secrets: Vec<String>,
+    /// `STRIPE_WEBHOOK_TOLERANCE_SECS`, default 300: how old a signature
+    /// may be.
+    pub stripe_webhook_tolerance_secs: i64,
 }
 
 impl PaymentsConfig {
@@ -25,6 +32,20 @@ impl PaymentsConfig {
             stripe_api_base: var_or("STRIPE_API_BASE", "https://api.stripe.com".into())?,
             max_attempts: var_or("PAYMENT_MAX_ATTEMPTS", 4)?,
             retry_base_ms: var_or("PAYMENT_RETRY_BASE_MS", 200)?,
+            stripe_webhook_secrets: var_opt::<String>("STRIPE_WEBHOOK_SECRET")?
+                .map(|secrets| {
+                    secrets
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            stripe_webhook_tolerance_secs: var_or(
+                "STRIPE_WEBHOOK_TOLERANCE_SECS",
+                crate::webhooks::DEFAULT_TOLERANCE_SECS,
+            )?,
         })
     }
 }

@@ -17,6 +17,17 @@ pub fn succeeded(p: &PaymentRow, trace: Option<&TraceParent>) -> Envelope {
     )
 }
 
+/// The customer must confirm the charge (3-D Secure); the order waits.
+pub fn action_required(p: &PaymentRow, trace: Option<&TraceParent>) -> Envelope {
+    Envelope::new(
+        SOURCE,
+        "payment.action_required",
+        p.order_id,
+        json!({ "orderId": p.order_id, "paymentId": p.id }),
+        trace,
+    )
+}
+
 pub fn failed(p: &PaymentRow, reason: &str, trace: Option<&TraceParent>) -> Envelope {
     Envelope::new(
         SOURCE,

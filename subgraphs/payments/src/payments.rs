@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     events,
-    provider::{Charge, Provider, ProviderError},
+    provider::{Charge, Charged, Provider, ProviderError},
     repository::{self, PaymentRow},
 };
 
@@ -29,7 +29,8 @@ pub struct Payments {
 
 impl Payments {
     /// Charges the order's payment if it is still PENDING; emits
-    /// `payment.succeeded` or `payment.failed`. Runs in the caller's
+    /// `payment.succeeded`, `payment.failed`, or `payment.action_required`
+    /// when the customer must confirm (then a webhook settles it). Runs in the caller's
     /// transaction (the event consumer's).
     pub async fn charge(
         &self,
@@ -52,7 +53,19 @@ impl Payments {
         };
         let (result, attempts) = self.with_retries(&charge).await;
         let settled = match result {
-            Ok(reference) => {
+            Ok(Charged::ActionRequired { reference, client_secret }) => {
+                let waiting = repository::require_action(
+                    conn,
+                    payment.id,
+                    &reference,
+                    &client_secret,
+                    attempts,
+                )
+                .await?;
+                outbox::enqueue(conn, &events::action_required(&waiting, trace)).await?;
+                waiting
+            }
+            Ok(Charged::Succeeded(reference)) => {
                 let paid = repository::settle(
                     conn,
                     payment.id,
@@ -79,7 +92,7 @@ impl Payments {
 
     /// Calls the provider, retrying transient failures with exponential
     /// backoff and jitter. Returns the last answer and how many calls it took.
-    async fn with_retries(&self, charge: &Charge<'_>) -> (Result<String, ProviderError>, i32) {
+    async fn with_retries(&self, charge: &Charge<'_>) -> (Result<Charged, ProviderError>, i32) {
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -16,6 +16,8 @@ pub struct PaymentRow {
     pub attempts: i32,
     pub failure_reason: Option<String>,
     pub refunded: i64,
+    /// The PaymentIntent's client secret while the customer must act.
+    pub client_secret: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -28,7 +30,7 @@ pub struct RefundRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, provider, payment_token, provider_reference, attempts, failure_reason, refunded, created_at";
+const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, provider, payment_token, provider_reference, attempts, failure_reason, refunded, client_secret, created_at";
 
 /// Records the payment an order will need. A second call for the same
 /// order does nothing.
@@ -112,6 +114,20 @@ pub async fn lock_by_order(
         .await
 }
 
+/// The payment the provider knows as `reference`, locked.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
+pub async fn lock_by_reference(
+    conn: &mut PgConnection,
+    reference: &str,
+) -> sqlx::Result<Option<PaymentRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE provider_reference = $1 FOR UPDATE"
+    ))
+    .bind(reference)
+    .fetch_optional(conn)
+    .await
+}
+
 #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"))
@@ -146,7 +162,8 @@ pub async fn settle(
     attempts: i32,
 ) -> sqlx::Result<PaymentRow> {
     sqlx::query_as(&format!(
-        "UPDATE payments SET status = $2, provider_reference = $3, failure_reason = $4, attempts = attempts + $5, updated_at = now()
+        "UPDATE payments SET status = $2, provider_reference = $3, failure_reason = $4, attempts = attempts + $5,
+                client_secret = NULL, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -156,6 +173,45 @@ pub async fn settle(
     .bind(attempts)
     .fetch_one(conn)
     .await
+}
+
+/// Parks a payment until its customer acts (3-D Secure).
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
+pub async fn require_action(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reference: &str,
+    client_secret: &str,
+    attempts: i32,
+) -> sqlx::Result<PaymentRow> {
+    sqlx::query_as(&format!(
+        "UPDATE payments SET status = 'ACTION_REQUIRED', provider_reference = $2, client_secret = $3,
+                attempts = attempts + $4, updated_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(reference)
+    .bind(client_secret)
+    .bind(attempts)
+    .fetch_one(conn)
+    .await
+}
+
+/// Notes a Stripe event as applied: `false` when it already was.
+#[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
+pub async fn first_delivery(
+    conn: &mut PgConnection,
+    event_id: &str,
+    event_type: &str,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO stripe_events (event_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(event_type)
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
 }
 
 #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]

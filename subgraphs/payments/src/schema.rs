@@ -83,6 +83,9 @@ impl Loader<Uuid> for RefundsOf {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PaymentStatus {
     Pending,
+    /// The customer must confirm the charge with their bank (3-D Secure),
+    /// using `clientSecret`; the outcome arrives from the provider later.
+    ActionRequired,
     Succeeded,
     Failed,
     Refunded,
@@ -104,6 +107,7 @@ impl Payment {
     }
     async fn status(&self) -> PaymentStatus {
         match self.0.status.as_str() {
+            "ACTION_REQUIRED" => PaymentStatus::ActionRequired,
             "SUCCEEDED" => PaymentStatus::Succeeded,
             "FAILED" => PaymentStatus::Failed,
             "REFUNDED" => PaymentStatus::Refunded,
@@ -121,6 +125,15 @@ impl Payment {
     }
     async fn failure_reason(&self) -> Option<&str> {
         self.0.failure_reason.as_deref()
+    }
+    /// While ACTION_REQUIRED: what the customer's browser passes to
+    /// Stripe.js (`handleNextAction`) to confirm the charge. Only the
+    /// customer sees it.
+    async fn client_secret(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        if ctx.viewer()?.user_id != self.0.customer_id {
+            return Ok(None);
+        }
+        Ok(self.0.client_secret.as_deref())
     }
     async fn refunds(&self, ctx: &Context<'_>) -> Result<Vec<Refund>> {
         let refunds = ctx.data_unchecked::<DataLoader<RefundsOf>>().load_one(self.0.id).await?;

@@ -13,6 +13,7 @@ use crate::{
     payments::Payments,
     provider::{Provider, Sandbox, Stripe},
     schema::{build_schema, request_data},
+    webhooks::StripeWebhooks,
 };
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/payments");
@@ -60,8 +61,15 @@ pub fn build_with(
         PaymentEvents(payments),
     );
     let relay = OutboxRelay::new("payments", pool.clone(), broker.clone());
+    // Stripe signs its webhooks itself: they sit outside the check of our
+    // own services' signatures.
+    let webhooks = StripeWebhooks {
+        pool: pool.clone(),
+        secrets: config.stripe_webhook_secrets.clone(),
+        tolerance_secs: config.stripe_webhook_tolerance_secs,
+    };
     App::new(
-        endpoint.into_router(&config.service.signing),
+        endpoint.into_router(&config.service.signing).merge(webhooks.routes()),
         Readiness::new().postgres(pool).broker(broker),
     )
     .with_task(move |stop| relay.run(stop))

@@ -16,6 +16,17 @@ pub struct Charge<'a> {
     pub idempotency_key: &'a str,
 }
 
+/// A charge the provider accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Charged {
+    /// Captured; the provider's reference for it.
+    Succeeded(String),
+    /// The card's bank wants the customer to confirm (3-D Secure): the
+    /// customer's browser completes it with `client_secret`, and the
+    /// outcome arrives later, by webhook.
+    ActionRequired { reference: String, client_secret: String },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
     /// The card was refused; retrying will not help.
@@ -41,8 +52,7 @@ impl Provider {
         }
     }
 
-    /// Charges and returns the provider's reference for the charge.
-    pub async fn charge(&self, charge: &Charge<'_>) -> Result<String, ProviderError> {
+    pub async fn charge(&self, charge: &Charge<'_>) -> Result<Charged, ProviderError> {
         match self {
             Self::Sandbox(p) => p.charge(charge).await,
             Self::Stripe(p) => p.charge(charge).await,

@@ -1,7 +1,8 @@
 //! A provider for development and tests with Stripe's test tokens:
 //! `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds`
 //! are declined, and `tok_transientTwice` fails transiently twice, then
-//! succeeds. Like Stripe, it answers a repeated idempotency key with the
+//! succeeds; `tok_threeDSecureRequired` needs the customer's action and is
+//! settled by a webhook (`crate::webhooks`), as Stripe does it. Like Stripe, it answers a repeated idempotency key with the
 //! first answer, and it counts the charges it really made.
 
 use std::{
@@ -9,7 +10,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{Charge, ProviderError};
+use super::{Charge, Charged, ProviderError};
 
 #[derive(Clone, Default)]
 pub struct Sandbox {
@@ -19,25 +20,37 @@ pub struct Sandbox {
 #[derive(Default)]
 struct State {
     /// idempotency key -> the answer given.
-    answers: HashMap<String, Result<String, ProviderError>>,
+    answers: HashMap<String, Result<Charged, ProviderError>>,
     /// Transient failures served so far, per key.
     transient: HashMap<String, u32>,
     /// Charges made, by reference.
     charges: Vec<(String, i64)>,
     refunds: Vec<(String, i64)>,
+    /// idempotency key -> the refund made.
+    refund_answers: HashMap<String, String>,
+}
+
+impl State {
+    /// Records a captured charge; its reference.
+    fn capture(&mut self, amount: i64) -> String {
+        let reference = format!("ch_sandbox_{}", self.charges.len() + 1);
+        self.charges.push((reference.clone(), amount));
+        reference
+    }
 }
 
 impl Sandbox {
-    pub async fn charge(&self, charge: &Charge<'_>) -> Result<String, ProviderError> {
+    pub async fn charge(&self, charge: &Charge<'_>) -> Result<Charged, ProviderError> {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(answer) = state.answers.get(charge.idempotency_key) {
             return answer.clone();
         }
         let answer = match charge.token {
-            "tok_visa" => {
-                let reference = format!("ch_sandbox_{}", state.charges.len() + 1);
-                state.charges.push((reference.clone(), charge.amount));
-                Ok(reference)
+            "tok_visa" => Ok(Charged::Succeeded(state.capture(charge.amount))),
+            "tok_threeDSecureRequired" => {
+                let reference = format!("pi_sandbox_{}", state.answers.len() + 1);
+                let client_secret = format!("{reference}_secret_{}", uuid::Uuid::new_v4().simple());
+                Ok(Charged::ActionRequired { reference, client_secret })
             }
             "tok_chargeDeclined" => Err(ProviderError::Declined("card declined".into())),
             "tok_insufficientFunds" => Err(ProviderError::Declined("insufficient funds".into())),
@@ -51,9 +64,7 @@ impl Sandbox {
                         "processor temporarily unavailable".into(),
                     ));
                 }
-                let reference = format!("ch_sandbox_{}", state.charges.len() + 1);
-                state.charges.push((reference.clone(), charge.amount));
-                Ok(reference)
+                Ok(Charged::Succeeded(state.capture(charge.amount)))
             }
             _ => Err(ProviderError::Declined("unknown payment token".into())),
         };
@@ -68,14 +79,13 @@ impl Sandbox {
         idempotency_key: &str,
     ) -> Result<String, ProviderError> {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(answer) = state.answers.get(idempotency_key) {
-            return answer.clone();
+        if let Some(refund) = state.refund_answers.get(idempotency_key) {
+            return Ok(refund.clone());
         }
         let refund = format!("re_sandbox_{}", state.refunds.len() + 1);
         state.refunds.push((reference.to_owned(), amount));
-        let answer = Ok(refund);
-        state.answers.insert(idempotency_key.to_owned(), answer.clone());
-        answer
+        state.refund_answers.insert(idempotency_key.to_owned(), refund.clone());
+        Ok(refund)
     }
 
     /// Charges really made (not answers replayed).

@@ -1,4 +1,5 @@
-//! Stripe's REST API: PaymentIntents created and confirmed in one call,
+//! Stripe's REST API: PaymentIntents created and confirmed in one call
+//! (3-D Secure leaves them `requires_action`, settled later by webhook),
 //! Refunds, form-encoded bodies, a bearer secret key and the
 //! `Idempotency-Key` header on every write.
 
@@ -6,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Charge, ProviderError};
+use super::{Charge, Charged, ProviderError};
 
 #[derive(Clone)]
 pub struct Stripe {
@@ -19,6 +20,7 @@ pub struct Stripe {
 struct Object {
     id: String,
     status: Option<String>,
+    client_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +44,7 @@ impl Stripe {
         Self { http, base_url: base_url.into(), secret_key: secret_key.into() }
     }
 
-    pub async fn charge(&self, charge: &Charge<'_>) -> Result<String, ProviderError> {
+    pub async fn charge(&self, charge: &Charge<'_>) -> Result<Charged, ProviderError> {
         let form = [
             ("amount", charge.amount.to_string()),
             ("currency", charge.currency.to_ascii_lowercase()),
@@ -53,7 +55,15 @@ impl Stripe {
         ];
         let intent = self.post("/v1/payment_intents", &form, charge.idempotency_key).await?;
         match intent.status.as_deref() {
-            Some("succeeded") => Ok(intent.id),
+            Some("succeeded") => Ok(Charged::Succeeded(intent.id)),
+            Some("requires_action") => match intent.client_secret {
+                Some(client_secret) => {
+                    Ok(Charged::ActionRequired { reference: intent.id, client_secret })
+                }
+                None => {
+                    Err(ProviderError::Transient("requires action without a client secret".into()))
+                }
+            },
             Some("processing") => Err(ProviderError::Transient("payment is processing".into())),
             other => Err(ProviderError::Declined(format!(
                 "payment intent is {}",

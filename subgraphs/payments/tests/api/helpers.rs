@@ -14,6 +14,9 @@ use uuid::Uuid;
 
 pub use kit::testing::error_code;
 
+/// The webhook endpoint's signing secret in these tests.
+pub const WEBHOOK_SECRET: &str = "whsec_payments_tests";
+
 fn keys() -> SigningKeys {
     static KEYS: OnceLock<SigningKeys> = OnceLock::new();
     KEYS.get_or_init(|| SigningKeys::generate().expect("key")).clone()
@@ -29,7 +32,8 @@ pub struct TestPayments {
 impl TestPayments {
     pub async fn new(pool: PgPool) -> Self {
         kit::db::migrate(&pool, &payments::MIGRATOR).await.expect("migrate");
-        let config = PaymentsConfig::from_env().expect("config");
+        let mut config = PaymentsConfig::from_env().expect("config");
+        config.stripe_webhook_secrets = vec![WEBHOOK_SECRET.to_owned()];
         let sandbox = Sandbox::default();
         let app = payments::build_with(
             &config,
@@ -88,6 +92,18 @@ impl TestPayments {
         .fetch_one(&self.pool)
         .await
         .expect("payment")
+    }
+
+    /// POSTs `body` to the Stripe webhook endpoint with `signature`.
+    pub async fn webhook(&self, body: &str, signature: Option<&str>) -> (u16, Value) {
+        let mut request = axum::http::Request::post(payments::webhooks::PATH)
+            .header("content-type", "application/json");
+        if let Some(signature) = signature {
+            request = request.header("stripe-signature", signature);
+        }
+        let request = request.body(axum::body::Body::from(body.to_owned())).expect("request");
+        let (status, answer) = kit::testing::call(&self.router, request).await;
+        (status.as_u16(), answer)
     }
 
     pub async fn events(&self, event_type: &str) -> Vec<Value> {

@@ -7,3 +7,4 @@ mod redelivery;
 mod refunds;
 mod schema_file;
 mod stripe;
+mod webhooks;

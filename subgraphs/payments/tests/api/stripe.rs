@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use payments::provider::{Charge, ProviderError, Stripe};
+use payments::provider::{Charge, Charged, ProviderError, Stripe};
 use serde_json::json;
 
 #[derive(Default)]
@@ -75,6 +75,15 @@ async fn payment_intents(State(fake): State<Shared>, headers: HeaderMap, body: S
                 json!({ "id": format!("pi_{}", fake.created), "object": "payment_intent", "status": "succeeded", "amount": form["amount"] }),
             )
         }
+        // Stripe's test card that always asks for 3-D Secure.
+        Some("pm_card_threeDSecure2Required") => {
+            fake.created += 1;
+            let id = format!("pi_{}", fake.created);
+            (
+                200,
+                json!({ "id": id, "object": "payment_intent", "status": "requires_action", "client_secret": format!("{id}_secret_abc"), "next_action": { "type": "use_stripe_sdk" } }),
+            )
+        }
         Some("pm_card_chargeDeclined") => (
             402,
             json!({ "error": { "type": "card_error", "code": "card_declined", "decline_code": "generic_decline", "message": "Your card was declined." } }),
@@ -115,7 +124,7 @@ async fn charges_are_form_encoded_idempotent_payment_intents() {
     let stripe = Stripe::new(&url, "sk_test_123");
     let first = stripe.charge(&charge("pm_card_visa", "charge-1")).await.expect("charge");
     let retry = stripe.charge(&charge("pm_card_visa", "charge-1")).await.expect("retry");
-    assert_eq!(first, "pi_1");
+    assert_eq!(first, Charged::Succeeded("pi_1".into()));
     assert_eq!(retry, first, "the same key must return the same intent");
     let fake = fake.lock().expect("fake");
     assert_eq!(fake.created, 1);
@@ -152,4 +161,17 @@ async fn refunds_name_the_payment_intent_and_amount() {
     assert_eq!(stripe.refund("pi_9", 500, "refund-1").await.expect("refund"), "re_1");
     let form = fake.lock().expect("fake").seen_forms[0].clone();
     assert_eq!((form["payment_intent"].as_str(), form["amount"].as_str()), ("pi_9", "500"));
+}
+
+#[tokio::test]
+async fn a_card_that_needs_3d_secure_waits_with_its_client_secret() {
+    let (url, _) = fake_stripe().await;
+    let stripe = Stripe::new(&url, "sk_test_123");
+    assert_eq!(
+        stripe.charge(&charge("pm_card_threeDSecure2Required", "c-5")).await,
+        Ok(Charged::ActionRequired {
+            reference: "pi_1".into(),
+            client_secret: "pi_1_secret_abc".into()
+        })
+    );
 }
