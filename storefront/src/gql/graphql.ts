@@ -50,6 +50,11 @@ export type OrderStatus =
   | 'SHIPPED';
 
 export type PaymentStatus =
+  /**
+   * The customer must confirm the charge with their bank (3-D Secure),
+   * using `clientSecret`; the outcome arrives from the provider later.
+   */
+  | 'ACTION_REQUIRED'
   | 'FAILED'
   | 'PARTIALLY_REFUNDED'
   | 'PENDING'
