@@ -44,6 +44,11 @@ export type OrderStatus =
   | 'DELIVERED'
   | 'FULFILLING'
   | 'PAID'
+  /**
+   * The customer must confirm the payment with their bank (3-D Secure):
+   * `Order.payment.clientSecret` is what their browser needs.
+   */
+  | 'PAYMENT_ACTION_REQUIRED'
   | 'PAYMENT_FAILED'
   | 'PENDING'
   | 'REFUNDED'

@@ -2,6 +2,7 @@ import type { OrderStatus } from '../gql/graphql';
 
 const LABELS: Record<OrderStatus, string> = {
   PENDING: 'Pending',
+  PAYMENT_ACTION_REQUIRED: 'Waiting for your bank to confirm the payment',
   PAYMENT_FAILED: 'Payment failed',
   PAID: 'Paid',
   FULFILLING: 'Being packed',

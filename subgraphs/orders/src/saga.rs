@@ -1,5 +1,7 @@
 //! The orders side of the checkout saga, choreographed by events:
 //! - `inventory.reservation_failed` → CANCELLED (out of stock);
+//! - `payment.action_required` → PAYMENT_ACTION_REQUIRED (3-D Secure: the
+//!   customer confirms, and the payment's outcome follows);
 //! - `payment.succeeded` → PAID (inventory then commits the reservation);
 //! - `payment.failed` → PAYMENT_FAILED (inventory then releases);
 //! - `inventory.released` because the hold expired → CANCELLED;
@@ -21,6 +23,7 @@ use crate::{lifecycle::transition, status::OrderStatus};
 pub const LISTENS_TO: &[&str] = &[
     "inventory.reservation_failed",
     "inventory.released",
+    "payment.action_required",
     "payment.succeeded",
     "payment.failed",
     "payment.refunded",
@@ -66,6 +69,7 @@ impl EventHandler for SagaEvents {
             "inventory.released" if reason == Some("expired") => {
                 Some((OrderStatus::Cancelled, Some("reservation expired")))
             }
+            "payment.action_required" => Some((OrderStatus::PaymentActionRequired, None)),
             "payment.succeeded" => Some((OrderStatus::Paid, None)),
             "payment.failed" => Some((OrderStatus::PaymentFailed, reason)),
             "payment.refunded" if event.data["full"].as_bool() == Some(true) => {

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     Pending,
+    /// The customer must confirm the payment with their bank (3-D Secure):
+    /// `Order.payment.clientSecret` is what their browser needs.
+    PaymentActionRequired,
     PaymentFailed,
     Paid,
     Fulfilling,
@@ -16,8 +19,9 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 8] = [
+    pub const ALL: [OrderStatus; 9] = [
         Self::Pending,
+        Self::PaymentActionRequired,
         Self::PaymentFailed,
         Self::Paid,
         Self::Fulfilling,
@@ -30,6 +34,7 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "PENDING",
+            Self::PaymentActionRequired => "PAYMENT_ACTION_REQUIRED",
             Self::PaymentFailed => "PAYMENT_FAILED",
             Self::Paid => "PAID",
             Self::Fulfilling => "FULFILLING",
@@ -45,17 +50,20 @@ impl OrderStatus {
     }
 
     /// PENDING → PAID → FULFILLING → SHIPPED → DELIVERED; PENDING →
-    /// PAYMENT_FAILED; PENDING or PAID → CANCELLED; PAID or later → REFUNDED.
+    /// PAYMENT_FAILED; PENDING → PAYMENT_ACTION_REQUIRED → PAID or
+    /// PAYMENT_FAILED; PENDING, PAYMENT_ACTION_REQUIRED or PAID → CANCELLED;
+    /// PAID or later → REFUNDED.
     pub fn can_move(self, to: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
             (self, to),
-            (Pending, Paid)
+            (Pending | PaymentActionRequired, Paid)
                 | (Paid, Fulfilling)
                 | (Fulfilling, Shipped)
                 | (Shipped, Delivered)
-                | (Pending, PaymentFailed)
-                | (Pending | Paid, Cancelled)
+                | (Pending, PaymentActionRequired)
+                | (Pending | PaymentActionRequired, PaymentFailed)
+                | (Pending | PaymentActionRequired | Paid, Cancelled)
                 | (Paid | Fulfilling | Shipped | Delivered, Refunded)
         )
     }
@@ -78,6 +86,10 @@ mod tests {
             (Fulfilling, Shipped),
             (Shipped, Delivered),
             (Pending, PaymentFailed),
+            (Pending, PaymentActionRequired),
+            (PaymentActionRequired, Paid),
+            (PaymentActionRequired, PaymentFailed),
+            (PaymentActionRequired, Cancelled),
             (Pending, Cancelled),
             (Paid, Cancelled),
             (Paid, Refunded),

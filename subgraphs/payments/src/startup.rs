@@ -58,13 +58,13 @@ pub fn build_with(
         ConsumerSpec::new("payments.saga", LISTENS_TO, &broker),
         pool.clone(),
         broker.clone(),
-        PaymentEvents(payments),
+        PaymentEvents(payments.clone()),
     );
     let relay = OutboxRelay::new("payments", pool.clone(), broker.clone());
     // Stripe signs its webhooks itself: they sit outside the check of our
     // own services' signatures.
     let webhooks = StripeWebhooks {
-        pool: pool.clone(),
+        payments: payments.clone(),
         secrets: config.stripe_webhook_secrets.clone(),
         tolerance_secs: config.stripe_webhook_tolerance_secs,
     };

@@ -55,6 +55,38 @@ async fn saga_events_move_orders_and_late_events_change_nothing(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn an_order_waits_for_3d_secure_then_follows_the_payment_outcome(pool: PgPool) {
+    let orders = TestOrders::new(pool).await;
+    let (confirmed, refused) =
+        (orders.order(Uuid::new_v4()).await, orders.order(Uuid::new_v4()).await);
+    for order in [confirmed, refused] {
+        deliver(&orders, "payment.action_required", json!({ "orderId": order })).await;
+        assert_eq!(orders.status(order).await, "PAYMENT_ACTION_REQUIRED");
+    }
+    deliver(&orders, "payment.succeeded", json!({ "orderId": confirmed })).await;
+    deliver(&orders, "payment.failed", json!({ "orderId": refused, "reason": "not confirmed" }))
+        .await;
+    assert_eq!(orders.status(confirmed).await, "PAID");
+    assert_eq!(orders.status(refused).await, "PAYMENT_FAILED");
+    // A late or repeated request for action does not move a settled order.
+    deliver(&orders, "payment.action_required", json!({ "orderId": confirmed })).await;
+    assert_eq!(orders.status(confirmed).await, "PAID");
+    let changes = orders.events("order.status_changed").await;
+    let moves: Vec<(&str, &str)> = changes
+        .iter()
+        .filter(|c| c["data"]["orderId"] == json!(confirmed))
+        .map(|c| {
+            let data = &c["data"];
+            (data["previousStatus"].as_str().unwrap_or(""), data["status"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [("PENDING", "PAYMENT_ACTION_REQUIRED"), ("PAYMENT_ACTION_REQUIRED", "PAID")]
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_stuck_checkout_ends_cancelled_instead_of_pending_forever(pool: PgPool) {
     let orders = TestOrders::new(pool).await;
     let stuck = orders.order(Uuid::new_v4()).await;

@@ -20,12 +20,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use kit::events::outbox;
+use kit::{AppError, events::outbox};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
-use crate::{events, repository};
+use crate::{events, payments::Payments, repository};
 
 pub const PATH: &str = "/webhooks/stripe";
 
@@ -34,7 +34,8 @@ pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 
 #[derive(Clone)]
 pub struct StripeWebhooks {
-    pub pool: PgPool,
+    /// Refunds a confirmation that came too late.
+    pub payments: Payments,
     /// The endpoint's signing secrets (`whsec_…`); two while rolling one.
     pub secrets: Vec<String>,
     pub tolerance_secs: i64,
@@ -79,11 +80,11 @@ async fn receive(
     let Ok(event) = serde_json::from_slice::<StripeEvent>(&body) else {
         return refused("not a Stripe event");
     };
-    match apply(&webhooks.pool, &event).await {
+    match apply(&webhooks.payments, &event).await {
         Ok(applied) => Json(json!({ "received": true, "applied": applied })).into_response(),
         Err(e) => {
             // 500: Stripe retries later, and the event id was not recorded.
-            tracing::error!(error = %e, event = %event.id, kind = %event.kind, "Stripe webhook failed");
+            tracing::error!(error = ?e, event = %event.id, kind = %event.kind, "Stripe webhook failed");
             (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "try again later" })))
                 .into_response()
         }
@@ -95,15 +96,18 @@ fn refused(reason: &str) -> Response {
 }
 
 /// Applies `event` once: `false` when it was seen before or changes nothing.
-async fn apply(pool: &PgPool, event: &StripeEvent) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
+async fn apply(payments: &Payments, event: &StripeEvent) -> Result<bool, AppError> {
+    let mut tx = payments.pool.begin().await?;
     if !repository::first_delivery(&mut tx, &event.id, &event.kind).await? {
         tracing::info!(event = %event.id, kind = %event.kind, "Stripe event seen before; ignored");
         return Ok(false);
     }
     let object = &event.data.object;
     let changed = match event.kind.as_str() {
-        "payment_intent.succeeded" => settle(&mut tx, object, Outcome::Succeeded).await?,
+        "payment_intent.succeeded" => match late_success(payments, &mut tx, object).await? {
+            true => true,
+            false => settle(&mut tx, object, Outcome::Succeeded).await?,
+        },
         "payment_intent.payment_failed" => settle(&mut tx, object, Outcome::Failed).await?,
         "payment_intent.requires_action" => require_action(&mut tx, object).await?,
         "charge.refunded" => refunded(&mut tx, &event.id, object).await?,
@@ -111,6 +115,31 @@ async fn apply(pool: &PgPool, event: &StripeEvent) -> sqlx::Result<bool> {
     };
     tx.commit().await?;
     Ok(changed)
+}
+
+/// A confirmation for a payment we had given up (its order was cancelled
+/// while the customer was confirming): the money was taken, so it is
+/// given back in full. `false` when the payment was not given up.
+async fn late_success(
+    payments: &Payments,
+    conn: &mut PgConnection,
+    intent: &Value,
+) -> Result<bool, AppError> {
+    let Some(reference) = intent["id"].as_str() else { return Ok(false) };
+    let Some(payment) = repository::lock_by_reference(conn, reference).await? else {
+        return Ok(false);
+    };
+    if payment.status != "FAILED" {
+        return Ok(false);
+    }
+    tracing::warn!(payment = %payment.id, "confirmed after its order was cancelled; refunding");
+    let reason = payment.failure_reason.clone();
+    repository::settle(conn, payment.id, "SUCCEEDED", Some(reference), reason.as_deref(), 0)
+        .await?;
+    let key = format!("late-confirmation-{}", payment.id);
+    let why = Some("confirmed after the order was cancelled");
+    payments.refund(conn, payment.id, None, why, &key, None).await?;
+    Ok(true)
 }
 
 enum Outcome {

@@ -137,15 +137,19 @@ async fn a_failed_confirmation_fails_the_payment_with_stripes_reason(pool: PgPoo
     );
     let failed = payments.events("payment.failed").await;
     assert_eq!(failed.len(), 1);
-    // A late success for a failed payment changes nothing.
+    // Another failure event (a second attempt in Stripe) changes nothing.
     let (body, header) = signed_event(
-        "payment_intent.succeeded",
-        json!({ "id": reference, "object": "payment_intent" }),
+        "payment_intent.payment_failed",
+        json!({ "id": reference, "object": "payment_intent", "last_payment_error": { "message": "again" } }),
         now(),
     );
     let (status, answer) = payments.webhook(&body, Some(&header)).await;
     assert_eq!((status, &answer["applied"]), (200, &json!(false)));
-    assert_eq!(payments.payment(order).await.1, "FAILED");
+    assert_eq!(
+        payments.payment(order).await.3.as_deref(),
+        Some("The customer failed authentication.")
+    );
+    assert_eq!(payments.events("payment.failed").await.len(), 1);
 }
 
 #[sqlx::test(migrations = false)]
@@ -180,4 +184,36 @@ async fn refunds_made_in_stripe_are_recorded_and_our_own_are_not_counted_twice(p
     assert_eq!(refunded.len(), 2);
     assert_eq!(refunded[1]["data"]["amount"]["amount"], 3200);
     assert_eq!(refunded[1]["data"]["full"], true);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_confirmation_after_the_order_was_cancelled_is_refunded_in_full(pool: PgPool) {
+    let payments = TestPayments::new(pool).await;
+    let (order, reference) = waiting_order(&payments, Uuid::new_v4()).await;
+    payments
+        .deliver(
+            "order.status_changed",
+            json!({ "orderId": order, "status": "CANCELLED", "previousStatus": "PAYMENT_ACTION_REQUIRED" }),
+        )
+        .await;
+    let (_, status, _, reason) = payments.payment(order).await;
+    assert_eq!(status, "FAILED");
+    assert!(reason.expect("reason").contains("cancelled"));
+
+    // The customer's bank confirmed anyway: Stripe took the money.
+    let (body, header) = signed_event(
+        "payment_intent.succeeded",
+        json!({ "id": reference, "object": "payment_intent", "status": "succeeded" }),
+        now(),
+    );
+    let (status, answer) = payments.webhook(&body, Some(&header)).await;
+    assert_eq!((status, &answer["applied"]), (200, &json!(true)));
+    assert_eq!(payments.payment(order).await.1, "REFUNDED");
+    assert_eq!(payments.sandbox.refunds(), [(reference, 4200)]);
+    assert!(payments.events("payment.succeeded").await.is_empty(), "the order is not paid");
+    let refunded = payments.events("payment.refunded").await;
+    assert_eq!((refunded.len(), &refunded[0]["data"]["full"]), (1, &json!(true)));
+    // Redelivered: still one refund.
+    payments.webhook(&body, Some(&header)).await;
+    assert_eq!(payments.sandbox.refunds().len(), 1);
 }
