@@ -186,6 +186,7 @@ impl Platform {
 
         let mut payments_config = payments::PaymentsConfig::from_env().expect("config");
         isolate(&mut payments_config.service);
+        payments_config.stripe_webhook_secrets = vec![STRIPE_WEBHOOK_SECRET.to_owned()];
         let provider = payments::provider(&payments_config);
         fleet
             .launch("payments", async |amqp| {
@@ -460,6 +461,10 @@ impl Platform {
         panic!("order {order} never became {expected}: {last}");
     }
 }
+
+/// The payments service's Stripe webhook signing secret here: tests sign
+/// webhooks with it as Stripe would.
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_platform_tests";
 
 /// The `order.status_changed` event announcing rows added by
 /// `record_status_row`.

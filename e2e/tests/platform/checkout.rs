@@ -1,9 +1,9 @@
 //! The checkout saga end to end, through the router, over RabbitMQ.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use e2e::platform::Platform;
+use e2e::platform::{Platform, STRIPE_WEBHOOK_SECRET};
 
 #[sqlx::test(migrations = false)]
 async fn checkout_with_a_good_card_reaches_paid_and_commits_the_stock(pool: PgPool) {
@@ -279,5 +279,65 @@ async fn a_paid_order_is_shipped_by_the_sandbox_carrier_and_delivered(pool: PgPo
         )
         .await;
     assert_eq!(nosy["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{nosy}");
+    platform.stop().await;
+}
+
+/// Plays Stripe: POSTs `payment_intent.succeeded` for `intent` to the
+/// payments service, signed as Stripe signs, with `secret`.
+async fn stripe_confirms(platform: &Platform, intent: &str, secret: &str) -> (u16, Value) {
+    let body = json!({
+        "id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event",
+        "type": "payment_intent.succeeded",
+        "data": { "object": { "id": intent, "object": "payment_intent", "status": "succeeded" } },
+    })
+    .to_string();
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let signature = payments::webhooks::signature::header(secret, at, body.as_bytes());
+    let response = reqwest::Client::new()
+        .post(platform.url("payments", payments::webhooks::PATH))
+        .header("content-type", "application/json")
+        .header("stripe-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .expect("webhook");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_card_that_needs_3d_secure_waits_for_the_customer_then_is_paid_by_webhook(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("dora@example.com").await;
+    let product = platform.products("lamp", 1).await.remove(0);
+    platform.add_to_cart(&token, &product, 1).await;
+    let placed = platform.checkout(&token, "tok_threeDSecureRequired", "dora-1").await;
+    let order =
+        placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}")).to_owned();
+    platform.wait_for_status(&token, &order, "PAYMENT_ACTION_REQUIRED").await;
+
+    // What the customer's browser hands to Stripe.js, through the router.
+    let waiting = platform
+        .graphql(
+            "query($id: ID!) { order(id: $id) { status payment { status clientSecret } } }",
+            json!({ "id": order }),
+            Some(&token),
+        )
+        .await;
+    let payment = &waiting["data"]["order"]["payment"];
+    assert_eq!(payment["status"], "ACTION_REQUIRED", "{waiting}");
+    let secret = payment["clientSecret"].as_str().unwrap_or_else(|| panic!("{waiting}"));
+    let intent = secret.split("_secret_").next().expect("intent id");
+
+    // A forged confirmation is refused and changes nothing.
+    let (status, _) = stripe_confirms(&platform, intent, "whsec_forged").await;
+    assert_eq!(status, 400);
+    let (status, answer) = stripe_confirms(&platform, intent, STRIPE_WEBHOOK_SECRET).await;
+    assert_eq!((status, &answer["applied"]), (200, &json!(true)), "{answer}");
+    let paid = platform.wait_for_status(&token, &order, "PAID").await;
+    assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED", "{paid}");
     platform.stop().await;
 }
