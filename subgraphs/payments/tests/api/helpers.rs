@@ -31,19 +31,22 @@ pub struct TestPayments {
 
 impl TestPayments {
     pub async fn new(pool: PgPool) -> Self {
+        let sandbox = Sandbox::default();
+        let mut payments = Self::with_provider(pool, Provider::Sandbox(sandbox.clone())).await;
+        payments.sandbox = sandbox;
+        payments
+    }
+
+    /// With `provider` (e.g. Stripe at a local fake); `sandbox` is then unused.
+    pub async fn with_provider(pool: PgPool, provider: Provider) -> Self {
         kit::db::migrate(&pool, &payments::MIGRATOR).await.expect("migrate");
         let mut config = PaymentsConfig::from_env().expect("config");
         config.stripe_webhook_secrets = vec![WEBHOOK_SECRET.to_owned()];
         let sandbox = Sandbox::default();
-        let app = payments::build_with(
-            &config,
-            pool.clone(),
-            Provider::Sandbox(sandbox.clone()),
-            keys().verifier(),
-        );
+        let app = payments::build_with(&config, pool.clone(), provider.clone(), keys().verifier());
         let payments = Payments {
             pool: pool.clone(),
-            provider: Provider::Sandbox(sandbox.clone()),
+            provider,
             max_attempts: 4,
             retry_base: Duration::from_millis(5),
         };

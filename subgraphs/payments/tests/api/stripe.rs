@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use payments::provider::{Charge, Charged, ProviderError, Stripe};
+use payments::provider::{Charge, Charged, Provider, ProviderError, Stripe};
 use serde_json::json;
 
 #[derive(Default)]
@@ -23,6 +23,8 @@ struct Fake {
     answers: HashMap<String, (u16, serde_json::Value)>,
     created: usize,
     seen_forms: Vec<HashMap<String, String>>,
+    /// Where webhooks go, and the endpoint's signing secret.
+    webhook: Option<(String, String)>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -102,11 +104,44 @@ async fn refunds(State(fake): State<Shared>, body: String) -> Response {
     Json(json!({ "id": "re_1", "object": "refund", "payment_intent": form["payment_intent"], "amount": form["amount"] })).into_response()
 }
 
+/// What Stripe does once the customer has passed 3-D Secure in their
+/// browser: the intent succeeds, and a signed `payment_intent.succeeded`
+/// goes to the webhook endpoint (this route stands in for the browser).
+async fn customer_authenticates(
+    State(fake): State<Shared>,
+    axum::extract::Path(intent): axum::extract::Path<String>,
+) -> StatusCode {
+    let Some((url, secret)) = fake.lock().expect("fake").webhook.clone() else {
+        return StatusCode::NOT_FOUND;
+    };
+    let created = chrono::Utc::now().timestamp();
+    let body = json!({
+        "id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event",
+        "api_version": "2024-06-20", "created": created, "type": "payment_intent.succeeded",
+        "data": { "object": { "id": intent, "object": "payment_intent", "status": "succeeded" } },
+    })
+    .to_string();
+    let signature = payments::webhooks::signature::header(&secret, created, body.as_bytes());
+    let delivered = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+        .header("stripe-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    match delivered {
+        Ok(response) => response.status(),
+        Err(_) => StatusCode::BAD_GATEWAY,
+    }
+}
+
 async fn fake_stripe() -> (String, Shared) {
     let shared: Shared = Arc::default();
     let app = Router::new()
         .route("/v1/payment_intents", post(payment_intents))
         .route("/v1/refunds", post(refunds))
+        .route("/test/authenticate/{intent}", post(customer_authenticates))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -174,4 +209,33 @@ async fn a_card_that_needs_3d_secure_waits_with_its_client_secret() {
             client_secret: "pi_1_secret_abc".into()
         })
     );
+}
+
+/// The whole 3-D Secure path against the fake: the charge waits, the
+/// customer authenticates, Stripe's signed webhook reaches the running
+/// payments service and settles the payment once.
+#[sqlx::test(migrations = false)]
+async fn stripe_settles_a_3d_secure_charge_by_signed_webhook(pool: sqlx::PgPool) {
+    let (url, fake) = fake_stripe().await;
+    let stripe = Provider::Stripe(Stripe::new(&url, "sk_test_123"));
+    let payments = crate::helpers::TestPayments::with_provider(pool, stripe).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let served =
+        format!("http://{}{}", listener.local_addr().expect("addr"), payments::webhooks::PATH);
+    let router = payments.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    fake.lock().expect("fake").webhook = Some((served, crate::helpers::WEBHOOK_SECRET.to_owned()));
+
+    let order = payments.order(uuid::Uuid::new_v4(), 3100, "pm_card_threeDSecure2Required").await;
+    payments.deliver("inventory.reserved", json!({ "orderId": order })).await;
+    assert_eq!(payments.payment(order).await.1, "ACTION_REQUIRED");
+
+    let client = reqwest::Client::new();
+    let authenticate = format!("{url}/test/authenticate/pi_1");
+    let status = client.post(&authenticate).send().await.expect("authenticate").status();
+    assert_eq!(status, 200, "the webhook was not accepted");
+    assert_eq!(payments.payment(order).await.1, "SUCCEEDED");
+    // Another success for the same intent changes nothing.
+    client.post(&authenticate).send().await.expect("again");
+    assert_eq!(payments.events("payment.succeeded").await.len(), 1);
 }
