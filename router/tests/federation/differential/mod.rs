@@ -10,7 +10,9 @@
 //! `DIFFERENTIAL_DEPTH` (3) bounds the generated selections. The Shopgraph
 //! supergraph is compared with its subgraphs running (`shopgraph dev`):
 //! `DIFFERENTIAL_SUPERGRAPH=schema/supergraph.graphql`, with
-//! `DIFFERENTIAL_TOKEN` as a bearer token for both routers when set, and
+//! `DIFFERENTIAL_TOKEN` as a bearer token for both routers when set,
+//! `DIFFERENTIAL_ROUTER_CONFIG=router.yaml` configuring ours (to verify
+//! that token and evaluate the supergraph's policies), and
 //! `DIFFERENTIAL_VOLATILE=updatedAt,...` naming keys whose values change
 //! between two requests (an empty cart's `updatedAt` is the request time).
 
@@ -193,10 +195,13 @@ async fn differential_shopgraph() {
     });
     let supergraph = std::fs::read_to_string(&path).expect("read the supergraph");
     // The generated operations are large on purpose: compare semantics, not limits.
-    let config = RouterConfig {
-        limits: router::config::LimitsConfig::unlimited(),
-        ..RouterConfig::default()
-    };
+    // `DIFFERENTIAL_ROUTER_CONFIG`: a router YAML for ours, e.g. one that
+    // verifies tokens and defines the supergraph's policies, as the
+    // deployed router does.
+    let file = std::env::var_os("DIFFERENTIAL_ROUTER_CONFIG").map(PathBuf::from);
+    let mut config = RouterConfig::load(file.as_deref()).expect("router config");
+    // The generated operations are large on purpose: compare semantics, not limits.
+    config.limits = router::config::LimitsConfig::unlimited();
     let router = start_router(&supergraph, config).await;
     let differences = compare("shopgraph", &supergraph, &router.url("/graphql")).await;
     assert_eq!(differences, 0, "the routers disagree; see the report above");
