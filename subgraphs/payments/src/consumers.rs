@@ -11,7 +11,7 @@ use kit::{
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{payments::Payments, repository};
+use crate::{methods, payments::Payments, repository};
 
 pub const LISTENS_TO: &[&str] = &["order.created", "inventory.reserved", "order.status_changed"];
 
@@ -33,12 +33,18 @@ impl EventHandler for PaymentEvents {
                 let amount =
                     data["total"]["amount"].as_i64().ok_or_else(|| anyhow::anyhow!("no total"))?;
                 let currency = data["total"]["currency"].as_str().unwrap_or("USD");
-                let token = data["paymentToken"].as_str().unwrap_or_default();
                 let order = uuid(&data["orderId"])?;
                 let customer = uuid(&data["customerId"])?;
+                let means = match data["paymentMethodId"].as_str() {
+                    Some(method) => methods::means(tx, customer, method).await?,
+                    None => repository::Means {
+                        token: data["paymentToken"].as_str().unwrap_or_default().to_owned(),
+                        ..Default::default()
+                    },
+                };
                 let provider = self.0.provider.name();
                 repository::lock_order_events(tx, order).await?;
-                repository::create(tx, order, customer, amount, currency, provider, token).await?;
+                repository::create(tx, order, customer, amount, currency, provider, &means).await?;
                 // The stock may already be reserved: then charge now.
                 match repository::take_early_reservation(tx, order).await? {
                     Some(reserved) => {

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod consumers;
 mod events;
+pub mod methods;
 pub mod payments;
 pub mod provider;
 pub mod repository;

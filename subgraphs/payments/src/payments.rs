@@ -49,9 +49,15 @@ impl Payments {
             amount: payment.amount,
             currency: &payment.currency,
             token: &payment.payment_token,
+            customer: payment.provider_customer_id.as_deref(),
             idempotency_key: &key,
         };
-        let (result, attempts) = self.with_retries(&charge).await;
+        let (result, attempts) = if payment.payment_token.is_empty() {
+            let reason = "the saved payment method is not available";
+            (Err(ProviderError::Declined(reason.into())), 0)
+        } else {
+            self.with_retries(&charge).await
+        };
         let settled = match result {
             Ok(Charged::ActionRequired { reference, client_secret }) => {
                 let waiting = repository::require_action(

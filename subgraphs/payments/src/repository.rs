@@ -18,6 +18,10 @@ pub struct PaymentRow {
     pub refunded: i64,
     /// The PaymentIntent's client secret while the customer must act.
     pub client_secret: Option<String>,
+    /// The saved method it is paid with, if any.
+    pub payment_method_id: Option<Uuid>,
+    /// The provider's customer that saved method belongs to.
+    pub provider_customer_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -30,7 +34,17 @@ pub struct RefundRow {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, provider, payment_token, provider_reference, attempts, failure_reason, refunded, client_secret, created_at";
+const COLUMNS: &str = "id, order_id, customer_id, amount, currency, status, provider, payment_token, provider_reference, attempts, failure_reason, refunded, client_secret, payment_method_id, provider_customer_id, created_at";
+
+/// What an order pays with: a one-time token, or a saved method (its
+/// provider id as the token, and the provider's customer it belongs to).
+/// An empty token: a saved method that is not the customer's or is gone.
+#[derive(Debug, Clone, Default)]
+pub struct Means {
+    pub token: String,
+    pub method: Option<Uuid>,
+    pub provider_customer: Option<String>,
+}
 
 /// Records the payment an order will need. A second call for the same
 /// order does nothing.
@@ -42,11 +56,12 @@ pub async fn create(
     amount: i64,
     currency: &str,
     provider: &str,
-    token: &str,
+    means: &Means,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO payments (id, order_id, customer_id, amount, currency, status, provider, payment_token)
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7) ON CONFLICT (order_id) DO NOTHING",
+        "INSERT INTO payments (id, order_id, customer_id, amount, currency, status, provider, payment_token,
+                               payment_method_id, provider_customer_id)
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', $6, $7, $8, $9) ON CONFLICT (order_id) DO NOTHING",
     )
     .bind(Uuid::now_v7())
     .bind(order_id)
@@ -54,7 +69,9 @@ pub async fn create(
     .bind(amount)
     .bind(currency)
     .bind(provider)
-    .bind(token)
+    .bind(&means.token)
+    .bind(means.method)
+    .bind(&means.provider_customer)
     .execute(conn)
     .await?;
     Ok(())

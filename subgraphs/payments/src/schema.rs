@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
+    methods::{self, PaymentMethodRow},
     payments::Payments,
     repository::{self, PaymentRow, RefundRow},
 };
@@ -153,6 +154,43 @@ impl Payment {
     }
 }
 
+/// A saved card: the provider keeps it; we keep what tells it apart.
+pub struct PaymentMethod(PaymentMethodRow);
+
+#[Object]
+impl PaymentMethod {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `visa`, `mastercard`, `amex`…
+    async fn brand(&self) -> &str {
+        &self.0.brand
+    }
+    async fn last4(&self) -> &str {
+        &self.0.last4
+    }
+    async fn exp_month(&self) -> i32 {
+        self.0.exp_month
+    }
+    async fn exp_year(&self) -> i32 {
+        self.0.exp_year
+    }
+    /// Checkout uses it when no other is named.
+    async fn is_default(&self) -> bool {
+        self.0.is_default
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Whose methods the caller may see or change: their own; an admin's, anyone's.
+fn owner_or_admin(ctx: &Context<'_>) -> Result<impl Fn(Uuid) -> bool> {
+    let viewer = ctx.viewer()?;
+    let (me, admin) = (viewer.user_id, viewer.is_admin());
+    Ok(move |owner: Uuid| admin || owner == me)
+}
+
 #[derive(SimpleObject)]
 pub struct Refund {
     pub id: ID,
@@ -201,6 +239,27 @@ impl Query {
         ctx.owner_or_admin(payment.customer_id, "payment")?;
         Ok(Some(Payment(payment)))
     }
+
+    /// The caller's saved payment methods, the default first; an admin may
+    /// name another customer.
+    async fn payment_methods(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+    ) -> Result<Vec<PaymentMethod>> {
+        let viewer = ctx.viewer()?;
+        let customer = match user_id {
+            Some(id) => {
+                let id = parse_uuid(&id, "user")?;
+                ctx.owner_or_admin(id, "payment methods")?;
+                id
+            }
+            None => viewer.user_id,
+        };
+        let pool = &ctx.data_unchecked::<Payments>().pool;
+        let saved = methods::of_customer(pool, customer).await.map_err(AppError::from)?;
+        Ok(saved.into_iter().map(PaymentMethod).collect())
+    }
 }
 
 pub struct Mutation;
@@ -226,5 +285,36 @@ impl Mutation {
             .refund_now(id, amount, reason.as_deref(), &key, ctx.data_opt::<TraceParent>())
             .await?;
         Ok(Payment(payment))
+    }
+
+    /// Saves the card behind a provider token (Stripe: a PaymentMethod
+    /// from Stripe.js; sandbox: `tok_visa`…) for later checkouts. The first
+    /// saved, or one saved with `makeDefault`, is the default.
+    async fn save_payment_method(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        make_default: Option<bool>,
+    ) -> Result<PaymentMethod> {
+        let customer = ctx.viewer()?.user_id;
+        let payments = ctx.data_unchecked::<Payments>();
+        let saved = payments.save_method(customer, &token, make_default.unwrap_or(false)).await?;
+        Ok(PaymentMethod(saved))
+    }
+
+    /// Forgets a saved method (the owner, or an admin).
+    async fn remove_payment_method(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_uuid(&id, "payment method")?;
+        let allowed = owner_or_admin(ctx)?;
+        ctx.data_unchecked::<Payments>().remove_method(id, allowed).await?;
+        Ok(true)
+    }
+
+    /// Makes a saved method the default (the owner, or an admin).
+    async fn set_default_payment_method(&self, ctx: &Context<'_>, id: ID) -> Result<PaymentMethod> {
+        let id = parse_uuid(&id, "payment method")?;
+        let allowed = owner_or_admin(ctx)?;
+        let method = ctx.data_unchecked::<Payments>().set_default_method(id, allowed).await?;
+        Ok(PaymentMethod(method))
     }
 }

@@ -12,8 +12,22 @@ pub use stripe::Stripe;
 pub struct Charge<'a> {
     pub amount: i64,
     pub currency: &'a str,
+    /// A one-time token, or a saved method's provider id.
     pub token: &'a str,
+    /// The provider's customer a saved method is attached to.
+    pub customer: Option<&'a str>,
     pub idempotency_key: &'a str,
+}
+
+/// A card saved with the provider: its reference, and what the customer
+/// needs to recognise it. Never the card number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedCard {
+    pub method: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i32,
+    pub exp_year: i32,
 }
 
 /// A charge the provider accepted.
@@ -56,6 +70,31 @@ impl Provider {
         match self {
             Self::Sandbox(p) => p.charge(charge).await,
             Self::Stripe(p) => p.charge(charge).await,
+        }
+    }
+
+    /// Creates the provider's customer record for one of ours; the same
+    /// `idempotency_key` gives the same customer.
+    pub async fn create_customer(&self, idempotency_key: &str) -> Result<String, ProviderError> {
+        match self {
+            Self::Sandbox(p) => Ok(p.create_customer(idempotency_key)),
+            Self::Stripe(p) => p.create_customer(idempotency_key).await,
+        }
+    }
+
+    /// Saves the card behind `token` for the provider's `customer`.
+    pub async fn save_card(&self, customer: &str, token: &str) -> Result<SavedCard, ProviderError> {
+        match self {
+            Self::Sandbox(p) => p.save_card(token),
+            Self::Stripe(p) => p.save_card(customer, token).await,
+        }
+    }
+
+    /// Forgets a saved card at the provider.
+    pub async fn remove_card(&self, method: &str) -> Result<(), ProviderError> {
+        match self {
+            Self::Sandbox(_) => Ok(()),
+            Self::Stripe(p) => p.remove_card(method).await,
         }
     }
 

@@ -10,7 +10,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{Charge, Charged, ProviderError};
+use super::{Charge, Charged, ProviderError, SavedCard};
 
 #[derive(Clone, Default)]
 pub struct Sandbox {
@@ -28,6 +28,8 @@ struct State {
     refunds: Vec<(String, i64)>,
     /// idempotency key -> the refund made.
     refund_answers: HashMap<String, String>,
+    /// idempotency key -> the customer created.
+    customers: HashMap<String, String>,
 }
 
 impl State {
@@ -86,6 +88,35 @@ impl Sandbox {
         state.refunds.push((reference.to_owned(), amount));
         state.refund_answers.insert(idempotency_key.to_owned(), refund.clone());
         Ok(refund)
+    }
+
+    pub fn create_customer(&self, idempotency_key: &str) -> String {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let next = state.customers.len() + 1;
+        state
+            .customers
+            .entry(idempotency_key.to_owned())
+            .or_insert_with(|| format!("cus_sandbox_{next}"))
+            .clone()
+    }
+
+    /// The card behind a test token (Stripe's test card numbers' last
+    /// digits); the token itself stands for the saved method.
+    pub fn save_card(&self, token: &str) -> Result<SavedCard, ProviderError> {
+        let last4 = match token {
+            "tok_visa" | "tok_transientTwice" => "4242",
+            "tok_chargeDeclined" => "0002",
+            "tok_insufficientFunds" => "9995",
+            "tok_threeDSecureRequired" => "3220",
+            _ => return Err(ProviderError::Declined("unknown payment token".into())),
+        };
+        Ok(SavedCard {
+            method: token.to_owned(),
+            brand: "visa".into(),
+            last4: last4.into(),
+            exp_month: 12,
+            exp_year: 2034,
+        })
     }
 
     /// Charges really made (not answers replayed).

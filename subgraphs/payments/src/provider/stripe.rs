@@ -1,13 +1,13 @@
 //! Stripe's REST API: PaymentIntents created and confirmed in one call
 //! (3-D Secure leaves them `requires_action`, settled later by webhook),
-//! Refunds, form-encoded bodies, a bearer secret key and the
+//! Refunds, Customers and PaymentMethods (saved cards), form-encoded bodies, a bearer secret key and the
 //! `Idempotency-Key` header on every write.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Charge, Charged, ProviderError};
+use super::{Charge, Charged, ProviderError, SavedCard};
 
 #[derive(Clone)]
 pub struct Stripe {
@@ -21,6 +21,20 @@ struct Object {
     id: String,
     status: Option<String>,
     client_secret: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PaymentMethod {
+    id: String,
+    card: Option<Card>,
+}
+
+#[derive(Deserialize)]
+struct Card {
+    brand: String,
+    last4: String,
+    exp_month: i32,
+    exp_year: i32,
 }
 
 #[derive(Deserialize)]
@@ -45,7 +59,7 @@ impl Stripe {
     }
 
     pub async fn charge(&self, charge: &Charge<'_>) -> Result<Charged, ProviderError> {
-        let form = [
+        let mut form = vec![
             ("amount", charge.amount.to_string()),
             ("currency", charge.currency.to_ascii_lowercase()),
             ("payment_method", charge.token.to_owned()),
@@ -53,7 +67,11 @@ impl Stripe {
             ("automatic_payment_methods[enabled]", "true".to_owned()),
             ("automatic_payment_methods[allow_redirects]", "never".to_owned()),
         ];
-        let intent = self.post("/v1/payment_intents", &form, charge.idempotency_key).await?;
+        if let Some(customer) = charge.customer {
+            form.push(("customer", customer.to_owned()));
+        }
+        let intent: Object =
+            self.post("/v1/payment_intents", &form, charge.idempotency_key).await?;
         match intent.status.as_deref() {
             Some("succeeded") => Ok(Charged::Succeeded(intent.id)),
             Some("requires_action") => match intent.client_secret {
@@ -79,15 +97,44 @@ impl Stripe {
         idempotency_key: &str,
     ) -> Result<String, ProviderError> {
         let form = [("payment_intent", reference.to_owned()), ("amount", amount.to_string())];
-        Ok(self.post("/v1/refunds", &form, idempotency_key).await?.id)
+        let refund: Object = self.post("/v1/refunds", &form, idempotency_key).await?;
+        Ok(refund.id)
     }
 
-    async fn post(
+    pub async fn create_customer(&self, idempotency_key: &str) -> Result<String, ProviderError> {
+        let customer: Object = self.post("/v1/customers", &[], idempotency_key).await?;
+        Ok(customer.id)
+    }
+
+    /// Attaches the PaymentMethod `token` to `customer`.
+    pub async fn save_card(&self, customer: &str, token: &str) -> Result<SavedCard, ProviderError> {
+        let path = format!("/v1/payment_methods/{token}/attach");
+        let form = [("customer", customer.to_owned())];
+        let key = format!("attach-{customer}-{token}");
+        let method: PaymentMethod = self.post(&path, &form, &key).await?;
+        let card =
+            method.card.ok_or_else(|| ProviderError::Declined("only cards can be saved".into()))?;
+        Ok(SavedCard {
+            method: method.id,
+            brand: card.brand,
+            last4: card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+        })
+    }
+
+    pub async fn remove_card(&self, method: &str) -> Result<(), ProviderError> {
+        let path = format!("/v1/payment_methods/{method}/detach");
+        let _: Object = self.post(&path, &[], &format!("detach-{method}")).await?;
+        Ok(())
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         form: &[(&str, String)],
         idempotency_key: &str,
-    ) -> Result<Object, ProviderError> {
+    ) -> Result<T, ProviderError> {
         let response = self
             .http
             .post(format!("{}{path}", self.base_url.trim_end_matches('/')))

@@ -3,6 +3,7 @@
 
 mod charges;
 mod helpers;
+mod methods;
 mod redelivery;
 mod refunds;
 mod schema_file;

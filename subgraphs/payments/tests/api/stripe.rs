@@ -70,7 +70,7 @@ async fn payment_intents(State(fake): State<Shared>, headers: HeaderMap, body: S
     let form = parse_form(&body);
     fake.seen_forms.push(form.clone());
     let (status, answer) = match form.get("payment_method").map(String::as_str) {
-        Some("pm_card_visa") => {
+        Some("pm_card_visa" | "pm_card_visa_attached") => {
             fake.created += 1;
             (
                 200,
@@ -136,11 +136,46 @@ async fn customer_authenticates(
     }
 }
 
+async fn customers(headers: HeaderMap) -> Response {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("none");
+    Json(json!({ "id": format!("cus_{key}"), "object": "customer" })).into_response()
+}
+
+/// Attaching Stripe's test PaymentMethods to a customer.
+async fn attach(
+    State(fake): State<Shared>,
+    axum::extract::Path(method): axum::extract::Path<String>,
+    body: String,
+) -> Response {
+    let form = parse_form(&body);
+    fake.lock().expect("fake").seen_forms.push(form.clone());
+    let (brand, last4) = match method.as_str() {
+        "pm_card_visa" => ("visa", "4242"),
+        "pm_card_mastercard" => ("mastercard", "4444"),
+        _ => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": { "type": "invalid_request_error", "code": "resource_missing", "message": "No such PaymentMethod" } }))).into_response();
+        }
+    };
+    Json(json!({
+        "id": format!("{method}_attached"), "object": "payment_method", "type": "card",
+        "customer": form.get("customer"),
+        "card": { "brand": brand, "last4": last4, "exp_month": 8, "exp_year": 2031, "funding": "credit" },
+    }))
+    .into_response()
+}
+
+async fn detach(axum::extract::Path(method): axum::extract::Path<String>) -> Response {
+    Json(json!({ "id": method, "object": "payment_method", "customer": null })).into_response()
+}
+
 async fn fake_stripe() -> (String, Shared) {
     let shared: Shared = Arc::default();
     let app = Router::new()
         .route("/v1/payment_intents", post(payment_intents))
         .route("/v1/refunds", post(refunds))
+        .route("/v1/customers", post(customers))
+        .route("/v1/payment_methods/{method}/attach", post(attach))
+        .route("/v1/payment_methods/{method}/detach", post(detach))
         .route("/test/authenticate/{intent}", post(customer_authenticates))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -150,7 +185,7 @@ async fn fake_stripe() -> (String, Shared) {
 }
 
 fn charge<'a>(token: &'a str, key: &'a str) -> Charge<'a> {
-    Charge { amount: 2599, currency: "USD", token, idempotency_key: key }
+    Charge { amount: 2599, currency: "USD", token, customer: None, idempotency_key: key }
 }
 
 #[tokio::test]
@@ -238,4 +273,35 @@ async fn stripe_settles_a_3d_secure_charge_by_signed_webhook(pool: sqlx::PgPool)
     // Another success for the same intent changes nothing.
     client.post(&authenticate).send().await.expect("again");
     assert_eq!(payments.events("payment.succeeded").await.len(), 1);
+}
+
+#[tokio::test]
+async fn cards_are_saved_on_a_stripe_customer_and_charged_with_it() {
+    let (url, fake) = fake_stripe().await;
+    let stripe = Provider::Stripe(Stripe::new(&url, "sk_test_123"));
+    let customer = stripe.create_customer("customer-1").await.expect("customer");
+    assert_eq!(customer, "cus_customer-1");
+    let card = stripe.save_card(&customer, "pm_card_visa").await.expect("saved");
+    assert_eq!(
+        (
+            card.method.as_str(),
+            card.brand.as_str(),
+            card.last4.as_str(),
+            card.exp_month,
+            card.exp_year
+        ),
+        ("pm_card_visa_attached", "visa", "4242", 8, 2031)
+    );
+    assert!(matches!(
+        stripe.save_card(&customer, "pm_card_unknown").await,
+        Err(ProviderError::Declined(_))
+    ));
+    let saved = Charge { customer: Some(&customer), ..charge(&card.method, "c-6") };
+    assert!(matches!(stripe.charge(&saved).await, Ok(Charged::Succeeded(_))));
+    let charged = fake.lock().expect("fake").seen_forms.last().cloned().expect("form");
+    assert_eq!(
+        (charged["customer"].as_str(), charged["payment_method"].as_str()),
+        ("cus_customer-1", "pm_card_visa_attached")
+    );
+    stripe.remove_card(&card.method).await.expect("detached");
 }
