@@ -428,10 +428,20 @@ impl Platform {
     }
 
     pub async fn checkout(&self, token: &str, payment_token: &str, key: &str) -> Value {
+        self.checkout_paying(token, json!({ "paymentToken": payment_token }), key).await
+    }
+
+    /// Checkout with `payment` (`{"paymentToken": …}` or
+    /// `{"paymentMethodId": …}`) merged into the input.
+    pub async fn checkout_paying(&self, token: &str, payment: Value, key: &str) -> Value {
+        let mut input = json!({ "idempotencyKey": key,
+            "shippingAddress": { "name": "Shopper", "line1": "1 Main St", "city": "London", "postalCode": "N1 9GU", "country": "GB" } });
+        if let (Some(input), Some(payment)) = (input.as_object_mut(), payment.as_object()) {
+            input.extend(payment.clone());
+        }
         self.graphql(
             "mutation($i: CheckoutInput!) { checkout(input: $i) { id status } }",
-            json!({ "i": { "paymentToken": payment_token, "idempotencyKey": key,
-                           "shippingAddress": { "name": "Shopper", "line1": "1 Main St", "city": "London", "postalCode": "N1 9GU", "country": "GB" } } }),
+            json!({ "i": input }),
             Some(token),
         )
         .await

@@ -341,3 +341,55 @@ async fn a_card_that_needs_3d_secure_waits_for_the_customer_then_is_paid_by_webh
     assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED", "{paid}");
     platform.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_saved_card_pays_a_second_order_and_no_one_else_can_use_it(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let token = platform.customer("erin@example.com").await;
+    let saved = platform
+        .graphql(
+            "mutation { savePaymentMethod(token: \"tok_visa\") { id brand last4 isDefault } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let method = &saved["data"]["savePaymentMethod"];
+    assert_eq!((&method["last4"], &method["isDefault"]), (&json!("4242"), &json!(true)), "{saved}");
+    let product = platform.products("lamp", 1).await.remove(0);
+    let mut orders = Vec::new();
+    for (i, payment) in
+        [json!({ "paymentToken": "tok_visa" }), json!({ "paymentMethodId": method["id"] })]
+            .into_iter()
+            .enumerate()
+    {
+        platform.add_to_cart(&token, &product, 1).await;
+        let placed = platform.checkout_paying(&token, payment, &format!("erin-{i}")).await;
+        let order = placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}"));
+        let paid = platform.wait_for_status(&token, order, "PAID").await;
+        assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED", "{paid}");
+        orders.push(order.to_owned());
+    }
+    let payments::provider::Provider::Sandbox(sandbox) = &platform.provider else {
+        panic!("the platform tests use the sandbox provider")
+    };
+    assert_eq!(sandbox.charges().len(), 2);
+
+    // Both or neither: refused before anything is placed.
+    let both = platform
+        .checkout_paying(
+            &token,
+            json!({ "paymentToken": "tok_visa", "paymentMethodId": method["id"] }),
+            "erin-x",
+        )
+        .await;
+    assert_eq!(both["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{both}");
+    // Another customer naming it: the order is placed but not paid with it.
+    let mallory = platform.customer("mallory@example.com").await;
+    platform.add_to_cart(&mallory, &product, 1).await;
+    let placed =
+        platform.checkout_paying(&mallory, json!({ "paymentMethodId": method["id"] }), "m-1").await;
+    let order = placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}"));
+    platform.wait_for_status(&mallory, order, "PAYMENT_FAILED").await;
+    assert_eq!(sandbox.charges().len(), 2, "no charge for someone else's card");
+    platform.stop().await;
+}

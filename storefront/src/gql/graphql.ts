@@ -26,11 +26,14 @@ export type Carrier =
 export type CheckoutInput = {
   /** The same key returns the same order and never creates a second. */
   idempotencyKey: string;
+  /** one of your saved payment methods (`paymentMethods`). */
+  paymentMethodId?: string | number | null | undefined;
   /**
-   * Sandbox tokens: tok_visa (succeeds), tok_chargeDeclined,
-   * tok_insufficientFunds.
+   * A provider token for this payment (sandbox: tok_visa succeeds,
+   * tok_chargeDeclined, tok_insufficientFunds, tok_threeDSecureRequired),
+   * or
    */
-  paymentToken: string;
+  paymentToken?: string | null | undefined;
   /** an address typed in now. */
   shippingAddress?: AddressInput | null | undefined;
   /** One of your saved addresses, or */

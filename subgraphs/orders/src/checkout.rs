@@ -32,10 +32,18 @@ pub struct TypedAddress {
     pub phone: Option<String>,
 }
 
+/// How the order will be paid: a provider token for this payment, or one
+/// of the customer's saved payment methods (payments charges it, and only
+/// if it is theirs).
+pub enum PaymentMeans {
+    Token(String),
+    SavedMethod(Uuid),
+}
+
 pub struct CheckoutRequest {
     pub shipping_address_id: Option<String>,
     pub shipping_address: Option<TypedAddress>,
-    pub payment_token: String,
+    pub payment: PaymentMeans,
     pub shipping_rate_id: Option<String>,
     pub idempotency_key: String,
 }
@@ -59,8 +67,9 @@ impl Checkout {
         if key.is_empty() || key.len() > 200 {
             return Err(AppError::bad_input("idempotencyKey must be 1-200 characters"));
         }
-        let token = request.payment_token.trim();
-        if token.is_empty() || token.len() > 200 {
+        if let PaymentMeans::Token(token) = &request.payment
+            && (token.trim().is_empty() || token.trim().len() > 200)
+        {
             return Err(AppError::bad_input("paymentToken must be 1-200 characters"));
         }
         // A retry of a placed checkout gets its order, whatever the cart
@@ -110,7 +119,8 @@ impl Checkout {
             .bind(placed.id)
             .execute(&mut *tx)
             .await?;
-        outbox::enqueue(&mut tx, &events::order_created(&placed, &items, token, trace)).await?;
+        outbox::enqueue(&mut tx, &events::order_created(&placed, &items, &request.payment, trace))
+            .await?;
         tx.commit().await?;
         kit::metrics::metrics().order_placed();
         if let Err(e) = self.upstream.clear_cart(authorization).await {

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use super::types::Order;
 use crate::{
-    checkout::{Checkout, CheckoutRequest, TypedAddress},
+    checkout::{Checkout, CheckoutRequest, PaymentMeans, TypedAddress},
     lifecycle::transition_now,
     repository,
     status::OrderStatus,
@@ -35,9 +35,12 @@ pub struct CheckoutInput {
     pub shipping_address_id: Option<ID>,
     /// an address typed in now.
     pub shipping_address: Option<AddressInput>,
-    /// Sandbox tokens: tok_visa (succeeds), tok_chargeDeclined,
-    /// tok_insufficientFunds.
-    pub payment_token: String,
+    /// A provider token for this payment (sandbox: tok_visa succeeds,
+    /// tok_chargeDeclined, tok_insufficientFunds, tok_threeDSecureRequired),
+    /// or
+    pub payment_token: Option<String>,
+    /// one of your saved payment methods (`paymentMethods`).
+    pub payment_method_id: Option<ID>,
     /// One of `shippingRates` for this address; the cheapest when omitted.
     pub shipping_rate_id: Option<ID>,
     /// The same key returns the same order and never creates a second.
@@ -67,7 +70,15 @@ impl Mutation {
                 country: a.country,
                 phone: a.phone,
             }),
-            payment_token: input.payment_token,
+            payment: match (input.payment_token, input.payment_method_id) {
+                (Some(token), None) => PaymentMeans::Token(token),
+                (None, Some(id)) => PaymentMeans::SavedMethod(parse_uuid(&id, "payment method")?),
+                _ => {
+                    return Err(
+                        AppError::bad_input("give either paymentToken or paymentMethodId").into()
+                    );
+                }
+            },
             shipping_rate_id: input.shipping_rate_id.map(|id| id.0),
             idempotency_key: input.idempotency_key,
         };
