@@ -23,6 +23,12 @@ fn signed_event(kind: &str, object: Value, at: i64) -> (String, String) {
     (body, header)
 }
 
+/// Stripe's word that the PaymentIntent `reference` succeeded, now.
+fn intent_succeeded(reference: &str) -> (String, String) {
+    let intent = json!({ "id": reference, "object": "payment_intent", "status": "succeeded" });
+    signed_event("payment_intent.succeeded", intent, now())
+}
+
 /// An order whose charge needs 3-D Secure: the payment waits.
 async fn waiting_order(payments: &TestPayments, customer: Uuid) -> (Uuid, String) {
     let order = payments.order(customer, 4200, "tok_threeDSecureRequired").await;
@@ -64,11 +70,7 @@ async fn a_3d_secure_charge_waits_for_its_customer_then_succeeds_by_webhook_once
     let stranger = payment_seen_by(&payments, order, &payments.token(Uuid::new_v4())).await;
     assert_eq!(error_code(&stranger), "FORBIDDEN");
 
-    let (body, header) = signed_event(
-        "payment_intent.succeeded",
-        json!({ "id": reference, "object": "payment_intent", "status": "succeeded" }),
-        now(),
-    );
+    let (body, header) = intent_succeeded(&reference);
     let (status, answer) = payments.webhook(&body, Some(&header)).await;
     assert_eq!((status, &answer["applied"]), (200, &json!(true)));
     assert_eq!(payments.payment(order).await.1, "SUCCEEDED");
@@ -156,11 +158,7 @@ async fn a_failed_confirmation_fails_the_payment_with_stripes_reason(pool: PgPoo
 async fn refunds_made_in_stripe_are_recorded_and_our_own_are_not_counted_twice(pool: PgPool) {
     let payments = TestPayments::new(pool).await;
     let (order, reference) = waiting_order(&payments, Uuid::new_v4()).await;
-    let (body, header) = signed_event(
-        "payment_intent.succeeded",
-        json!({ "id": reference, "object": "payment_intent" }),
-        now(),
-    );
+    let (body, header) = intent_succeeded(&reference);
     payments.webhook(&body, Some(&header)).await;
     let (payment, ..) = payments.payment(order).await;
 
@@ -201,11 +199,7 @@ async fn a_confirmation_after_the_order_was_cancelled_is_refunded_in_full(pool: 
     assert!(reason.expect("reason").contains("cancelled"));
 
     // The customer's bank confirmed anyway: Stripe took the money.
-    let (body, header) = signed_event(
-        "payment_intent.succeeded",
-        json!({ "id": reference, "object": "payment_intent", "status": "succeeded" }),
-        now(),
-    );
+    let (body, header) = intent_succeeded(&reference);
     let (status, answer) = payments.webhook(&body, Some(&header)).await;
     assert_eq!((status, &answer["applied"]), (200, &json!(true)));
     assert_eq!(payments.payment(order).await.1, "REFUNDED");
