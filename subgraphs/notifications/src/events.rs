@@ -17,6 +17,7 @@ pub const LISTENS_TO: &[&str] = &[
     "user.password_reset_requested",
     "order.created",
     "order.status_changed",
+    "payment.action_required",
     "payment.failed",
     "payment.refunded",
 ];
@@ -109,6 +110,10 @@ impl Notify {
                 let mut plan = self.for_order(&order, key).await?;
                 plan.values.insert("total", order.total);
                 plan
+            }
+            "payment.action_required" => {
+                let order = self.known_order(data).await?;
+                self.for_order(&order, "payment.action_required").await?
             }
             "payment.failed" => {
                 let order = self.known_order(data).await?;

@@ -40,6 +40,7 @@ pub const KEYS: &[(&str, &[&str])] = &[
     ("user.password_reset", &["name", "email", "token", "expiresAt"]),
     ("order.placed", &["name", "orderNumber", "total"]),
     ("order.paid", &["name", "orderNumber", "total"]),
+    ("payment.action_required", &["name", "orderNumber"]),
     ("payment.failed", &["name", "orderNumber", "reason"]),
     ("order.shipped", &["name", "orderNumber"]),
     ("order.delivered", &["name", "orderNumber"]),
@@ -170,6 +171,18 @@ pub fn defaults() -> Vec<Template> {
             "Hi {{name}},\n\nWe received your payment of {{total}} for order {{orderNumber}}.",
         ),
         t("order.paid", InApp, None, "Payment received for order {{orderNumber}}."),
+        t(
+            "payment.action_required",
+            Email,
+            Some("Confirm your payment for {{orderNumber}}"),
+            "Hi {{name}},\n\nYour bank asks you to confirm the payment for order {{orderNumber}}. Open the order in Shopgraph to confirm it; we keep your items until then.",
+        ),
+        t(
+            "payment.action_required",
+            InApp,
+            None,
+            "Confirm the payment for order {{orderNumber}} with your bank.",
+        ),
         t(
             "payment.failed",
             Email,

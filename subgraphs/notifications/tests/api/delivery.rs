@@ -136,3 +136,29 @@ async fn an_order_email_without_a_known_address_fails_clearly_and_the_inbox_stil
     assert_eq!(kit::testing::error_code(&peek), "FORBIDDEN");
     service.stop().await;
 }
+
+#[tokio::test]
+async fn a_payment_waiting_for_3d_secure_asks_the_customer_to_confirm() {
+    let service = TestNotifications::start().await;
+    let (user, order) = (Uuid::new_v4(), Uuid::new_v4());
+    service.publish(&registered(user, "di@example.com", "Di")).await;
+    service.publish(&order_created(order, user, "SG-000777")).await;
+    let waiting = kit::events::Envelope::new(
+        "payments",
+        "payment.action_required",
+        order,
+        json!({ "orderId": order, "paymentId": Uuid::new_v4() }),
+        None,
+    );
+    service.publish(&waiting).await;
+    let email = service.smtp.wait_for(&["Subject: Confirm your payment for SG-000777"], 10).await;
+    assert!(email.contains("To: di@example.com") && email.contains("Hi Di"), "{email}");
+    let inbox = service
+        .inbox(user, |n| {
+            n.iter().any(|n| n["template"] == "payment.action_required" && n["channel"] == "IN_APP")
+        })
+        .await;
+    let in_app = of(&inbox, "payment.action_required", "IN_APP");
+    assert_eq!(in_app[0]["body"], "Confirm the payment for order SG-000777 with your bank.");
+    service.stop().await;
+}
