@@ -66,9 +66,8 @@ impl EventHandler for PaymentEvents {
                     Ok(())
                 }
             }
-            // Cancelled while the customer had still to confirm: the payment
-            // is given up (a confirmation that still comes is refunded,
-            // `webhooks`).
+            // Cancelled while the customer had still to confirm: the charge
+            // is cancelled at the provider (`Payments::give_up`).
             "order.status_changed"
                 if data["status"] == "CANCELLED"
                     && data["previousStatus"] == "PAYMENT_ACTION_REQUIRED" =>
@@ -76,11 +75,7 @@ impl EventHandler for PaymentEvents {
                 let order = uuid(&data["orderId"])?;
                 match repository::lock_by_order(tx, order).await? {
                     Some(payment) if payment.status == "ACTION_REQUIRED" => {
-                        let reason = "the order was cancelled before the payment was confirmed";
-                        let reference = payment.provider_reference.as_deref();
-                        repository::settle(tx, payment.id, "FAILED", reference, Some(reason), 0)
-                            .await?;
-                        Ok(())
+                        self.0.give_up(tx, &payment, trace.as_ref()).await
                     }
                     _ => Ok(()),
                 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     events,
-    provider::{Charge, Charged, Provider, ProviderError},
+    provider::{Cancelled, Charge, Charged, Provider, ProviderError},
     repository::{self, PaymentRow},
 };
 
@@ -94,6 +94,43 @@ impl Payments {
         };
         tracing::info!(order = %order_id, status = %settled.status, attempts, "payment settled");
         Ok(Some(settled))
+    }
+
+    /// Gives up a payment that waits for its customer (the order was
+    /// cancelled): the charge is cancelled at the provider, so it can no
+    /// longer be confirmed. If the customer confirmed first, the money is
+    /// given back in full. A confirmation that still arrives by webhook is
+    /// refunded too (`webhooks`).
+    pub async fn give_up(
+        &self,
+        conn: &mut PgConnection,
+        payment: &PaymentRow,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<()> {
+        let reference = payment.provider_reference.clone().unwrap_or_default();
+        let cancelled = match self.provider.cancel(&reference).await {
+            Ok(cancelled) => cancelled,
+            // The provider no longer knows it as cancellable: nothing to take back.
+            Err(ProviderError::Declined(_)) => Cancelled::Cancelled,
+            Err(ProviderError::Transient(reason)) => {
+                tracing::warn!(%reason, "cancelling a waiting charge failed; will retry");
+                return Err(AppError::unavailable("the payment provider could not cancel now"));
+            }
+        };
+        let reason = "the order was cancelled before the payment was confirmed";
+        match cancelled {
+            Cancelled::Cancelled => {
+                repository::settle(conn, payment.id, "FAILED", Some(&reference), Some(reason), 0)
+                    .await?;
+            }
+            Cancelled::AlreadySucceeded => {
+                repository::settle(conn, payment.id, "SUCCEEDED", Some(&reference), None, 0)
+                    .await?;
+                let key = format!("late-confirmation-{}", payment.id);
+                self.refund(conn, payment.id, None, Some(reason), &key, trace).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Calls the provider, retrying transient failures with exponential

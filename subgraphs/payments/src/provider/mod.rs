@@ -41,6 +41,15 @@ pub enum Charged {
     ActionRequired { reference: String, client_secret: String },
 }
 
+/// What cancelling a charge that waited for the customer found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// It can no longer be confirmed; nothing was taken.
+    Cancelled,
+    /// The customer confirmed first: the money was taken.
+    AlreadySucceeded,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
     /// The card was refused; retrying will not help.
@@ -95,6 +104,14 @@ impl Provider {
         match self {
             Self::Sandbox(_) => Ok(()),
             Self::Stripe(p) => p.remove_card(method).await,
+        }
+    }
+
+    /// Cancels the charge `reference` that waits for the customer.
+    pub async fn cancel(&self, reference: &str) -> Result<Cancelled, ProviderError> {
+        match self {
+            Self::Sandbox(_) => Ok(Cancelled::Cancelled),
+            Self::Stripe(p) => p.cancel(reference).await,
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Charge, Charged, ProviderError, SavedCard};
+use super::{Cancelled, Charge, Charged, ProviderError, SavedCard};
 
 #[derive(Clone)]
 pub struct Stripe {
@@ -99,6 +99,40 @@ impl Stripe {
         let form = [("payment_intent", reference.to_owned()), ("amount", amount.to_string())];
         let refund: Object = self.post("/v1/refunds", &form, idempotency_key).await?;
         Ok(refund.id)
+    }
+
+    /// Cancels a PaymentIntent that waits for the customer. Stripe refuses
+    /// to cancel one that has succeeded meanwhile: then it says so.
+    pub async fn cancel(&self, reference: &str) -> Result<Cancelled, ProviderError> {
+        let path = format!("/v1/payment_intents/{reference}/cancel");
+        let key = format!("cancel-{reference}");
+        match self.post::<Object>(&path, &[], &key).await {
+            Ok(_) => Ok(Cancelled::Cancelled),
+            Err(ProviderError::Declined(reason)) => {
+                let intent: Object = self.get(&format!("/v1/payment_intents/{reference}")).await?;
+                match intent.status.as_deref() {
+                    Some("succeeded") => Ok(Cancelled::AlreadySucceeded),
+                    Some("canceled") => Ok(Cancelled::Cancelled),
+                    _ => Err(ProviderError::Declined(reason)),
+                }
+            }
+            Err(transient) => Err(transient),
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ProviderError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url.trim_end_matches('/')))
+            .bearer_auth(&self.secret_key)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| ProviderError::Transient(format!("Stripe could not answer: {e}")))?;
+        response
+            .json()
+            .await
+            .map_err(|e| ProviderError::Transient(format!("unexpected Stripe answer: {e}")))
     }
 
     pub async fn create_customer(&self, idempotency_key: &str) -> Result<String, ProviderError> {

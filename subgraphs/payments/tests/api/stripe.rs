@@ -25,6 +25,8 @@ struct Fake {
     seen_forms: Vec<HashMap<String, String>>,
     /// Where webhooks go, and the endpoint's signing secret.
     webhook: Option<(String, String)>,
+    /// PaymentIntents waiting for or past 3-D Secure: id -> status.
+    intents: HashMap<String, String>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -81,6 +83,7 @@ async fn payment_intents(State(fake): State<Shared>, headers: HeaderMap, body: S
         Some("pm_card_threeDSecure2Required") => {
             fake.created += 1;
             let id = format!("pi_{}", fake.created);
+            fake.intents.insert(id.clone(), "requires_action".into());
             (
                 200,
                 json!({ "id": id, "object": "payment_intent", "status": "requires_action", "client_secret": format!("{id}_secret_abc"), "next_action": { "type": "use_stripe_sdk" } }),
@@ -111,9 +114,16 @@ async fn customer_authenticates(
     State(fake): State<Shared>,
     axum::extract::Path(intent): axum::extract::Path<String>,
 ) -> StatusCode {
-    let Some((url, secret)) = fake.lock().expect("fake").webhook.clone() else {
-        return StatusCode::NOT_FOUND;
+    let webhook = {
+        let mut fake = fake.lock().expect("fake");
+        match fake.intents.get_mut(&intent) {
+            Some(status) if status == "requires_action" => *status = "succeeded".into(),
+            _ => return StatusCode::CONFLICT,
+        }
+        fake.webhook.clone()
     };
+    // Without an endpoint (or when it is down) the event is not delivered.
+    let Some((url, secret)) = webhook else { return StatusCode::OK };
     let created = chrono::Utc::now().timestamp();
     let body = json!({
         "id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event",
@@ -133,6 +143,38 @@ async fn customer_authenticates(
     match delivered {
         Ok(response) => response.status(),
         Err(_) => StatusCode::BAD_GATEWAY,
+    }
+}
+
+async fn cancel_intent(
+    State(fake): State<Shared>,
+    axum::extract::Path(intent): axum::extract::Path<String>,
+) -> Response {
+    let mut fake = fake.lock().expect("fake");
+    match fake.intents.get_mut(&intent) {
+        Some(status) if status == "requires_action" => {
+            *status = "canceled".into();
+            Json(json!({ "id": intent, "object": "payment_intent", "status": "canceled" })).into_response()
+        }
+        Some(status) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": { "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+                "message": format!("This PaymentIntent's status is {status}") } })),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({ "error": { "type": "invalid_request_error", "code": "resource_missing" } }))).into_response(),
+    }
+}
+
+async fn read_intent(
+    State(fake): State<Shared>,
+    axum::extract::Path(intent): axum::extract::Path<String>,
+) -> Response {
+    let status = fake.lock().expect("fake").intents.get(&intent).cloned();
+    match status {
+        Some(status) => Json(json!({ "id": intent, "object": "payment_intent", "status": status }))
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -173,6 +215,8 @@ async fn fake_stripe() -> (String, Shared) {
     let app = Router::new()
         .route("/v1/payment_intents", post(payment_intents))
         .route("/v1/refunds", post(refunds))
+        .route("/v1/payment_intents/{intent}", axum::routing::get(read_intent))
+        .route("/v1/payment_intents/{intent}/cancel", post(cancel_intent))
         .route("/v1/customers", post(customers))
         .route("/v1/payment_methods/{method}/attach", post(attach))
         .route("/v1/payment_methods/{method}/detach", post(detach))
@@ -304,4 +348,51 @@ async fn cards_are_saved_on_a_stripe_customer_and_charged_with_it() {
         ("cus_customer-1", "pm_card_visa_attached")
     );
     stripe.remove_card(&card.method).await.expect("detached");
+}
+
+/// A 3-D Secure order cancelled while its customer has not confirmed: the
+/// intent is cancelled at Stripe, and the customer can no longer pay it.
+/// Cancelled after the customer confirmed but before the webhook arrived:
+/// the money is refunded in full.
+#[sqlx::test(migrations = false)]
+async fn cancelling_a_waiting_order_cancels_the_intent_or_refunds_a_confirmed_one(
+    pool: sqlx::PgPool,
+) {
+    let (url, fake) = fake_stripe().await;
+    let stripe = Provider::Stripe(Stripe::new(&url, "sk_test_123"));
+    let payments = crate::helpers::TestPayments::with_provider(pool, stripe).await;
+    let client = reqwest::Client::new();
+    let mut orders = Vec::new();
+    for confirmed_first in [false, true] {
+        let order =
+            payments.order(uuid::Uuid::new_v4(), 2700, "pm_card_threeDSecure2Required").await;
+        payments.deliver("inventory.reserved", json!({ "orderId": order })).await;
+        let intent = format!("pi_{}", orders.len() + 1);
+        if confirmed_first {
+            // Confirmed, but the webhook has not arrived (no endpoint yet).
+            let answer = client.post(format!("{url}/test/authenticate/{intent}")).send().await;
+            assert_eq!(answer.expect("authenticate").status(), 200);
+        }
+        payments
+            .deliver(
+                "order.status_changed",
+                json!({ "orderId": order, "status": "CANCELLED", "previousStatus": "PAYMENT_ACTION_REQUIRED" }),
+            )
+            .await;
+        orders.push((order, intent));
+    }
+    let (waiting, confirmed) = (&orders[0], &orders[1]);
+    assert_eq!(payments.payment(waiting.0).await.1, "FAILED");
+    assert_eq!(fake.lock().expect("fake").intents[&waiting.1], "canceled");
+    let too_late = client.post(format!("{url}/test/authenticate/{}", waiting.1)).send().await;
+    assert_eq!(too_late.expect("authenticate").status(), 409, "a cancelled intent cannot be paid");
+
+    assert_eq!(payments.payment(confirmed.0).await.1, "REFUNDED");
+    let refunds = payments.events("payment.refunded").await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["data"]["orderId"], json!(confirmed.0));
+    assert_eq!(refunds[0]["data"]["amount"]["amount"], 2700);
+    let refund_form = fake.lock().expect("fake").seen_forms.last().cloned().expect("form");
+    assert_eq!(refund_form["payment_intent"], confirmed.1);
+    assert!(payments.events("payment.succeeded").await.is_empty());
 }
