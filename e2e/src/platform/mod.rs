@@ -174,6 +174,7 @@ impl Platform {
         orders_config.inventory_url = fleet.url("inventory", "/graphql");
         orders_config.users_url = fleet.url("users", "/graphql");
         orders_config.shipping_url = fleet.url("shipping", "/graphql");
+        orders_config.payments_url = fleet.url("payments", "/graphql");
         fleet
             .launch("orders", async |amqp| {
                 let config = orders::OrdersConfig {

@@ -77,6 +77,13 @@ impl Checkout {
         if let Some(existing) = repository::by_idempotency_key(&self.pool, customer, key).await? {
             return Ok(existing);
         }
+        if let PaymentMeans::SavedMethod(id) = &request.payment
+            && !self.upstream.owns_payment_method(authorization, &id.to_string()).await?
+        {
+            return Err(AppError::bad_input(
+                "paymentMethodId is not one of your saved payment methods",
+            ));
+        }
         let address = self.address(authorization, &request).await?;
         let lines = self.upstream.cart(authorization).await?;
         if lines.is_empty() {

@@ -16,6 +16,9 @@ pub struct OrdersConfig {
     pub users_url: String,
     /// `SHIPPING_URL`: where shipping costs are quoted.
     pub shipping_url: String,
+    /// `PAYMENTS_URL`: where a saved payment method named at checkout is
+    /// checked to be the customer's.
+    pub payments_url: String,
     /// `SAGA_TIMEOUT_SECS`, default 1200: a PENDING order older than this is
     /// cancelled (its reservation will have expired).
     pub saga_timeout: Duration,
@@ -32,6 +35,7 @@ impl OrdersConfig {
             inventory_url: var_or("INVENTORY_URL", "http://127.0.0.1:4003/graphql".into())?,
             users_url: var_or("USERS_URL", "http://127.0.0.1:4001/graphql".into())?,
             shipping_url: var_or("SHIPPING_URL", "http://127.0.0.1:4007/graphql".into())?,
+            payments_url: var_or("PAYMENTS_URL", "http://127.0.0.1:4006/graphql".into())?,
             saga_timeout: Duration::from_secs(var_or("SAGA_TIMEOUT_SECS", 1200)?),
             sweep_interval: millis_or("SAGA_SWEEP_MS", 10_000)?,
         })

@@ -1,7 +1,7 @@
 //! What checkout reads from other subgraphs, over their GraphQL APIs: the
 //! cart and the address book as the customer (with their own token), prices
-//! and names from the catalog, availability from inventory, and shipping
-//! quotes.
+//! and names from the catalog, availability from inventory, shipping
+//! quotes, and whether a saved payment method is the customer's.
 
 use std::collections::HashMap;
 
@@ -20,6 +20,7 @@ pub struct Upstream {
     inventory: GraphqlClient,
     users: GraphqlClient,
     shipping: GraphqlClient,
+    payments: GraphqlClient,
 }
 
 /// A shipping quote: the rate's id and its cost.
@@ -46,6 +47,16 @@ mod wire {
     pub struct Money {
         pub amount: i64,
         pub currency: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PaymentMethodsData {
+        pub payment_methods: Vec<PaymentMethod>,
+    }
+    #[derive(Deserialize)]
+    pub struct PaymentMethod {
+        pub id: String,
     }
 
     #[derive(Deserialize)]
@@ -110,6 +121,7 @@ impl Upstream {
             inventory: GraphqlClient::new("inventory", &config.inventory_url, caller),
             users: GraphqlClient::new("users", &config.users_url, caller),
             shipping: GraphqlClient::new("shipping", &config.shipping_url, caller),
+            payments: GraphqlClient::new("payments", &config.payments_url, caller),
         }
     }
 
@@ -175,6 +187,16 @@ impl Upstream {
             )
             .await?;
         Ok(data.me.into_iter().flat_map(|me| me.addresses).find(|a| a["id"] == id))
+    }
+
+    /// Whether saved payment method `id` is the customer's (asked with
+    /// their own token).
+    pub async fn owns_payment_method(&self, authorization: &str, id: &str) -> AppResult<bool> {
+        let data: wire::PaymentMethodsData = self
+            .payments
+            .query("{ paymentMethods { id } }", json!({}), Some(authorization))
+            .await?;
+        Ok(data.payment_methods.iter().any(|m| m.id == id))
     }
 
     /// Every rate for these items to this address, cheapest first.

@@ -30,6 +30,7 @@ impl TestOrders {
             &mut config.inventory_url,
             &mut config.users_url,
             &mut config.shipping_url,
+            &mut config.payments_url,
         ] {
             *url = "http://127.0.0.1:1/graphql".into();
         }
