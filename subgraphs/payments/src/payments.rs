@@ -124,12 +124,27 @@ impl Payments {
                     .await?;
             }
             Cancelled::AlreadySucceeded => {
-                repository::settle(conn, payment.id, "SUCCEEDED", Some(&reference), None, 0)
-                    .await?;
-                let key = format!("late-confirmation-{}", payment.id);
-                self.refund(conn, payment.id, None, Some(reason), &key, trace).await?;
+                self.refund_late_confirmation(conn, payment, trace).await?
             }
         }
+        Ok(())
+    }
+
+    /// The customer confirmed a payment given up with its order: the money
+    /// was taken, so it is recorded and given back in full, once (the
+    /// refund's idempotency key is the payment's).
+    pub async fn refund_late_confirmation(
+        &self,
+        conn: &mut PgConnection,
+        payment: &PaymentRow,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<()> {
+        tracing::warn!(payment = %payment.id, "confirmed after its order was cancelled; refunding");
+        let reference = payment.provider_reference.as_deref();
+        repository::settle(conn, payment.id, "SUCCEEDED", reference, None, 0).await?;
+        let key = format!("late-confirmation-{}", payment.id);
+        let reason = Some("confirmed after the order was cancelled");
+        self.refund(conn, payment.id, None, reason, &key, trace).await?;
         Ok(())
     }
 

@@ -25,7 +25,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use crate::{events, payments::Payments, repository};
+use crate::{
+    events,
+    payments::Payments,
+    repository::{self, PaymentRow},
+};
 
 pub const PATH: &str = "/webhooks/stripe";
 
@@ -103,43 +107,44 @@ async fn apply(payments: &Payments, event: &StripeEvent) -> Result<bool, AppErro
         return Ok(false);
     }
     let object = &event.data.object;
-    let changed = match event.kind.as_str() {
-        "payment_intent.succeeded" => match late_success(payments, &mut tx, object).await? {
-            true => true,
-            false => settle(&mut tx, object, Outcome::Succeeded).await?,
+    // The PaymentIntent the event is about: a charge names its intent.
+    let reference = match event.kind.as_str() {
+        "payment_intent.succeeded"
+        | "payment_intent.payment_failed"
+        | "payment_intent.requires_action" => object["id"].as_str(),
+        "charge.refunded" => object["payment_intent"].as_str(),
+        _ => None,
+    };
+    let payment = match reference {
+        Some(reference) => repository::lock_by_reference(&mut tx, reference).await?,
+        None => None,
+    };
+    let changed = match payment {
+        None => {
+            if let Some(reference) = reference {
+                tracing::warn!(reference, "Stripe event for a payment we do not know");
+            }
+            false
+        }
+        // Given up with its order while the customer was confirming.
+        Some(payment) if event.kind == "payment_intent.succeeded" && payment.status == "FAILED" => {
+            payments.refund_late_confirmation(&mut tx, &payment, None).await?;
+            true
+        }
+        Some(payment) => match event.kind.as_str() {
+            "payment_intent.succeeded" => {
+                settle(&mut tx, &payment, object, Outcome::Succeeded).await?
+            }
+            "payment_intent.payment_failed" => {
+                settle(&mut tx, &payment, object, Outcome::Failed).await?
+            }
+            "payment_intent.requires_action" => require_action(&mut tx, &payment, object).await?,
+            "charge.refunded" => refunded(&mut tx, &payment, &event.id, object).await?,
+            _ => false,
         },
-        "payment_intent.payment_failed" => settle(&mut tx, object, Outcome::Failed).await?,
-        "payment_intent.requires_action" => require_action(&mut tx, object).await?,
-        "charge.refunded" => refunded(&mut tx, &event.id, object).await?,
-        _ => false,
     };
     tx.commit().await?;
     Ok(changed)
-}
-
-/// A confirmation for a payment we had given up (its order was cancelled
-/// while the customer was confirming): the money was taken, so it is
-/// given back in full. `false` when the payment was not given up.
-async fn late_success(
-    payments: &Payments,
-    conn: &mut PgConnection,
-    intent: &Value,
-) -> Result<bool, AppError> {
-    let Some(reference) = intent["id"].as_str() else { return Ok(false) };
-    let Some(payment) = repository::lock_by_reference(conn, reference).await? else {
-        return Ok(false);
-    };
-    if payment.status != "FAILED" {
-        return Ok(false);
-    }
-    tracing::warn!(payment = %payment.id, "confirmed after its order was cancelled; refunding");
-    let reason = payment.failure_reason.clone();
-    repository::settle(conn, payment.id, "SUCCEEDED", Some(reference), reason.as_deref(), 0)
-        .await?;
-    let key = format!("late-confirmation-{}", payment.id);
-    let why = Some("confirmed after the order was cancelled");
-    payments.refund(conn, payment.id, None, why, &key, None).await?;
-    Ok(true)
 }
 
 enum Outcome {
@@ -148,19 +153,20 @@ enum Outcome {
 }
 
 /// A PaymentIntent's final outcome, for a payment still waiting for it.
-async fn settle(conn: &mut PgConnection, intent: &Value, outcome: Outcome) -> sqlx::Result<bool> {
-    let Some(reference) = intent["id"].as_str() else { return Ok(false) };
-    let Some(payment) = repository::lock_by_reference(conn, reference).await? else {
-        tracing::warn!(reference, "Stripe event for a payment we do not know");
-        return Ok(false);
-    };
+async fn settle(
+    conn: &mut PgConnection,
+    payment: &PaymentRow,
+    intent: &Value,
+    outcome: Outcome,
+) -> sqlx::Result<bool> {
     if !matches!(payment.status.as_str(), "PENDING" | "ACTION_REQUIRED") {
         return Ok(false);
     }
+    let reference = payment.provider_reference.as_deref();
     let envelope = match outcome {
         Outcome::Succeeded => {
             let paid =
-                repository::settle(conn, payment.id, "SUCCEEDED", Some(reference), None, 0).await?;
+                repository::settle(conn, payment.id, "SUCCEEDED", reference, None, 0).await?;
             events::succeeded(&paid, None)
         }
         Outcome::Failed => {
@@ -168,8 +174,7 @@ async fn settle(conn: &mut PgConnection, intent: &Value, outcome: Outcome) -> sq
                 .as_str()
                 .unwrap_or("the customer could not confirm the payment");
             let failed =
-                repository::settle(conn, payment.id, "FAILED", Some(reference), Some(reason), 0)
-                    .await?;
+                repository::settle(conn, payment.id, "FAILED", reference, Some(reason), 0).await?;
             events::failed(&failed, reason, None)
         }
     };
@@ -179,13 +184,14 @@ async fn settle(conn: &mut PgConnection, intent: &Value, outcome: Outcome) -> sq
 
 /// Stripe's own word that a PENDING payment needs the customer (normally
 /// the charge's answer said so already).
-async fn require_action(conn: &mut PgConnection, intent: &Value) -> sqlx::Result<bool> {
+async fn require_action(
+    conn: &mut PgConnection,
+    payment: &PaymentRow,
+    intent: &Value,
+) -> sqlx::Result<bool> {
     let (Some(reference), Some(client_secret)) =
         (intent["id"].as_str(), intent["client_secret"].as_str())
     else {
-        return Ok(false);
-    };
-    let Some(payment) = repository::lock_by_reference(conn, reference).await? else {
         return Ok(false);
     };
     if payment.status != "PENDING" {
@@ -198,15 +204,13 @@ async fn require_action(conn: &mut PgConnection, intent: &Value) -> sqlx::Result
 
 /// A refund Stripe reports: only what our own refunds have not recorded
 /// (a refund made in Stripe's dashboard) is added.
-async fn refunded(conn: &mut PgConnection, event_id: &str, charge: &Value) -> sqlx::Result<bool> {
-    let (Some(reference), Some(total_refunded)) =
-        (charge["payment_intent"].as_str(), charge["amount_refunded"].as_i64())
-    else {
-        return Ok(false);
-    };
-    let Some(payment) = repository::lock_by_reference(conn, reference).await? else {
-        return Ok(false);
-    };
+async fn refunded(
+    conn: &mut PgConnection,
+    payment: &PaymentRow,
+    event_id: &str,
+    charge: &Value,
+) -> sqlx::Result<bool> {
+    let Some(total_refunded) = charge["amount_refunded"].as_i64() else { return Ok(false) };
     let missing = total_refunded.min(payment.amount) - payment.refunded;
     if missing <= 0 {
         return Ok(false);
@@ -214,7 +218,8 @@ async fn refunded(conn: &mut PgConnection, event_id: &str, charge: &Value) -> sq
     let refund_reference = charge["refunds"]["data"][0]["id"]
         .as_str()
         .or_else(|| charge["id"].as_str())
-        .unwrap_or(reference);
+        .or(payment.provider_reference.as_deref())
+        .unwrap_or_default();
     let reason = Some("refunded in Stripe");
     let key = format!("stripe-{event_id}");
     let updated =
