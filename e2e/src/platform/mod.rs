@@ -400,6 +400,21 @@ impl Platform {
             .to_owned()
     }
 
+    /// The seeded admin's access token.
+    pub async fn admin(&self) -> String {
+        let login = self
+            .graphql(
+                "mutation($e: String!) { login(email: $e, password: \"shopgraph-admin\") { accessToken } }",
+                json!({ "e": users::ADMIN_EMAIL }),
+                None,
+            )
+            .await;
+        login["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{login}"))
+            .to_owned()
+    }
+
     /// Ids of the first `n` products matching `search`.
     pub async fn products(&self, search: &str, n: usize) -> Vec<String> {
         let response = self

@@ -13,17 +13,6 @@ fn product(name: &str) -> Value {
                    "price": { "amount": 1299, "currency": "EUR" }, "weightGrams": 800 } })
 }
 
-async fn admin_token(platform: &Platform) -> String {
-    let login = platform
-        .graphql(
-            "mutation($e: String!) { login(email: $e, password: \"shopgraph-admin\") { accessToken } }",
-            json!({ "e": users::ADMIN_EMAIL }),
-            None,
-        )
-        .await;
-    login["data"]["login"]["accessToken"].as_str().unwrap_or_else(|| panic!("{login}")).to_owned()
-}
-
 async fn products_named(platform: &Platform, name: &str) -> usize {
     let found = platform
         .graphql(
@@ -58,7 +47,7 @@ async fn admin_policies_are_enforced_by_the_router(pool: PgPool) {
     assert!(message.contains("createProduct"), "not the router's refusal: {refused}");
     assert_eq!(products_named(&platform, "Refused lamp").await, 0);
 
-    let admin = admin_token(&platform).await;
+    let admin = platform.admin().await;
     let created = platform.graphql(CREATE_PRODUCT, product("Allowed lamp"), Some(&admin)).await;
     assert_eq!(created["data"]["createProduct"]["name"], "Allowed lamp", "{created}");
     assert_eq!(products_named(&platform, "Allowed lamp").await, 1);

@@ -10,6 +10,7 @@ mod deploy;
 mod live;
 mod metrics;
 mod node_client;
+mod promotions;
 mod stream_admission;
 mod whole_system;
 mod ws_protocol;

@@ -2,19 +2,26 @@
 //!
 //! Everything is read and re-checked on the server: the cart's lines, each
 //! product's current name and price from the catalog, availability from
-//! inventory, and the address from the customer's own address book. The
-//! order, its items, its first history entry and `order.created` commit in
-//! one transaction; the cart is cleared afterwards.
+//! inventory, the address from the customer's own address book, and the
+//! sales and discount code, priced by the same rules the cart shows. The
+//! order, its items, what the promotions took off, the code's use, its
+//! first history entry and `order.created` commit in one transaction; the
+//! cart is cleared afterwards.
 
 use std::collections::HashMap;
 
 use kit::{AppError, AppResult, events::outbox, telemetry::TraceParent};
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
     events,
+    promotions::{
+        self, Promotions,
+        events::CODE_REDEEMED,
+        pricing::{Product, Quote},
+    },
     repository::{self, ItemRow, NewOrder, OrderRow},
     upstream::Upstream,
 };
@@ -52,6 +59,7 @@ pub struct CheckoutRequest {
 pub struct Checkout {
     pub pool: PgPool,
     pub upstream: Upstream,
+    pub promotions: Promotions,
 }
 
 impl Checkout {
@@ -85,30 +93,43 @@ impl Checkout {
             ));
         }
         let address = self.address(authorization, &request).await?;
-        let lines = self.upstream.cart(authorization).await?;
+        let lines = self.upstream.cart_of(authorization, customer).await?;
         if lines.is_empty() {
             return Err(AppError::bad_input("the cart is empty"));
         }
         let ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
-        let (prices, available) =
-            futures::try_join!(self.upstream.prices(&ids), self.upstream.availability(&ids))?;
-        let items = price_lines(&lines, &prices, &available)?;
-        let currency = prices.values().next().map(|p| p.currency.clone()).unwrap_or_default();
-        if prices.values().any(|p| p.currency != currency) {
+        let (products, available) =
+            futures::try_join!(self.upstream.products(&ids), self.upstream.availability(&ids))?;
+        let products = in_stock(&lines, products, &available)?;
+        let currency = products.first().map(|(p, _)| p.currency.clone()).unwrap_or_default();
+        if products.iter().any(|(p, _)| p.currency != currency) {
             return Err(AppError::bad_input("the cart mixes currencies"));
         }
-        let subtotal = items.iter().map(|i| i.unit_price * i64::from(i.quantity)).sum();
+        // The same rules as the cart showed; a code that no longer gives
+        // anything stops checkout rather than charging more than shown.
+        let code = promotions::repository::cart_code(&self.pool, customer).await?;
+        let (quote, problem) =
+            self.promotions.quote(customer, &currency, products, code.as_deref()).await?;
+        if let Some(problem) = problem {
+            return Err(AppError::bad_input(format!(
+                "{}; remove it from the cart to check out without it",
+                problem.0
+            )));
+        }
         let shipping_cost = self
             .shipping_cost(&address, &lines, request.shipping_rate_id.as_deref(), &currency)
             .await?;
+        let discount = quote.discount_with_shipping(shipping_cost);
 
         let mut tx = self.pool.begin().await?;
         let order = NewOrder {
             id: Uuid::now_v7(),
             customer_id: customer,
             currency: &currency,
-            subtotal,
+            subtotal: quote.subtotal,
             shipping_cost,
+            discount,
+            discount_code: quote.code.as_ref().map(|c| c.code.as_str()),
             shipping_address: &address,
             idempotency_key: key,
         };
@@ -119,6 +140,18 @@ impl Checkout {
                 .await?
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotent order vanished")));
         };
+        let items: Vec<ItemRow> = quote
+            .lines
+            .iter()
+            .map(|line| ItemRow {
+                order_id: placed.id,
+                product_id: line.product.id.clone(),
+                product_name: line.product.name.clone(),
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                list_price: Some(line.product.price),
+            })
+            .collect();
         for (position, item) in items.iter().enumerate() {
             repository::insert_item(&mut tx, placed.id, position as i32, item).await?;
         }
@@ -126,6 +159,7 @@ impl Checkout {
             .bind(placed.id)
             .execute(&mut *tx)
             .await?;
+        self.record_promotions(&mut tx, &quote, &placed, discount).await?;
         outbox::enqueue(&mut tx, &events::order_created(&placed, &items, &request.payment, trace))
             .await?;
         tx.commit().await?;
@@ -134,6 +168,33 @@ impl Checkout {
             tracing::warn!(order = %placed.id, error = ?e, "order placed but the cart was not cleared");
         }
         Ok(placed)
+    }
+
+    /// Counts the code's use and records what the sales and the code took
+    /// off, in the order's transaction; the cart's code is used up.
+    async fn record_promotions(
+        &self,
+        tx: &mut PgConnection,
+        quote: &Quote,
+        order: &OrderRow,
+        discount: i64,
+    ) -> AppResult<()> {
+        let mut applied: Vec<(String, Uuid, String, i64)> = quote
+            .sale_savings()
+            .into_iter()
+            .map(|(id, name, amount)| ("SALE".to_owned(), id, name, amount))
+            .collect();
+        if let Some(code) = &quote.code {
+            Promotions::redeem(tx, quote, order.id, order.customer_id, discount).await?;
+            applied.push(("DISCOUNT_CODE".into(), code.id, code.code.clone(), discount));
+            let data = json!({ "customerId": order.customer_id, "amount": discount });
+            let redeemed =
+                promotions::events::code_use(CODE_REDEEMED, code.id, &code.code, order.id, data);
+            outbox::enqueue(tx, &redeemed).await?;
+            promotions::repository::set_cart_code(&mut *tx, order.customer_id, None).await?;
+        }
+        promotions::repository::record_applied(tx, order.id, &applied).await?;
+        Ok(())
     }
 
     /// The chosen rate's cost, or the cheapest rate's.
@@ -184,32 +245,26 @@ impl Checkout {
     }
 }
 
-/// Current names and prices for each line; every line must still exist and
-/// be available in the quantity asked for.
-fn price_lines(
+/// The cart's products, each still sold and available in the quantity
+/// asked for.
+fn in_stock(
     lines: &[(String, i32)],
-    prices: &HashMap<String, crate::upstream::PricedProduct>,
+    mut products: HashMap<String, Product>,
     available: &HashMap<String, i64>,
-) -> AppResult<Vec<ItemRow>> {
+) -> AppResult<Vec<(Product, i32)>> {
     let mut short = Vec::new();
-    let mut items = Vec::new();
-    for (product, quantity) in lines {
-        let priced = prices
-            .get(product)
-            .ok_or_else(|| AppError::bad_input(format!("product `{product}` is no longer sold")))?;
-        if available.get(product).copied().unwrap_or(0) < i64::from(*quantity) {
-            short.push(priced.name.clone());
+    let mut stocked = Vec::new();
+    for (id, quantity) in lines {
+        let product = products
+            .remove(id)
+            .ok_or_else(|| AppError::bad_input(format!("product `{id}` is no longer sold")))?;
+        if available.get(id).copied().unwrap_or(0) < i64::from(*quantity) {
+            short.push(product.name.clone());
         }
-        items.push(ItemRow {
-            order_id: Uuid::nil(),
-            product_id: product.clone(),
-            product_name: priced.name.clone(),
-            quantity: *quantity,
-            unit_price: priced.amount,
-        });
+        stocked.push((product, *quantity));
     }
     if short.is_empty() {
-        Ok(items)
+        Ok(stocked)
     } else {
         Err(AppError::conflict(format!("not enough stock for: {}", short.join(", "))))
     }

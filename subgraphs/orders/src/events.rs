@@ -31,6 +31,8 @@ pub fn order_created(
         "customerId": order.customer_id,
         "items": items,
         "total": { "amount": order.total, "currency": order.currency },
+        "discount": { "amount": order.discount, "currency": order.currency },
+        "discountCode": order.discount_code,
     });
     match payment {
         PaymentMeans::Token(token) => data["paymentToken"] = json!(token.trim()),

@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod config;
 pub mod events;
 pub mod lifecycle;
+pub mod promotions;
 pub mod repository;
 pub mod saga;
 mod schema;

@@ -16,6 +16,8 @@ pub struct OrderRow {
     pub subtotal: i64,
     pub shipping_cost: i64,
     pub total: i64,
+    pub discount: i64,
+    pub discount_code: Option<String>,
     pub shipping_address: Value,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -28,6 +30,9 @@ pub struct ItemRow {
     pub product_name: String,
     pub quantity: i32,
     pub unit_price: i64,
+    /// The catalog's price at checkout, before any sale (unknown for orders
+    /// placed before promotions).
+    pub list_price: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -38,7 +43,7 @@ pub struct HistoryRow {
     pub at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, number, customer_id, status, currency, subtotal, shipping_cost, total, shipping_address, placed_at, updated_at";
+const COLUMNS: &str = "id, number, customer_id, status, currency, subtotal, shipping_cost, total, discount, discount_code, shipping_address, placed_at, updated_at";
 
 pub struct NewOrder<'a> {
     pub id: Uuid,
@@ -46,6 +51,11 @@ pub struct NewOrder<'a> {
     pub currency: &'a str,
     pub subtotal: i64,
     pub shipping_cost: i64,
+    /// Taken off by promotions: the code's share of the merchandise and,
+    /// for free shipping, the shipping cost (sale prices are already in
+    /// the subtotal).
+    pub discount: i64,
+    pub discount_code: Option<&'a str>,
     pub shipping_address: &'a Value,
     pub idempotency_key: &'a str,
 }
@@ -58,8 +68,8 @@ pub async fn insert(
     order: &NewOrder<'_>,
 ) -> sqlx::Result<Option<OrderRow>> {
     sqlx::query_as(&format!(
-        "INSERT INTO orders (id, number, customer_id, status, currency, subtotal, shipping_cost, total, shipping_address, idempotency_key)
-         VALUES ($1, 'SG-' || lpad(nextval('order_numbers')::text, 6, '0'), $2, 'PENDING', $3, $4, $5, $4 + $5, $6, $7)
+        "INSERT INTO orders (id, number, customer_id, status, currency, subtotal, shipping_cost, total, discount, discount_code, shipping_address, idempotency_key)
+         VALUES ($1, 'SG-' || lpad(nextval('order_numbers')::text, 6, '0'), $2, 'PENDING', $3, $4, $5, $4 + $5 - $6, $6, $7, $8, $9)
          ON CONFLICT (customer_id, idempotency_key) DO NOTHING
          RETURNING {COLUMNS}"
     ))
@@ -68,6 +78,8 @@ pub async fn insert(
     .bind(order.currency)
     .bind(order.subtotal)
     .bind(order.shipping_cost)
+    .bind(order.discount)
+    .bind(order.discount_code)
     .bind(order.shipping_address)
     .bind(order.idempotency_key)
     .fetch_optional(conn)
@@ -81,13 +93,14 @@ pub async fn insert_item(
     position: i32,
     item: &ItemRow,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO order_items (order_id, position, product_id, product_name, quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO order_items (order_id, position, product_id, product_name, quantity, unit_price, list_price) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(order_id)
         .bind(position)
         .bind(&item.product_id)
         .bind(&item.product_name)
         .bind(item.quantity)
         .bind(item.unit_price)
+        .bind(item.list_price)
         .execute(conn)
         .await?;
     Ok(())
@@ -148,7 +161,7 @@ pub async fn set_status(
 
 #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "postgresql"))]
 pub async fn items_of(db: impl PgExecutor<'_>, orders: &[Uuid]) -> sqlx::Result<Vec<ItemRow>> {
-    sqlx::query_as("SELECT order_id, product_id, product_name, quantity, unit_price FROM order_items WHERE order_id = ANY($1) ORDER BY order_id, position")
+    sqlx::query_as("SELECT order_id, product_id, product_name, quantity, unit_price, list_price FROM order_items WHERE order_id = ANY($1) ORDER BY order_id, position")
         .bind(orders)
         .fetch_all(db)
         .await

@@ -9,6 +9,7 @@ use crate::{
     checkout::Checkout,
     config::OrdersConfig,
     lifecycle,
+    promotions::{self, Promotions},
     saga::{LISTENS_TO, SagaEvents},
     schema::{LIVE_EVENTS, build_schema, request_data},
     upstream::Upstream,
@@ -27,20 +28,32 @@ pub async fn build(config: &OrdersConfig) -> anyhow::Result<App> {
 }
 
 pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifier) -> App {
-    let checkout = Checkout { pool: pool.clone(), upstream: Upstream::new(config) };
+    let checkout = Checkout {
+        pool: pool.clone(),
+        upstream: Upstream::new(config),
+        promotions: Promotions { pool: pool.clone() },
+    };
     let broker = Broker::new(config.service.events.clone());
     let feed = LiveFeed::new(LIVE_EVENTS);
+    let request_data = request_data(checkout.clone());
     let endpoint = GraphqlEndpoint {
         service: "orders",
         schema: build_schema(Some((checkout, feed.clone()))),
         verifier,
-        request_data: request_data(pool.clone()),
+        request_data,
     };
     let consumer = Consumer::new(
         ConsumerSpec::new("orders.saga", LISTENS_TO, &broker),
         pool.clone(),
         broker.clone(),
         SagaEvents,
+    );
+    // Its own queue, so a slow saga never holds back giving codes back.
+    let give_back = Consumer::new(
+        ConsumerSpec::new("orders.promotions", promotions::events::LISTENS_TO, &broker),
+        pool.clone(),
+        broker.clone(),
+        promotions::events::GiveBackCodes,
     );
     let relay = OutboxRelay::new("orders", pool.clone(), broker.clone());
     let feed_broker = broker.clone();
@@ -52,6 +65,7 @@ pub fn build_with_pool(config: &OrdersConfig, pool: PgPool, verifier: JwtVerifie
     )
     .with_task(move |stop| relay.run(stop))
     .with_task(move |stop| consumer.run(stop))
+    .with_task(move |stop| give_back.run(stop))
     .with_task(move |stop| feed.run(feed_broker, stop))
     .with_task(move |stop| lifecycle::run_sweeper(sweep_pool, timeout, interval, stop))
 }

@@ -10,8 +10,9 @@ use kit::{
     graphql_client::{GraphqlClient, id_key},
 };
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::config::OrdersConfig;
+use crate::{config::OrdersConfig, promotions::pricing::Product};
 
 #[derive(Clone)]
 pub struct Upstream {
@@ -27,13 +28,6 @@ pub struct Upstream {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShippingQuote {
     pub id: String,
-    pub amount: i64,
-    pub currency: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PricedProduct {
-    pub name: String,
     pub amount: i64,
     pub currency: String,
 }
@@ -60,7 +54,12 @@ mod wire {
     }
 
     #[derive(Deserialize)]
-    pub struct CartData {
+    pub struct Entities<T> {
+        #[serde(rename = "_entities")]
+        pub entities: Vec<Option<T>>,
+    }
+    #[derive(Deserialize)]
+    pub struct UserCart {
         pub cart: Cart,
     }
     #[derive(Deserialize)]
@@ -82,6 +81,13 @@ mod wire {
         pub id: String,
         pub name: String,
         pub price: Money,
+        pub tags: Vec<String>,
+        pub category: Option<Category>,
+    }
+    #[derive(Deserialize)]
+    pub struct Category {
+        pub id: String,
+        pub parent: Option<Box<Category>>,
     }
 
     #[derive(Deserialize)]
@@ -125,13 +131,25 @@ impl Upstream {
         }
     }
 
-    /// (product id, quantity) of the customer's cart.
-    pub async fn cart(&self, authorization: &str) -> AppResult<Vec<(String, i32)>> {
-        let data: wire::CartData = self
+    /// (product id, quantity) of `customer`'s cart, asked as the caller:
+    /// the cart subgraph lets only the owner or an admin see it.
+    pub async fn cart_of(
+        &self,
+        authorization: &str,
+        customer: Uuid,
+    ) -> AppResult<Vec<(String, i32)>> {
+        let data: wire::Entities<wire::UserCart> = self
             .cart
-            .query("{ cart { items { product { id } quantity } } }", json!({}), Some(authorization))
+            .query(
+                "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { cart { items { product { id } quantity } } } } }",
+                json!({ "r": [{ "__typename": "User", "id": customer }] }),
+                Some(authorization),
+            )
             .await?;
-        Ok(data.cart.items.into_iter().map(|i| (i.product.id, i.quantity)).collect())
+        let cart = data.entities.into_iter().flatten().next();
+        Ok(cart
+            .map(|c| c.cart.items.into_iter().map(|i| (i.product.id, i.quantity)).collect())
+            .unwrap_or_default())
     }
 
     pub async fn clear_cart(&self, authorization: &str) -> AppResult<()> {
@@ -141,25 +159,38 @@ impl Upstream {
             .map(drop)
     }
 
-    pub async fn prices(&self, products: &[String]) -> AppResult<HashMap<String, PricedProduct>> {
+    /// Products as pricing needs them (name, list price, categories from
+    /// their own up, tags); unknown or deleted ids are absent.
+    pub async fn products(&self, products: &[String]) -> AppResult<HashMap<String, Product>> {
         let found = self
             .catalog
             .entities::<wire::Priced>(
                 "Product",
                 products.iter().map(|id| id_key(id)),
-                "id name price { amount currency }",
+                // Categories nest; a sale on a category covers the three
+                // levels below it.
+                "id name price { amount currency } tags category { id parent { id parent { id parent { id } } } }",
             )
             .await?;
         Ok(found
             .into_iter()
             .flatten()
             .map(|p| {
-                let priced = PricedProduct {
+                let mut categories = Vec::new();
+                let mut next = p.category.map(Box::new);
+                while let Some(category) = next {
+                    categories.push(category.id);
+                    next = category.parent;
+                }
+                let product = Product {
+                    id: p.id.clone(),
                     name: p.name,
-                    amount: p.price.amount,
+                    price: p.price.amount,
                     currency: p.price.currency,
+                    categories,
+                    tags: p.tags,
                 };
-                (p.id, priced)
+                (p.id, product)
             })
             .collect())
     }

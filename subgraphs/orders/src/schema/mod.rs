@@ -2,27 +2,39 @@
 
 mod loaders;
 mod mutation;
+mod promotions;
 mod query;
 mod subscription;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{Schema, dataloader::DataLoader};
+use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
 use kit::{events::LiveFeed, http::RequestData};
-use sqlx::PgPool;
 
-pub use mutation::Mutation;
-pub use query::Query;
 pub use subscription::{LIVE_EVENTS, Subscription};
 
+use self::promotions::{
+    CartDiscountMutation, PromotionAdminMutation, PromotionAdminQuery, PromotionQuery,
+    loaders as promotion_loaders,
+};
 use crate::checkout::Checkout;
+
+#[derive(MergedObject, Default)]
+pub struct Query(query::OrderQuery, PromotionQuery, PromotionAdminQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::OrderMutation, CartDiscountMutation, PromotionAdminMutation);
 
 pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
 /// Without services, the schema is only good for printing its SDL.
 pub fn build_schema(services: Option<(Checkout, LiveFeed)>) -> OrdersSchema {
-    let builder = kit::http::configure_schema(Schema::build(Query, Mutation, Subscription));
+    let builder = kit::http::configure_schema(Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription,
+    ));
     match services {
         Some((checkout, feed)) => builder
             .data(checkout.pool.clone())
@@ -34,11 +46,22 @@ pub fn build_schema(services: Option<(Checkout, LiveFeed)>) -> OrdersSchema {
     }
 }
 
-pub fn request_data(pool: PgPool) -> RequestData {
+pub fn request_data(checkout: Checkout) -> RequestData {
     Arc::new(move |request| {
+        let pool = &checkout.pool;
         request
             .data(DataLoader::new(loaders::OrderLoader(pool.clone()), tokio::spawn))
             .data(DataLoader::new(loaders::ItemsLoader(pool.clone()), tokio::spawn))
             .data(DataLoader::new(loaders::HistoryLoader(pool.clone()), tokio::spawn))
+            .data(DataLoader::new(promotion_loaders::PromotionLoader(pool.clone()), tokio::spawn))
+            .data(DataLoader::new(promotion_loaders::AppliedLoader(pool.clone()), tokio::spawn))
+            .data(DataLoader::new(
+                promotion_loaders::CatalogLoader(checkout.upstream.clone()),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                promotion_loaders::SalesLoader(checkout.promotions.clone()),
+                tokio::spawn,
+            ))
     })
 }

@@ -47,10 +47,11 @@ pub struct CheckoutInput {
     pub idempotency_key: String,
 }
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct OrderMutation;
 
 #[Object]
-impl Mutation {
+impl OrderMutation {
     /// Places the signed-in customer's cart as a PENDING order; its status
     /// then moves by events (reserved, paid or failed).
     #[graphql(guard = "SignedIn", directive = kit::directives::authenticated::apply())]

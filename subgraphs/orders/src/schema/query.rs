@@ -4,14 +4,16 @@ use uuid::Uuid;
 
 use super::{
     loaders::OrderLoader,
+    promotions::Cart,
     types::{Order, OrderConnection, User, order_page},
 };
 use crate::status::OrderStatus;
 
-pub struct Query;
+#[derive(Default)]
+pub struct OrderQuery;
 
 #[Object]
-impl Query {
+impl OrderQuery {
     /// The owner's or an admin's. Anyone else gets NOT_FOUND, exactly as
     /// for an order that does not exist, so order ids cannot be probed.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
@@ -53,6 +55,12 @@ impl Query {
     #[graphql(entity)]
     async fn find_user_by_id(&self, id: ID) -> User {
         User { id }
+    }
+
+    /// The cart subgraph's cart, with what promotions take off it.
+    #[graphql(entity)]
+    async fn find_cart_by_id(&self, id: ID) -> Cart {
+        Cart::of(id.0)
     }
 
     #[graphql(entity)]

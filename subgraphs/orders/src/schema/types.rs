@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use kit::{AppError, auth::ContextAuthExt, money::Money, pagination::PageRequest};
 use uuid::Uuid;
 
-use super::loaders::{HistoryLoader, ItemsLoader};
+use super::{
+    loaders::{HistoryLoader, ItemsLoader},
+    promotions::{AppliedPromotion, loaders::AppliedLoader},
+};
 use crate::{
     repository::{self, ItemRow, OrderRow},
     status::OrderStatus,
@@ -45,8 +48,28 @@ impl Order {
     async fn shipping_cost(&self) -> Money {
         self.money(self.0.shipping_cost)
     }
+    /// `subtotal` + `shippingCost` − `discount`: what is charged.
     async fn total(&self) -> Money {
         self.money(self.0.total)
+    }
+    /// Taken off by the discount code: its share of the items and, for
+    /// free shipping, the shipping cost. Sale prices are already in the
+    /// items' unit prices.
+    async fn discount(&self) -> Money {
+        self.money(self.0.discount)
+    }
+    /// The discount code used, if any.
+    async fn discount_code(&self) -> Option<&str> {
+        self.0.discount_code.as_deref()
+    }
+    /// Each sale and the code, with what it took off, as at checkout.
+    async fn applied_promotions(&self, ctx: &Context<'_>) -> Result<Vec<AppliedPromotion>> {
+        let rows = ctx.data_unchecked::<DataLoader<AppliedLoader>>().load_one(self.0.id).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| AppliedPromotion { row, currency: self.0.currency.clone() })
+            .collect())
     }
     async fn status(&self) -> Result<OrderStatus> {
         OrderStatus::parse(&self.0.status)
@@ -95,9 +118,14 @@ impl OrderItem {
     async fn quantity(&self) -> i32 {
         self.row.quantity
     }
-    /// The price at checkout.
+    /// The price charged for one unit: the sale price at checkout, if any.
     async fn unit_price(&self) -> Money {
         Money { amount: self.row.unit_price, currency: self.currency.clone() }
+    }
+    /// The catalog's price at checkout, before any sale.
+    async fn list_price(&self) -> Money {
+        let amount = self.row.list_price.unwrap_or(self.row.unit_price);
+        Money { amount, currency: self.currency.clone() }
     }
     async fn line_total(&self) -> Money {
         Money {
@@ -128,7 +156,9 @@ pub struct ShippingAddress {
     pub phone: Option<String>,
 }
 
+/// The catalog's `Product`, with its sale price.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Product {
     pub id: ID,
 }

@@ -59,6 +59,8 @@ impl TestOrders {
             currency: "USD",
             subtotal: 1000,
             shipping_cost: 499,
+            discount: 0,
+            discount_code: None,
             shipping_address: &address,
             idempotency_key: &Uuid::new_v4().to_string(),
         };
