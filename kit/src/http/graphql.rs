@@ -87,15 +87,21 @@ where
     /// `/graphql`, answering only requests signed as `signing` says
     /// (unless it is disabled).
     pub fn into_router(self, signing: &SigningConfig) -> Router {
+        self.into_router_with_body_limit(signing, MAX_BODY_BYTES)
+    }
+
+    /// As `into_router`, taking bodies up to `max_body` bytes (file
+    /// uploads, as GraphQL multipart requests).
+    pub fn into_router_with_body_limit(self, signing: &SigningConfig, max_body: usize) -> Router {
         let verifier = signing.verifier(self.service).map(Arc::new);
         let router = Router::new()
             .route("/graphql", get(get_graphql::<Q, M, S>).post(execute::<Q, M, S>))
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(DefaultBodyLimit::max(max_body))
             .layer(axum::Extension(OperationSignatures(verifier.clone())))
             .with_state(self);
         let router = match verifier {
             Some(verifier) => router.layer(axum::middleware::from_fn_with_state(
-                (verifier, MAX_BODY_BYTES),
+                (verifier, max_body),
                 super::signed::require_signature,
             )),
             None => router,

@@ -11,9 +11,10 @@ use crate::{
     cache::ProductCache,
     domain,
     events::{self, PRODUCT_CREATED, PRODUCT_UPDATED},
+    images::{self, storage::ImageStorage},
     store::{
         Store,
-        documents::{CategoryDoc, ProductDoc, ReviewDoc, now_ms},
+        documents::{CategoryDoc, MediaDoc, ProductDoc, ReviewDoc, VariantDoc, now_ms},
         is_duplicate_key,
         paging::{ProductSort, after_filter},
         products::ProductFilter,
@@ -58,6 +59,22 @@ pub struct ProductQuery {
 pub struct Catalog {
     pub store: Store,
     pub cache: ProductCache,
+    pub images: Images,
+}
+
+/// Where uploaded images are kept, and the public address they are served
+/// under (`<base>/<file id>`).
+#[derive(Clone)]
+pub struct Images {
+    pub storage: ImageStorage,
+    pub base_url: String,
+    pub max_bytes: usize,
+}
+
+impl Images {
+    pub fn url(&self, file: &str) -> String {
+        format!("{}/{file}", self.base_url.trim_end_matches('/'))
+    }
 }
 
 fn storage(e: mongodb::error::Error) -> AppError {
@@ -90,6 +107,7 @@ impl Catalog {
             description: input.description.trim().to_owned(),
             price,
             images,
+            media: Vec::new(),
             category_id: input.category_id,
             tags,
             weight_grams,
@@ -205,6 +223,63 @@ impl Catalog {
         let event = events::product_event(PRODUCT_UPDATED, &after, trace);
         let updated = self.store.update_product(id, set, event).await.map_err(storage)?;
         self.cache.invalidate(id).await;
+        updated.ok_or_else(|| AppError::not_found("product not found"))
+    }
+
+    /// Checks, resizes and stores an uploaded image, then adds it to the
+    /// product (announced as `product.updated`).
+    pub async fn add_image(
+        &self,
+        product_id: &str,
+        bytes: Vec<u8>,
+        alt: Option<String>,
+        trace: Option<&TraceParent>,
+    ) -> AppResult<ProductDoc> {
+        let current = self
+            .product(product_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("product not found"))?;
+        if bytes.len() > self.images.max_bytes {
+            return Err(AppError::bad_input(format!(
+                "an image may be at most {} bytes",
+                self.images.max_bytes
+            )));
+        }
+        let alt = alt.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        if alt.as_ref().is_some_and(|a| a.chars().count() > 500) {
+            return Err(AppError::bad_input("`alt` may be at most 500 characters"));
+        }
+        let processed = tokio::task::spawn_blocking(move || images::process(bytes))
+            .await
+            .map_err(AppError::internal)??;
+        let id = Uuid::now_v7().simple().to_string();
+        let side = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let mut variants = Vec::new();
+        for variant in &processed.variants {
+            let file = format!("{id}-w{}", variant.width);
+            self.images.storage.put(&file, variant).await.map_err(storage)?;
+            variants.push(VariantDoc {
+                id: file,
+                width: side(variant.width),
+                height: side(variant.height),
+                content_type: variant.content_type.to_owned(),
+            });
+        }
+        // The original last: a product never points at a file not yet there.
+        self.images.storage.put(&id, &processed.original).await.map_err(storage)?;
+        let media = MediaDoc {
+            id,
+            alt,
+            width: side(processed.original.width),
+            height: side(processed.original.height),
+            content_type: processed.original.content_type.to_owned(),
+            variants,
+        };
+        let mut after = current.clone();
+        after.media.push(media.clone());
+        let event = events::product_event(PRODUCT_UPDATED, &after, trace);
+        let updated = self.store.push_media(product_id, &media, event).await.map_err(storage)?;
+        self.cache.invalidate(product_id).await;
         updated.ok_or_else(|| AppError::not_found("product not found"))
     }
 

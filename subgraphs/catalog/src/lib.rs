@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod config;
 mod domain;
 pub mod events;
+pub mod images;
 mod schema;
 pub mod seed;
 mod startup;

@@ -193,6 +193,7 @@ fn demo_product(n: u128, category: &str, name: &str) -> ProductDoc {
         description: format!("{name}: a Shopgraph demo product."),
         price: Money { amount: 1_000 + (n as i64 * 737) % 49_000, currency: "USD".into() },
         images: vec![format!("https://images.shopgraph.dev/{}.jpg", domain::slugify(name))],
+        media: Vec::new(),
         category_id: Some(category.into()),
         tags,
         weight_grams: 200 + (n as i32 * 311) % 20_000,

@@ -8,9 +8,10 @@ use mongodb::Database;
 
 use crate::{
     cache::ProductCache,
-    catalog::Catalog,
+    catalog::{Catalog, Images},
     config::CatalogConfig,
     events::PendingEventRelay,
+    images::{self, storage::ImageStorage},
     schema::{build_schema, request_data},
     seed,
     store::Store,
@@ -39,15 +40,24 @@ pub async fn build_with(
     };
     let readiness = Readiness::new().mongo(database).broker(broker.clone());
     let relay = PendingEventRelay::new(catalog.store.clone(), broker);
-    Ok(App::new(endpoint.into_router(&config.service.signing), readiness)
-        .with_task(move |stop| relay.run(stop)))
+    // Room for the largest image and the multipart framing around it.
+    let body_limit = config.max_image_bytes + 1024 * 1024;
+    let router = endpoint
+        .into_router_with_body_limit(&config.service.signing, body_limit)
+        .merge(images::http::routes(catalog.images.storage.clone()));
+    Ok(App::new(router, readiness).with_task(move |stop| relay.run(stop)))
 }
 
 /// The use-case layer on a database, indexes ensured.
 pub async fn catalog(config: &CatalogConfig, database: &Database) -> anyhow::Result<Catalog> {
     let store = Store::new(database);
     store.ensure_indexes().await?;
-    Ok(Catalog { store, cache: ProductCache::new(Cache::new(&config.redis)) })
+    let images = Images {
+        storage: ImageStorage::new(database),
+        base_url: config.image_base_url.clone(),
+        max_bytes: config.max_image_bytes,
+    };
+    Ok(Catalog { store, cache: ProductCache::new(Cache::new(&config.redis)), images })
 }
 
 pub fn schema_sdl() -> String {

@@ -35,8 +35,47 @@ impl Product {
     async fn price(&self) -> &Money {
         &self.0.price
     }
-    async fn images(&self) -> &[String] {
-        &self.0.images
+    /// Image URLs; uploaded images last.
+    #[graphql(
+        deprecation = "Use `media`: uploaded images with their size, alt text and resized variants."
+    )]
+    async fn images(&self, ctx: &Context<'_>) -> Vec<String> {
+        let images = &ctx.data_unchecked::<Catalog>().images;
+        let uploaded = self.0.media.iter().map(|m| images.url(&m.id));
+        self.0.images.iter().cloned().chain(uploaded).collect()
+    }
+    /// The product's images: those given as URLs (no size known), then
+    /// the uploaded ones, with their variants.
+    async fn media(&self, ctx: &Context<'_>) -> Vec<Image> {
+        let images = &ctx.data_unchecked::<Catalog>().images;
+        let linked = self.0.images.iter().enumerate().map(|(n, url)| Image {
+            id: ID(format!("{}-url-{n}", self.0.id)),
+            url: url.clone(),
+            alt: None,
+            width: None,
+            height: None,
+            content_type: None,
+            variants: Vec::new(),
+        });
+        let uploaded = self.0.media.iter().map(|m| Image {
+            id: ID(m.id.clone()),
+            url: images.url(&m.id),
+            alt: m.alt.clone(),
+            width: Some(m.width),
+            height: Some(m.height),
+            content_type: Some(m.content_type.clone()),
+            variants: m
+                .variants
+                .iter()
+                .map(|v| ImageVariant {
+                    url: images.url(&v.id),
+                    width: v.width,
+                    height: v.height,
+                    content_type: v.content_type.clone(),
+                })
+                .collect(),
+        });
+        linked.chain(uploaded).collect()
     }
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         let Some(id) = &self.0.category_id else { return Ok(None) };
@@ -75,6 +114,31 @@ impl Product {
     async fn updated_at(&self) -> DateTime<Utc> {
         to_datetime(self.0.updated_at_ms)
     }
+}
+
+/// An image of a product.
+#[derive(SimpleObject)]
+pub struct Image {
+    pub id: ID,
+    /// The original, as uploaded (or the address given).
+    pub url: String,
+    pub alt: Option<String>,
+    /// Pixels; unknown for an image given only by its address.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub content_type: Option<String>,
+    /// Smaller copies (200 and 800 px wide, when the original is wider),
+    /// narrowest first.
+    pub variants: Vec<ImageVariant>,
+}
+
+/// A resized copy of an image.
+#[derive(SimpleObject)]
+pub struct ImageVariant {
+    pub url: String,
+    pub width: i32,
+    pub height: i32,
+    pub content_type: String,
 }
 
 pub struct Category(pub CategoryDoc);

@@ -17,7 +17,11 @@ pub struct ProductDoc {
     pub name_key: String,
     pub description: String,
     pub price: Money,
+    /// Image URLs typed in by an admin (the deprecated `images` shape).
     pub images: Vec<String>,
+    /// Uploaded images, in upload order.
+    #[serde(default)]
+    pub media: Vec<MediaDoc>,
     pub category_id: Option<String>,
     pub tags: Vec<String>,
     pub weight_grams: i32,
@@ -35,6 +39,28 @@ pub struct ProductDoc {
     /// single-document write; the relay publishes and removes them.
     #[serde(default)]
     pub pending_events: Vec<PendingEvent>,
+}
+
+/// An uploaded image: its original file (stored under `id`) and variants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaDoc {
+    pub id: String,
+    pub alt: Option<String>,
+    pub width: i32,
+    pub height: i32,
+    pub content_type: String,
+    pub variants: Vec<VariantDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantDoc {
+    /// The stored file's id.
+    pub id: String,
+    pub width: i32,
+    pub height: i32,
+    pub content_type: String,
 }
 
 /// An event waiting in its aggregate's document (see `events.rs`).

@@ -6,7 +6,7 @@ use mongodb::{
 
 use super::{
     Store,
-    documents::{PendingEvent, ProductDoc, now_ms},
+    documents::{MediaDoc, PendingEvent, ProductDoc, now_ms},
 };
 
 /// What `products(filter)` narrows to, already resolved (category subtree,
@@ -92,6 +92,26 @@ impl Store {
             .find_one_and_update(
                 doc! { "_id": id, "deleted": false },
                 doc! { "$set": set, "$push": { "pendingEvents": event } },
+            )
+            .return_document(ReturnDocument::After)
+            .await
+    }
+
+    /// Appends an uploaded image and queues `event`, in one atomic
+    /// document update (concurrent uploads to one product all land).
+    #[tracing::instrument(skip_all, fields(otel.kind = "client", db.system.name = "mongodb"))]
+    pub async fn push_media(
+        &self,
+        id: &str,
+        media: &MediaDoc,
+        event: PendingEvent,
+    ) -> mongodb::error::Result<Option<ProductDoc>> {
+        let media = mongodb::bson::to_bson(media)?;
+        let event = mongodb::bson::to_bson(&event)?;
+        self.products
+            .find_one_and_update(
+                doc! { "_id": id, "deleted": false },
+                doc! { "$set": { "updatedAtMs": now_ms() }, "$push": { "media": media, "pendingEvents": event } },
             )
             .return_document(ReturnDocument::After)
             .await
