@@ -11,6 +11,7 @@ pub use crate::admission::{
     rate_limit::RateLimitConfig,
 };
 pub use crate::planning::{AuthorizationConfig, Limits as LimitsConfig};
+pub use crate::transport::uploads::UploadsConfig;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -70,6 +71,7 @@ pub struct RouterConfig {
     pub authorization: AuthorizationConfig,
     pub rate_limit: RateLimitConfig,
     pub graphiql: GraphiqlConfig,
+    pub uploads: UploadsConfig,
 }
 
 /// The GraphiQL page a browser gets at `/graphql`.
@@ -198,6 +200,7 @@ impl Default for RouterConfig {
             authorization: AuthorizationConfig::default(),
             rate_limit: RateLimitConfig::default(),
             graphiql: GraphiqlConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }
@@ -255,6 +258,9 @@ impl RouterConfig {
         set(&mut self.cors.allow_credentials, "ROUTER_CORS_ALLOW_CREDENTIALS")?;
         set(&mut self.cors.max_age_secs, "ROUTER_CORS_MAX_AGE_SECS")?;
         set(&mut self.csrf.enabled, "ROUTER_CSRF_PREVENTION")?;
+        set(&mut self.uploads.enabled, "ROUTER_UPLOADS")?;
+        set(&mut self.uploads.max_file_bytes, "ROUTER_UPLOAD_MAX_FILE_BYTES")?;
+        set(&mut self.uploads.max_files, "ROUTER_UPLOAD_MAX_FILES")?;
         set(&mut self.compression, "ROUTER_COMPRESSION")?;
         set(&mut self.expose_query_plan, "ROUTER_EXPOSE_QUERY_PLAN")?;
         set(&mut self.persisted.apq, "ROUTER_APQ")?;

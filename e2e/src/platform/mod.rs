@@ -113,6 +113,7 @@ impl Platform {
         isolate(&mut catalog_config.service);
         catalog_config.mongo.database = format!("test_platform_{unique}");
         catalog_config.redis.key_prefix = format!("test:{unique}:catalog:");
+        catalog_config.image_base_url = fleet.url("catalog", "/images");
         let database = kit::mongo::connect(&catalog_config.mongo).await.expect("mongo");
         catalog::seed::seed(&catalog::catalog(&catalog_config, &database).await.expect("catalog"))
             .await

@@ -12,5 +12,6 @@ mod metrics;
 mod node_client;
 mod promotions;
 mod stream_admission;
+mod uploads;
 mod whole_system;
 mod ws_protocol;

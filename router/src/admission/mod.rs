@@ -50,6 +50,7 @@ impl Admitted {
             introspection: &self.supergraph.introspection,
             contexts: self.supergraph.planner.contexts(),
             denied: &self.denied,
+            uploads: None,
         }
     }
 }

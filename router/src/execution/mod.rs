@@ -12,6 +12,7 @@ mod paths;
 mod representations;
 mod response;
 pub mod subgraphs;
+pub mod uploads;
 mod value;
 
 use std::{collections::BTreeSet, sync::Mutex};
@@ -89,6 +90,9 @@ pub struct Execution<'a> {
     pub contexts: &'a Contexts,
     /// Errors the response starts with: fields authorization took out.
     pub denied: &'a [GraphqlError],
+    /// Files of a multipart request, for the fetches whose variables
+    /// carry them.
+    pub uploads: Option<&'a uploads::Uploads>,
 }
 
 /// The response bodies of one execution, kept as long as the values parsed
@@ -508,14 +512,21 @@ impl<'a: 'b, 'b> Run<'a, 'b> {
             Kind::Mutation => Sharing::Mutation,
             Kind::Query | Kind::Subscription => Sharing::Query,
         };
-        let fetch = self.exec.subgraphs.fetch(
-            service,
-            query,
-            variables,
-            raw_variables,
-            self.exec.headers,
-            sharing,
-        );
+        let subgraphs = self.exec.subgraphs;
+        let headers = self.exec.headers;
+        let multipart = self.exec.uploads.and_then(|uploads| uploads.request(query, variables));
+        let fetch = async move {
+            match multipart {
+                Some((content_type, body)) => {
+                    subgraphs.fetch_multipart(service, &content_type, body, headers).await
+                }
+                None => {
+                    subgraphs
+                        .fetch(service, query, variables, raw_variables, headers, sharing)
+                        .await
+                }
+            }
+        };
         let span = if self.detailed {
             tracing::info_span!(
                 "fetch",

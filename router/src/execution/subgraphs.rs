@@ -216,38 +216,12 @@ impl Subgraphs {
         headers: &HeaderMap,
         sharing: Sharing,
     ) -> Answer {
-        let endpoint = self
-            .endpoints
-            .get(subgraph)
-            .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_owned()))?;
         let body = Bytes::from(
             request_body(query, variables, raw_variables)
                 .map_err(|e| FetchError::Invalid(e.to_string()))?,
         );
-        let uri = endpoint
-            .uri
-            .clone()
-            .ok_or_else(|| FetchError::Transport(format!("invalid URL {}", endpoint.url)))?;
-        let mut request_headers = headers.clone();
-        // Called inside the fetch's span: the subgraph's span becomes its
-        // child (shared requests carry the first caller's), when trace
-        // context is forwarded at all.
-        if request_headers.contains_key("traceparent")
-            && let Some(trace) = TraceParent::of_current_span()
-            && let Ok(value) = HeaderValue::from_str(&trace.to_string())
-        {
-            request_headers.insert("traceparent", value);
-        }
-        request_headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        request_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED));
-        let request = Outgoing {
-            http: self.http.clone(),
-            uri,
-            headers: request_headers,
-            timeout: endpoint.timeout,
-            signer: self.signer.clone(),
-            timer: endpoint.timer.clone(),
-        };
+        let request =
+            self.outgoing(subgraph, headers, HeaderValue::from_static("application/json"))?;
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| sharing == Sharing::Query) else {
             return send(request, body).await;
         };
@@ -278,6 +252,57 @@ impl Subgraphs {
             }
         };
         answer.await
+    }
+
+    /// A multipart request (file uploads): always sent, never shared.
+    pub async fn fetch_multipart(
+        &self,
+        subgraph: &str,
+        content_type: &str,
+        body: Bytes,
+        headers: &HeaderMap,
+    ) -> Answer {
+        let content_type =
+            HeaderValue::from_str(content_type).map_err(|e| FetchError::Invalid(e.to_string()))?;
+        send(self.outgoing(subgraph, headers, content_type)?, body).await
+    }
+
+    /// A request to `subgraph` with the client's `headers`, ready for a
+    /// body of `content_type`.
+    fn outgoing(
+        &self,
+        subgraph: &str,
+        headers: &HeaderMap,
+        content_type: HeaderValue,
+    ) -> Result<Outgoing, FetchError> {
+        let endpoint = self
+            .endpoints
+            .get(subgraph)
+            .ok_or_else(|| FetchError::UnknownSubgraph(subgraph.to_owned()))?;
+        let uri = endpoint
+            .uri
+            .clone()
+            .ok_or_else(|| FetchError::Transport(format!("invalid URL {}", endpoint.url)))?;
+        let mut request_headers = headers.clone();
+        // Called inside the fetch's span: the subgraph's span becomes its
+        // child (shared requests carry the first caller's), when trace
+        // context is forwarded at all.
+        if request_headers.contains_key("traceparent")
+            && let Some(trace) = TraceParent::of_current_span()
+            && let Ok(value) = HeaderValue::from_str(&trace.to_string())
+        {
+            request_headers.insert("traceparent", value);
+        }
+        request_headers.insert(CONTENT_TYPE, content_type);
+        request_headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED));
+        Ok(Outgoing {
+            http: self.http.clone(),
+            uri,
+            headers: request_headers,
+            timeout: endpoint.timeout,
+            signer: self.signer.clone(),
+            timer: endpoint.timer.clone(),
+        })
     }
 }
 

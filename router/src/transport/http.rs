@@ -20,10 +20,11 @@ use serde_json::{Value, json};
 use server::telemetry::{self, TraceParent};
 use tracing::Instrument;
 
-use super::{encoding::NegotiatedEncodingLayer, multipart, request_span, sse, ws};
+use super::{encoding::NegotiatedEncodingLayer, multipart, request_span, sse, uploads, ws};
 use crate::{
     admission::{Request, admit, auth, bad_request, rate_limit::RATE_LIMITED, subgraph_headers},
     error::{BAD_REQUEST, GraphqlError, RequestError, RequestFailure},
+    execution::uploads::Uploads,
     observability::Outcome,
     planning::Kind,
     state::RouterState,
@@ -44,7 +45,9 @@ struct GetParams {
 }
 
 pub fn routes(state: Arc<RouterState>) -> Router {
-    let limit = state.config.limits.max_body_bytes;
+    // Multipart requests carry files past the JSON limit (checked per
+    // kind of body in `post_request`).
+    let limit = state.config.uploads.body_limit(state.config.limits.max_body_bytes);
     let plain = Router::new()
         .route(
             "/graphql",
@@ -108,6 +111,23 @@ async fn post_request(
     }
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if state.config.uploads.enabled && uploads::is_multipart(content_type) {
+        let json_limit = state.config.limits.max_body_bytes;
+        return match uploads::parse(&state.config.uploads, json_limit, content_type, body).await {
+            Ok((request, files)) => {
+                handle(state, headers, request, (Method::POST, peer), media, Some(&files)).await
+            }
+            Err(refused) => failure(media, refused),
+        };
+    }
+    let limit = state.config.limits.max_body_bytes;
+    if body.len() > limit {
+        let message = format!("the request body is larger than {limit} bytes");
+        return failure(
+            media,
+            RequestError::new(RequestFailure::TooLarge, message, "PAYLOAD_TOO_LARGE"),
+        );
+    }
     if !content_type.to_ascii_lowercase().starts_with(JSON) {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -128,7 +148,7 @@ async fn post_request(
             );
         }
     };
-    handle(state, headers, request, (Method::POST, peer), media).await
+    handle(state, headers, request, (Method::POST, peer), media, None).await
 }
 
 /// A JSON array of requests: each runs in turn, and the answer is the
@@ -280,7 +300,7 @@ async fn get_request(state: Arc<RouterState>, request: axum::extract::Request) -
         extensions,
         document_id: params.document_id,
     };
-    handle(&state, &headers, request, (Method::GET, peer), media).await
+    handle(&state, &headers, request, (Method::GET, peer), media, None).await
 }
 
 async fn handle(
@@ -289,10 +309,12 @@ async fn handle(
     request: Request,
     method_and_peer: (Method, Option<SocketAddr>),
     media: &'static str,
+    files: Option<&Uploads>,
 ) -> Response {
     let started = Instant::now();
     let mut record = Record { operation_name: request.operation_name.clone(), ..Record::default() };
-    let response = answer(state, headers, request, method_and_peer, media, &mut record).await;
+    let response =
+        answer(state, headers, (request, files), method_and_peer, media, &mut record).await;
     if record.code.as_deref() == Some(RATE_LIMITED) {
         state.metrics.rate_limited();
     }
@@ -335,7 +357,7 @@ fn first_code(errors: &[GraphqlError]) -> Option<String> {
 async fn answer(
     state: &RouterState,
     headers: &HeaderMap,
-    request: Request,
+    (request, files): (Request, Option<&Uploads>),
     (method, peer): (Method, Option<SocketAddr>),
     media: &'static str,
     record: &mut Record,
@@ -360,6 +382,15 @@ async fn answer(
         Kind::Mutation => "mutation",
         Kind::Subscription => "subscription",
     };
+    if let Some(files) = files {
+        if let Err(e) = uploads::check_targets(files, &admitted.prepared.variables) {
+            return record.refuse(media, e);
+        }
+        if sse::wanted(headers) || !admitted.prepared.deferred.is_empty() {
+            let message = "a request with files is answered in one response: no SSE or @defer";
+            return record.refuse(media, bad_request(message));
+        }
+    }
     if sse::wanted(headers) {
         if method == Method::GET && admitted.prepared.kind == Kind::Mutation {
             return record
@@ -407,7 +438,9 @@ async fn answer(
     let mut body = if exposed == Some(QueryPlanRequest::DryRun) {
         b"{}".to_vec()
     } else {
-        let result = admitted.execution(&forwarded).run().instrument(span).await;
+        let mut execution = admitted.execution(&forwarded);
+        execution.uploads = files;
+        let result = execution.run().instrument(span).await;
         if !result.errors.is_empty() {
             record.outcome = Outcome::GraphqlError;
             record.code = first_code(&result.errors);

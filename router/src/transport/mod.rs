@@ -11,6 +11,7 @@ mod encoding;
 mod http;
 mod multipart;
 mod sse;
+pub mod uploads;
 mod ws;
 
 pub use http::routes;
