@@ -67,6 +67,11 @@ await run(`storefront-${card}`, async (page) => {
   await page.getByRole('link', { name: /^Cart, 2 items$/ }).click();
   await page.getByRole('heading', { name: 'Your cart' }).waitFor();
   for (const name of names) await page.getByRole('rowheader', { name }).waitFor();
+  await page.getByText('Total before shipping').waitFor();
+  // A code that does not exist is refused with the service's reason.
+  await page.getByLabel('Discount code').fill('NO-SUCH-CODE');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('alert').filter({ hasText: 'code NO-SUCH-CODE is not valid' }).waitFor();
   await checkAccessibility(page, 'cart');
 
   await page.getByRole('link', { name: 'Go to checkout' }).click();

@@ -1,3 +1,4 @@
+import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
 import { Loading, ProblemMessage } from '../components/Status';
@@ -8,14 +9,60 @@ graphql(`
     id
     itemCount
     subtotal { formatted }
+    discount { amount formatted }
+    total { formatted }
+    appliedCode
+    discountNotice
+    appliedPromotions { kind name amount { formatted } }
     items {
       quantity
       unitPrice { formatted }
       lineTotal { formatted }
-      product { id slug name availableQuantity }
+      product { id slug name availableQuantity salePrice { formatted } }
     }
   }
 `);
+
+const ApplyCodeMutation = graphql(`
+  mutation ApplyDiscountCode($code: String!) {
+    applyDiscountCode(code: $code) { ...CartLines }
+  }
+`);
+
+const RemoveCodeMutation = graphql(`
+  mutation RemoveDiscountCode {
+    removeDiscountCode { ...CartLines }
+  }
+`);
+
+function DiscountCode({ applied }: { applied?: string | null }) {
+  const [code, setCode] = useState('');
+  const [applying, apply] = useMutation(ApplyCodeMutation);
+  const [removing, remove] = useMutation(RemoveCodeMutation);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const outcome = await apply({ code });
+    if (outcome.data) setCode('');
+  };
+  return (
+    <form className="discount-code" onSubmit={submit}>
+      {applied && (
+        <p>
+          Code <strong>{applied}</strong> applied.{' '}
+          <button type="button" className="link-button" disabled={removing.fetching} onClick={() => remove({})}>
+            Remove code
+          </button>
+        </p>
+      )}
+      <label htmlFor="discount-code">Discount code</label>{' '}
+      <input id="discount-code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />{' '}
+      <button type="submit" disabled={applying.fetching || code.trim() === ''}>
+        Apply
+      </button>
+      {applying.error && <ProblemMessage error={applying.error} />}
+    </form>
+  );
+}
 
 export const CartQuery = graphql(`
   query Cart {
@@ -71,7 +118,15 @@ export function CartPage() {
               <th scope="row">
                 <Link to={`/products/${item.product.slug}`}>{item.product.name}</Link>
               </th>
-              <td>{item.unitPrice.formatted}</td>
+              <td>
+                {item.product.salePrice ? (
+                  <>
+                    <del>{item.unitPrice.formatted}</del> <ins>{item.product.salePrice.formatted}</ins>
+                  </>
+                ) : (
+                  item.unitPrice.formatted
+                )}
+              </td>
               <td>
                 <label className="visually-hidden" htmlFor={`quantity-${item.product.id}`}>
                   Quantity of {item.product.name}
@@ -108,8 +163,30 @@ export function CartPage() {
             </th>
             <td colSpan={2}>{cart.subtotal.formatted}</td>
           </tr>
+          {cart.appliedPromotions.map((promotion) => (
+            <tr key={`${promotion.kind}-${promotion.name}`} className="saving">
+              <th scope="row" colSpan={3}>
+                {promotion.kind === 'DISCOUNT_CODE' ? `Code ${promotion.name}` : promotion.name}
+              </th>
+              <td colSpan={2}>−{promotion.amount.formatted}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row" colSpan={3}>
+              Total before shipping
+            </th>
+            <td colSpan={2}>
+              <strong>{cart.total.formatted}</strong>
+            </td>
+          </tr>
         </tfoot>
       </table>
+      {cart.discountNotice && (
+        <p className="problem" role="alert">
+          {cart.discountNotice}
+        </p>
+      )}
+      <DiscountCode applied={cart.appliedCode} />
       <p className="actions">
         <Link className="button" to="/checkout">
           Go to checkout

@@ -8,6 +8,35 @@ import { useSession } from '../session';
 
 const REVIEWS_PAGE = 5;
 
+type Media = {
+  url: string;
+  alt?: string | null;
+  width?: number | null;
+  height?: number | null;
+  contentType?: string | null;
+  variants: { url: string; width: number }[];
+};
+
+// The first uploaded image (the catalog's typed-in URLs are placeholders
+// that cannot load), with its variants for the browser to choose from.
+function Photo({ product }: { product: { name: string; media: Media[] } }) {
+  const photo = product.media.find((m) => m.contentType);
+  if (!photo) return <Thumbnail name={product.name} size="large" />;
+  const sources = [...photo.variants.map((v) => `${v.url} ${v.width}w`)];
+  if (photo.width) sources.push(`${photo.url} ${photo.width}w`);
+  return (
+    <img
+      className="photo"
+      src={photo.variants.at(-1)?.url ?? photo.url}
+      srcSet={sources.join(', ')}
+      sizes="(max-width: 700px) 100vw, 400px"
+      alt={photo.alt ?? product.name}
+      width={photo.width ?? undefined}
+      height={photo.height ?? undefined}
+    />
+  );
+}
+
 const ProductQuery = graphql(`
   query Product($slug: String!, $reviews: Int!) {
     product(slug: $slug) {
@@ -16,6 +45,9 @@ const ProductQuery = graphql(`
       sku
       description
       price { formatted }
+      salePrice { formatted }
+      activePromotion { name }
+      media { url alt width height contentType variants { url width } }
       category { id name }
       tags
       weightGrams
@@ -89,10 +121,18 @@ export function ProductPage() {
   const maxQuantity = Math.max(1, Math.min(99, product.availableQuantity));
   return (
     <article className="product">
-      <Thumbnail name={product.name} size="large" />
+      <Photo product={product} />
       <div className="details">
         <h1>{product.name}</h1>
-        <p className="price">{product.price.formatted}</p>
+        {product.salePrice ? (
+          <p className="price">
+            <del aria-label={`Was ${product.price.formatted}`}>{product.price.formatted}</del>{' '}
+            <ins aria-label={`Now ${product.salePrice.formatted}`}>{product.salePrice.formatted}</ins>
+            {product.activePromotion && <span className="promotion"> · {product.activePromotion.name}</span>}
+          </p>
+        ) : (
+          <p className="price">{product.price.formatted}</p>
+        )}
         <p className="meta">
           SKU {product.sku}
           {product.category && <> · {product.category.name}</>}
