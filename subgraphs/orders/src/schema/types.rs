@@ -208,12 +208,16 @@ pub async fn order_page(
         .map_err(AppError::from)?;
     let total = repository::count(pool, customer, status).await.map_err(AppError::from)?;
     let rows = rows.into_iter().map(Order).collect();
-    Ok(OrderConnection::new(rows, &page, total, |o| {
-        format!("{}|{}", o.0.placed_at.to_rfc3339(), o.0.id)
-    }))
+    Ok(OrderConnection::new(rows, &page, total, |o| cursor(o.0.placed_at, o.0.id)))
 }
 
-fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
+pub(super) fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}|{id}", at.to_rfc3339())
+}
+
+/// A `placed_at|id` style keyset cursor (newest first), as written by
+/// `cursor`.
+pub(super) fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
     let invalid = || AppError::bad_input("invalid `after` cursor");
     let (time, id) = cursor.split_once('|').ok_or_else(invalid)?;
     let time = DateTime::parse_from_rfc3339(time).map_err(|_| invalid())?.with_timezone(&Utc);

@@ -19,6 +19,7 @@ use crate::promotions::{
     events, normalize_code,
     repository::{self, CodeFields, PromotionFields, Table},
 };
+use crate::schema::types::{cursor, parse_cursor};
 
 kit::connection_types!(PromotionConnection, PromotionEdge, Promotion);
 kit::connection_types!(DiscountCodeConnection, DiscountCodeEdge, DiscountCode);
@@ -235,17 +236,6 @@ impl Code {
     }
 }
 
-fn cursor_of(created_at: DateTime<Utc>, id: Uuid) -> String {
-    format!("{}|{id}", created_at.to_rfc3339())
-}
-
-fn parse_cursor(cursor: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
-    let invalid = || AppError::bad_input("invalid `after` cursor");
-    let (time, id) = cursor.split_once('|').ok_or_else(invalid)?;
-    let time = DateTime::parse_from_rfc3339(time).map_err(|_| invalid())?.with_timezone(&Utc);
-    Ok((time, Uuid::parse_str(id).map_err(|_| invalid())?))
-}
-
 fn pool<'a>(ctx: &'a Context<'_>) -> &'a PgPool {
     ctx.data_unchecked::<PgPool>()
 }
@@ -271,7 +261,7 @@ impl PromotionAdminQuery {
         let total =
             repository::count(pool(ctx), Table::Promotions).await.map_err(AppError::from)?;
         let rows = rows.into_iter().map(Promotion).collect();
-        Ok(PromotionConnection::new(rows, &page, total, |p| cursor_of(p.0.created_at, p.0.id)))
+        Ok(PromotionConnection::new(rows, &page, total, |p| cursor(p.0.created_at, p.0.id)))
     }
 
     /// Admin: one sale, running or not.
@@ -298,7 +288,7 @@ impl PromotionAdminQuery {
         let total =
             repository::count(pool(ctx), Table::DiscountCodes).await.map_err(AppError::from)?;
         let rows = rows.into_iter().map(DiscountCode).collect();
-        Ok(DiscountCodeConnection::new(rows, &page, total, |c| cursor_of(c.0.created_at, c.0.id)))
+        Ok(DiscountCodeConnection::new(rows, &page, total, |c| cursor(c.0.created_at, c.0.id)))
     }
 
     /// Admin: a code by its text (any case).
