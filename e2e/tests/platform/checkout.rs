@@ -282,11 +282,15 @@ async fn a_paid_order_is_shipped_by_the_sandbox_carrier_and_delivered(pool: PgPo
     platform.stop().await;
 }
 
-/// Plays Stripe: POSTs `payment_intent.succeeded` for `intent` to the
-/// payments service, signed as Stripe signs, with `secret`.
-async fn stripe_confirms(platform: &Platform, intent: &str, secret: &str) -> (u16, Value) {
+/// Plays Stripe: POSTs `payment_intent.succeeded` (event `event`) for
+/// `intent` to the payments service, signed as Stripe signs, with `secret`.
+async fn stripe_confirms(
+    platform: &Platform,
+    (event, intent): (&str, &str),
+    secret: &str,
+) -> (u16, Value) {
     let body = json!({
-        "id": format!("evt_{}", uuid::Uuid::new_v4().simple()), "object": "event",
+        "id": event, "object": "event",
         "type": "payment_intent.succeeded",
         "data": { "object": { "id": intent, "object": "payment_intent", "status": "succeeded" } },
     })
@@ -333,12 +337,26 @@ async fn a_card_that_needs_3d_secure_waits_for_the_customer_then_is_paid_by_webh
     let intent = secret.split("_secret_").next().expect("intent id");
 
     // A forged confirmation is refused and changes nothing.
-    let (status, _) = stripe_confirms(&platform, intent, "whsec_forged").await;
+    let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
+    let (status, _) = stripe_confirms(&platform, (&event, intent), "whsec_forged").await;
     assert_eq!(status, 400);
-    let (status, answer) = stripe_confirms(&platform, intent, STRIPE_WEBHOOK_SECRET).await;
+    let (status, answer) =
+        stripe_confirms(&platform, (&event, intent), STRIPE_WEBHOOK_SECRET).await;
     assert_eq!((status, &answer["applied"]), (200, &json!(true)), "{answer}");
     let paid = platform.wait_for_status(&token, &order, "PAID").await;
     assert_eq!(paid["data"]["order"]["payment"]["status"], "SUCCEEDED", "{paid}");
+    // The same event again (Stripe's redelivery, or a replay): ignored.
+    let (status, answer) =
+        stripe_confirms(&platform, (&event, intent), STRIPE_WEBHOOK_SECRET).await;
+    assert_eq!((status, &answer["applied"]), (200, &json!(false)), "{answer}");
+    let succeeded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE routing_key = 'payment.succeeded' AND envelope->'data'->>'orderId' = $1",
+    )
+    .bind(&order)
+    .fetch_one(&platform.pool)
+    .await
+    .expect("events");
+    assert_eq!(succeeded, 1, "one payment.succeeded for the order");
     platform.stop().await;
 }
 
