@@ -313,3 +313,66 @@ async fn fifty_customers_race_for_a_code_limited_to_ten_uses_and_exactly_ten_get
     assert_eq!(times_used(&platform, &admin, "FIRST10").await, 10);
     platform.stop().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_free_shipping_code_takes_the_shipping_cost_off_once_its_minimum_is_met(pool: PgPool) {
+    let platform = Platform::start(pool).await;
+    let admin = platform.admin().await;
+    let product = platform.products("lamp", 1).await.remove(0);
+    let terms = |minimum: i64| json!({ "code": "SHIPFREE", "rewardType": "FREE_SHIPPING", "minimumSubtotal": { "amount": minimum, "currency": "USD" } });
+    let created = create_code(&platform, &admin, terms(10_000_000)).await;
+    let id =
+        created["data"]["createDiscountCode"]["id"].as_str().unwrap_or_else(|| panic!("{created}"));
+    let duplicate = create_code(&platform, &admin, terms(1)).await;
+    assert_eq!(error_code(&duplicate), Some("CONFLICT"), "{duplicate}");
+
+    let customer = platform.customer("freeship@example.com").await;
+    platform.add_to_cart(&customer, &product, 1).await;
+    let apply =
+        "mutation { applyDiscountCode(code: \"shipfree\") { appliedCode discount { amount } } }";
+    let short = platform.graphql(apply, json!({}), Some(&customer)).await;
+    assert_eq!(error_code(&short), Some("BAD_USER_INPUT"), "{short}");
+    assert!(
+        short["errors"][0]["message"].as_str().is_some_and(|m| m.contains("at least")),
+        "{short}"
+    );
+
+    let updated = platform
+        .graphql(
+            "mutation($id: ID!, $i: DiscountCodeInput!) { updateDiscountCode(id: $id, input: $i) { minimumSubtotal { amount } } }",
+            json!({ "id": id, "i": terms(1) }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(updated["data"]["updateDiscountCode"]["minimumSubtotal"]["amount"], 1, "{updated}");
+    let applied = platform.graphql(apply, json!({}), Some(&customer)).await;
+    assert_eq!(applied["data"]["applyDiscountCode"]["appliedCode"], "SHIPFREE", "{applied}");
+    // Shipping is priced at checkout: the cart shows nothing off yet.
+    assert_eq!(applied["data"]["applyDiscountCode"]["discount"]["amount"], 0);
+
+    let placed = platform.checkout(&customer, "tok_visa", "freeship-1").await;
+    let order = placed["data"]["checkout"]["id"].as_str().unwrap_or_else(|| panic!("{placed}"));
+    platform.wait_for_status(&customer, order, "PAID").await;
+    let read = platform.graphql(ORDER, json!({ "id": order }), Some(&customer)).await;
+    let read = &read["data"]["order"];
+    let shipping = read["shippingCost"]["amount"].as_i64().expect("shipping");
+    assert!(shipping > 0, "{read}");
+    assert_eq!(read["discount"]["amount"], shipping, "{read}");
+    assert_eq!(read["total"]["amount"], read["subtotal"]["amount"], "{read}");
+    assert_eq!(read["appliedPromotions"][0]["kind"], "DISCOUNT_CODE");
+    assert_eq!(
+        charged(&platform, order).await,
+        read["subtotal"]["amount"].as_i64().expect("subtotal")
+    );
+
+    // A used code is kept for the orders' history.
+    let deleted = platform
+        .graphql(
+            "mutation($id: ID!) { deleteDiscountCode(id: $id) }",
+            json!({ "id": id }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(error_code(&deleted), Some("CONFLICT"), "{deleted}");
+    platform.stop().await;
+}
