@@ -124,10 +124,11 @@ pub struct SubscriptionsConfig {
     /// Most operations open at once on one WebSocket connection.
     /// `ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 100.
     pub max_per_connection: usize,
-    /// Results buffered per operation for a slow client before the router
+    /// Events queued per operation for a slow client before the router
     /// ends that operation. `ROUTER_SUBSCRIPTION_BUFFER`, default 128.
     pub buffer: usize,
-    /// Bytes of results buffered per operation for a slow client, at most.
+    /// Bytes of events (as received from the subgraph) queued per
+    /// operation for a slow client, at most.
     /// `ROUTER_SUBSCRIPTION_BUFFER_BYTES`, default 1 MiB.
     pub buffer_bytes: usize,
     /// How often the router pings WebSocket clients and sends SSE
@@ -154,6 +155,7 @@ impl SubscriptionsConfig {
             // so far (an order's history, say); past this it gets its own.
             replay: crate::subscriptions::ReplayLimit { events: 64, bytes: 64 * 1024 },
             member_buffer: self.buffer,
+            member_bytes: self.buffer_bytes,
         }
     }
 }

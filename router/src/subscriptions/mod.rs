@@ -7,21 +7,24 @@
 //! upstream subscription and, for every event, runs the follow-ups on the
 //! event's data, batched like a query, and shapes the result.
 //!
-//! Backpressure: each client operation has a bounded buffer
-//! (`subscriptions.buffer` results and `subscriptions.buffer_bytes` bytes,
-//! `queue`). A client that stops reading until the buffer is full gets one
-//! last result carrying a `SUBSCRIPTION_BUFFER_FULL` error, then
-//! completion; the upstream subscription is closed. Nothing is dropped
-//! silently, and a slow client never holds memory hostage.
+//! Backpressure: each client operation's queue of upstream events is
+//! bounded (`subscriptions.buffer` events and `subscriptions.buffer_bytes`
+//! of them, `upstream`). The client's own task takes events off it as fast
+//! as it writes to the client; a client that stops reading until the queue
+//! is full gets one last result carrying a `SUBSCRIPTION_BUFFER_FULL`
+//! error, then completion, and leaves the upstream operation. Nothing is
+//! dropped silently, and a slow client never holds memory hostage (queued
+//! events are shared with the operation's other members).
 
-mod queue;
 mod results;
 mod upstream;
 
+use std::{collections::VecDeque, sync::Arc};
+
 use axum::http::HeaderMap;
+use futures::{StreamExt, stream::BoxStream};
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::{
     admission::Admitted,
@@ -31,7 +34,6 @@ use crate::{
         plan_nodes::{FetchNode, PlanNode, QueryPlan},
     },
 };
-pub use queue::{EventSender, channel};
 use results::ResultKey;
 use upstream::{FeedEnd, Upstream};
 pub use upstream::{PoolSettings, ReplayLimit, UpstreamPool};
@@ -53,14 +55,6 @@ impl Event {
     pub fn next(result: &Value) -> Self {
         Self::Next(result.to_string().into())
     }
-
-    /// What it holds in the client's queue.
-    fn bytes(&self) -> usize {
-        match self {
-            Self::Next(json) => json.len(),
-            Self::Error(_) | Self::Complete => 0,
-        }
-    }
 }
 
 /// One client operation and what it runs with.
@@ -77,36 +71,73 @@ pub struct Operation {
     pub results_computed: prometheus_client::metrics::counter::Counter,
 }
 
-/// Runs `operation`, sending its events until it ends, `stop` is cancelled
-/// or the receiver is dropped (the client went away).
-pub async fn run(operation: Operation, events: EventSender, stop: CancellationToken) {
+/// `operation`'s events, until it ends; dropping the stream ends it (and
+/// leaves its upstream operation).
+///
+/// The stream is polled by the task that writes to the client (a
+/// WebSocket connection's, an SSE response's): no task of its own, and no
+/// queue between computing a result and writing it. The queue is the
+/// upstream feed's, bounded in events and bytes (`upstream`).
+/// Its work (the upstream subscription, follow-up fetches) is done in
+/// `span`.
+pub fn events(operation: Operation, span: tracing::Span) -> BoxStream<'static, Event> {
+    let first = (Step::Start(Box::new(operation)), span);
+    futures::stream::unfold(first, |(step, span)| {
+        let work = async move {
+            match step {
+                Step::Start(operation) => start(*operation).await,
+                Step::Live(live) => live.next().await,
+                Step::Finish(mut rest) => rest.pop_front().map(|event| (event, Step::Finish(rest))),
+            }
+        };
+        let current = span.clone();
+        async move { work.instrument(current).await.map(|(event, step)| (event, (step, span))) }
+    })
+    .boxed()
+}
+
+enum Step {
+    Start(Box<Operation>),
+    Live(Box<Live>),
+    /// The last events, then the end.
+    Finish(VecDeque<Event>),
+}
+
+fn finish(events: impl IntoIterator<Item = Event>) -> Option<(Event, Step)> {
+    let mut events: VecDeque<Event> = events.into_iter().collect();
+    events.pop_front().map(|event| (event, Step::Finish(events)))
+}
+
+/// A subscription whose upstream operation is open.
+struct Live {
+    admitted: Admitted,
+    headers: HeaderMap,
+    result_key: Arc<ResultKey>,
+    feed: upstream::Feed,
+    service: String,
+    buffer_full: prometheus_client::metrics::counter::Counter,
+    results_computed: prometheus_client::metrics::counter::Counter,
+}
+
+/// Opens the upstream subscription (or runs a query or mutation), then
+/// waits for the first event.
+async fn start(operation: Operation) -> Option<(Event, Step)> {
     let Operation { admitted, headers, authorization, upstreams, buffer_full, results_computed } =
         operation;
     let (supergraph, prepared, variables) =
         (&admitted.supergraph, &admitted.prepared, &admitted.variables);
-    let execution = admitted.execution(&headers);
-    let result_key = Arc::new(ResultKey::new(
-        prepared.clone(),
-        variables.clone(),
-        &headers,
-        admitted.denied.clone(),
-    ));
     if prepared.kind != Kind::Subscription {
-        let result = Box::pin(execution.run()).await;
-        events.send(Event::next(&result.into_body())).await;
-        events.send(Event::Complete).await;
-        return;
+        let result = Box::pin(admitted.execution(&headers).run()).await;
+        return finish([Event::next(&result.into_body()), Event::Complete]);
     }
     let Some(primary) = primary_fetch(&prepared.plan) else {
         let error =
             GraphqlError::new("this subscription cannot be planned", "OPERATION_NOT_SUPPORTED");
-        events.send(Event::Error(vec![error])).await;
-        return;
+        return finish([Event::Error(vec![error])]);
     };
-    let service = primary.service_name.as_str();
-    let Some(endpoint) = supergraph.subgraphs.endpoint(service) else {
-        events.send(Event::Error(vec![unavailable(service)])).await;
-        return;
+    let service = primary.service_name.clone();
+    let Some(endpoint) = supergraph.subgraphs.endpoint(&service) else {
+        return finish([Event::Error(vec![unavailable(&service)])]);
     };
     let upstream_variables: Map<String, Value> = primary
         .variable_usages
@@ -131,56 +162,53 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
         timeout: endpoint.timeout,
     }))
     .await;
-    let mut upstream = match opened {
-        Ok(upstream) => upstream,
+    let feed = match opened {
+        Ok(feed) => feed,
         Err(e) => {
             tracing::warn!(service, error = %e, "could not open the upstream subscription");
-            events.send(Event::Error(vec![unavailable(service)])).await;
-            return;
+            return finish([Event::Error(vec![unavailable(&service)])]);
         }
     };
-    loop {
-        let message = tokio::select! {
-            () = stop.cancelled() => break,
-            () = events.closed() => break,
-            message = upstream.next() => message,
-        };
-        let message = match message {
+    let result_key = Arc::new(ResultKey::new(
+        prepared.clone(),
+        variables.clone(),
+        &headers,
+        admitted.denied.clone(),
+    ));
+    let live = Live { admitted, headers, result_key, feed, service, buffer_full, results_computed };
+    Box::new(live).next().await
+}
+
+impl Live {
+    /// The next event's result, or how the subscription ended.
+    async fn next(mut self: Box<Self>) -> Option<(Event, Step)> {
+        let message = match self.feed.next().await {
             Ok(message) => message,
-            Err(FeedEnd::TooSlow) => {
-                end_too_slow(&events, &buffer_full, service).await;
-                return;
-            }
+            Err(FeedEnd::TooSlow) => return finish(self.too_slow()),
         };
+        let service = self.service.as_str();
         match &*message {
             Upstream::Next(response, results) => {
+                let primary = primary_fetch(&self.admitted.prepared.plan)?;
+                let execution = self.admitted.execution(&self.headers);
+                let computed = &self.results_computed;
                 let result = results
-                    .get_or_run(&result_key, || async {
-                        // Boxed, like the other large futures here: a task's
-                        // size is its largest state, and this one lives as
-                        // long as the subscription.
+                    .get_or_run(&self.result_key, || async {
+                        // Boxed: a large future, kept out of the stream's
+                        // state between events.
                         let executed =
                             Box::pin(execution.run_event(primary, response.clone())).await;
-                        results_computed.inc();
+                        computed.inc();
                         Arc::from(executed.into_body().to_string())
                     })
                     .await;
-                let result = Event::Next(result);
-                if !events.has_room(result.bytes()) {
-                    end_too_slow(&events, &buffer_full, service).await;
-                    return;
-                }
-                events.send(result).await;
+                Some((Event::Next(result), Step::Live(self)))
             }
             Upstream::Error(errors) => {
                 let errors = errors.iter().cloned().map(|e| refused(e, service)).collect();
-                events.send(Event::Error(errors)).await;
-                return;
+                finish([Event::Error(errors)])
             }
-            Upstream::Complete => {
-                events.send(Event::Complete).await;
-                return;
-            }
+            Upstream::Complete => finish([Event::Complete]),
             Upstream::Lost(reason) => {
                 tracing::warn!(service, %reason, "upstream subscription lost");
                 let mut error = GraphqlError::new(
@@ -188,29 +216,22 @@ pub async fn run(operation: Operation, events: EventSender, stop: CancellationTo
                     SUBREQUEST_FAILED,
                 );
                 error.extensions.insert("serviceName".into(), Value::from(service));
-                events.send(Event::next(&json!({ "errors": [error] }))).await;
-                events.send(Event::Complete).await;
-                return;
+                finish([Event::next(&json!({ "errors": [error] })), Event::Complete])
             }
         }
     }
-}
 
-/// Ends a subscription whose client did not keep up: one last result with
-/// the error, then completion.
-async fn end_too_slow(
-    events: &EventSender,
-    buffer_full: &prometheus_client::metrics::counter::Counter,
-    service: &str,
-) {
-    tracing::warn!(service, "subscriber too slow; ending its subscription");
-    buffer_full.inc();
-    let error = GraphqlError::new(
-        "the client did not keep up with this subscription's events",
-        BUFFER_FULL,
-    );
-    events.send(Event::next(&json!({ "errors": [error] }))).await;
-    events.send(Event::Complete).await;
+    /// A subscription whose client did not keep up: one last result with
+    /// the error, then completion.
+    fn too_slow(&self) -> [Event; 2] {
+        tracing::warn!(service = self.service, "subscriber too slow; ending its subscription");
+        self.buffer_full.inc();
+        let error = GraphqlError::new(
+            "the client did not keep up with this subscription's events",
+            BUFFER_FULL,
+        );
+        [Event::next(&json!({ "errors": [error] })), Event::Complete]
+    }
 }
 
 /// The plan's Subscription node: the root, or the first of a sequence.

@@ -13,8 +13,6 @@ use axum::{
 };
 use futures::StreamExt;
 use server::telemetry::{self, TraceParent};
-use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::{
     admission::{Admitted, subgraph_headers},
@@ -45,23 +43,13 @@ pub fn respond(state: &RouterState, headers: &HeaderMap, admitted: Admitted) -> 
         buffer_full: state.metrics.buffer_full_closes(),
         results_computed: state.metrics.results_computed(),
     };
-    let (sender, mut receiver) = subscriptions::channel(
-        state.config.subscriptions.buffer,
-        state.config.subscriptions.buffer_bytes,
-    );
-    // Dropping the response stream (the client hung up) drops the receiver,
-    // which ends the operation and its upstream subscription.
+    // The response body runs the operation as it is polled; the client
+    // hanging up drops it, which ends the operation upstream.
     let active = state.metrics.subscription_started();
-    tokio::spawn(
-        async move {
-            subscriptions::run(operation, sender, CancellationToken::new()).await;
-            drop(active);
-        }
-        .instrument(span),
-    );
     let metrics = state.metrics.clone();
-    let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+    let stream = subscriptions::events(operation, span)
         .flat_map(move |event| {
+            let _counted = &active;
             let events = match event {
                 Event::Next(payload) => {
                     metrics.subscription_event();

@@ -14,11 +14,9 @@ use futures::{
     stream::{BoxStream, SelectAll},
 };
 use serde_json::{Value, json};
+use server::headers::authorization_in;
 use server::telemetry::{self, TraceParent};
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
-
-use server::headers::authorization_in;
 
 use crate::{
     admission::{Request, admit, auth, bad_request, subgraph_headers},
@@ -263,24 +261,19 @@ impl Connection {
             buffer_full: self.state.metrics.buffer_full_closes(),
             results_computed: self.state.metrics.results_computed(),
         };
-        let (sender, mut receiver) = subscriptions::channel(
-            self.state.config.subscriptions.buffer,
-            self.state.config.subscriptions.buffer_bytes,
-        );
         let stop = CancellationToken::new();
         self.generation += 1;
         let generation = self.generation;
         self.active.insert(id.clone(), (generation, stop.clone()));
+        // The connection's own task runs the operation as it polls its
+        // events: no task per subscription.
         let active = self.state.metrics.subscription_started();
-        tokio::spawn(
-            async move {
-                subscriptions::run(operation, sender, stop).await;
-                drop(active);
-            }
-            .instrument(span),
+        let stream = subscriptions::events(operation, span).take_until(stop.cancelled_owned()).map(
+            move |event| {
+                let _counted = &active;
+                (id.clone(), generation, event)
+            },
         );
-        let stream = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
-            .map(move |event| (id.clone(), generation, event));
         self.events.push(stream.boxed());
         Flow::Continue
     }

@@ -35,10 +35,32 @@ const IDLE_CLOSE: Duration = Duration::from_secs(10);
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// One client operation's end of an upstream operation.
+/// One client operation's end of an upstream operation: a queue bounded
+/// in events (the channel) and in the bytes they were received as.
 pub struct Member {
     pub id: u64,
-    pub events: mpsc::Sender<Arc<Upstream>>,
+    pub events: mpsc::Sender<(Arc<Upstream>, usize)>,
+    /// Bytes queued and not yet taken by the client's task.
+    pub queued: Arc<AtomicUsize>,
+    pub max_bytes: usize,
+}
+
+impl Member {
+    /// Queues `event` (`bytes` as received); `false` when the queue is full
+    /// in events or bytes (one event larger than the budget still goes
+    /// through an empty queue).
+    pub fn offer(&self, event: &Arc<Upstream>, bytes: usize) -> bool {
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued != 0 && queued.saturating_add(bytes) > self.max_bytes {
+            return false;
+        }
+        self.queued.fetch_add(bytes, Ordering::AcqRel);
+        if self.events.try_send((event.clone(), bytes)).is_err() {
+            self.queued.fetch_sub(bytes, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
 }
 
 pub enum Command {
@@ -78,7 +100,8 @@ struct Operation {
 
 #[derive(Default)]
 struct Replay {
-    events: Vec<Arc<Upstream>>,
+    /// Each event with its size as received.
+    events: Vec<(Arc<Upstream>, usize)>,
     bytes: usize,
 }
 
@@ -173,7 +196,7 @@ pub async fn serve(
     commands.close();
     while let Ok(command) = commands.try_recv() {
         if let Command::Subscribe { member, .. } | Command::Join { member, .. } = command {
-            let _ = member.events.try_send(Arc::new(Upstream::Lost(reason.clone())));
+            let _ = member.offer(&Arc::new(Upstream::Lost(reason.clone())), 0);
         }
     }
     connection.lose_all(&reason);
@@ -202,7 +225,7 @@ impl Connection {
                         if replay
                             .events
                             .iter()
-                            .all(|e| member.events.try_send(e.clone()).is_ok()) =>
+                            .all(|(event, bytes)| member.offer(event, *bytes)) =>
                     {
                         members.push(member);
                         true
@@ -251,7 +274,7 @@ impl Connection {
         let Some(operation) = self.operations.get_mut(&id) else { return Ok(()) };
         let event = Arc::new(event);
         if let Some(replay) = &mut operation.replay {
-            replay.events.push(event.clone());
+            replay.events.push((event.clone(), size));
             replay.bytes += size;
             if replay.events.len() > self.replay_limit.events
                 || replay.bytes > self.replay_limit.bytes
@@ -264,7 +287,7 @@ impl Connection {
         }
         // A member whose queue is full is dropped: its feed ends, and the
         // client is told it did not keep up.
-        operation.members.retain(|member| member.events.try_send(event.clone()).is_ok());
+        operation.members.retain(|member| member.offer(&event, size));
         if last {
             self.end(id);
         } else if operation.members.is_empty() {
@@ -286,7 +309,7 @@ impl Connection {
         for (id, operation) in std::mem::take(&mut self.operations) {
             self.pool.forget(&operation.key, self.handle.number, id);
             for member in operation.members {
-                let _ = member.events.try_send(lost.clone());
+                let _ = member.offer(&lost, 0);
             }
         }
     }

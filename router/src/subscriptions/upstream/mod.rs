@@ -11,7 +11,10 @@
 mod connection;
 mod pool;
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
@@ -45,7 +48,9 @@ pub struct SharedKey {
 
 /// One client operation's events from upstream.
 pub struct Feed {
-    receiver: mpsc::Receiver<Arc<Upstream>>,
+    receiver: mpsc::Receiver<(Arc<Upstream>, usize)>,
+    /// The member's count of queued bytes, shared with the connection.
+    queued: Arc<AtomicUsize>,
     _membership: Membership,
 }
 
@@ -57,7 +62,9 @@ pub enum FeedEnd {
 
 impl Feed {
     pub async fn next(&mut self) -> Result<Arc<Upstream>, FeedEnd> {
-        self.receiver.recv().await.ok_or(FeedEnd::TooSlow)
+        let (event, bytes) = self.receiver.recv().await.ok_or(FeedEnd::TooSlow)?;
+        self.queued.fetch_sub(bytes, Ordering::AcqRel);
+        Ok(event)
     }
 }
 

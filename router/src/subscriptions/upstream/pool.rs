@@ -28,7 +28,12 @@ pub struct PoolSettings {
     pub replay: ReplayLimit,
     /// Events queued per member before it counts as too slow.
     pub member_buffer: usize,
+    /// Bytes of events (as received) queued per member before it counts
+    /// as too slow.
+    pub member_bytes: usize,
 }
+
+type Receiver = mpsc::Receiver<(Arc<super::Upstream>, usize)>;
 
 /// One client operation's upstream request.
 pub struct Subscribe<'a> {
@@ -51,7 +56,40 @@ pub struct UpstreamPool {
     /// Per subgraph URL, held while a connection is opened, so that
     /// subscriptions arriving together wait for it instead of each opening
     /// their own (and a subgraph slow to answer holds up only its own).
-    opening: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    opening: KeyedLocks<String>,
+    /// Per identical subscription, held while it joins or starts the
+    /// shared operation, so that identical ones arriving together share
+    /// one instead of each starting their own.
+    starting: KeyedLocks<SharedKey>,
+}
+
+/// An async lock per key, kept only while someone holds or awaits it.
+struct KeyedLocks<K>(Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>);
+
+impl<K> Default for KeyedLocks<K> {
+    fn default() -> Self {
+        Self(Mutex::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedLocks<K> {
+    async fn hold<T>(&self, key: &K, work: impl Future<Output = T>) -> T {
+        let lock = self.map().entry(key.clone()).or_default().clone();
+        let result = {
+            let _held = lock.lock().await;
+            work.await
+        };
+        let mut map = self.map();
+        // The map's and this one: nobody else wants it.
+        if Arc::strong_count(&lock) == 2 {
+            map.remove(key);
+        }
+        result
+    }
+
+    fn map(&self) -> MutexGuard<'_, HashMap<K, Arc<tokio::sync::Mutex<()>>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 #[derive(Default)]
@@ -69,7 +107,13 @@ struct Inner {
 
 impl UpstreamPool {
     pub fn new(settings: PoolSettings) -> Self {
-        Self { state: Arc::default(), settings, ids: AtomicU64::new(1), opening: Mutex::default() }
+        Self {
+            state: Arc::default(),
+            settings,
+            ids: AtomicU64::new(1),
+            opening: KeyedLocks::default(),
+            starting: KeyedLocks::default(),
+        }
     }
 
     /// Connections and upstream operations open now (for metrics).
@@ -92,12 +136,22 @@ impl UpstreamPool {
             variables: request.variables_json.clone(),
             authorization: request.authorization.as_ref().map(|(value, _)| value.clone()),
         };
-        if self.settings.deduplicate
-            && let Some(feed) = self.join(&key).await
-        {
-            return Ok(feed);
+        if !self.settings.deduplicate {
+            return self.start(request, key).await;
         }
-        let (member, receiver) = self.member();
+        self.starting
+            .hold(&key.clone(), async {
+                match self.join(&key).await {
+                    Some(feed) => Ok(feed),
+                    None => self.start(request, key).await,
+                }
+            })
+            .await
+    }
+
+    /// Starts a new upstream operation for `request`.
+    async fn start(&self, request: Subscribe<'_>, key: SharedKey) -> Result<Feed, String> {
+        let (member, receiver, queued) = self.member();
         let member_id = member.id;
         let handle = self.connection(&request).await?;
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
@@ -122,25 +176,37 @@ impl UpstreamPool {
         if handle.commands.send(command).is_err() {
             return Err("the subscription connection closed".into());
         }
-        Ok(Feed { receiver, _membership: Membership { handle, operation: id, member: member_id } })
+        let membership = Membership { handle, operation: id, member: member_id };
+        Ok(Feed { receiver, queued, _membership: membership })
     }
 
     /// Joins the running identical operation, if there is one that can
     /// take a new member.
     async fn join(&self, key: &SharedKey) -> Option<Feed> {
         let (handle, operation) = self.state.lock().shared.get(key).cloned()?;
-        let (member, receiver) = self.member();
+        let (member, receiver, queued) = self.member();
         let member_id = member.id;
         let (joined, answer) = oneshot::channel();
         handle.commands.send(Command::Join { id: operation, member, joined }).ok()?;
         answer.await.ok().filter(|joined| *joined)?;
-        Some(Feed { receiver, _membership: Membership { handle, operation, member: member_id } })
+        Some(Feed {
+            receiver,
+            queued,
+            _membership: Membership { handle, operation, member: member_id },
+        })
     }
 
-    fn member(&self) -> (Member, mpsc::Receiver<Arc<super::Upstream>>) {
+    fn member(&self) -> (Member, Receiver, Arc<AtomicUsize>) {
         let capacity = self.settings.member_buffer.max(1) + self.settings.replay.events;
         let (events, receiver) = mpsc::channel(capacity);
-        (Member { id: self.ids.fetch_add(1, Ordering::Relaxed), events }, receiver)
+        let queued = Arc::new(AtomicUsize::new(0));
+        let member = Member {
+            id: self.ids.fetch_add(1, Ordering::Relaxed),
+            events,
+            queued: queued.clone(),
+            max_bytes: self.settings.member_bytes,
+        };
+        (member, receiver, queued)
     }
 
     /// A connection to `request.url` with room for one more operation,
@@ -149,14 +215,12 @@ impl UpstreamPool {
         if let Some(handle) = self.with_room(request.url) {
             return Ok(handle);
         }
-        let opener = self
-            .opening
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(request.url.to_owned())
-            .or_default()
-            .clone();
-        let _opening = opener.lock().await;
+        self.opening.hold(&request.url.to_owned(), self.open(request)).await
+    }
+
+    /// Opens a connection to `request.url`, unless one with room opened
+    /// while this waited, counting the operation in.
+    async fn open(&self, request: &Subscribe<'_>) -> Result<ConnectionHandle, String> {
         if let Some(handle) = self.with_room(request.url) {
             return Ok(handle);
         }
