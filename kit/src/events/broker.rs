@@ -33,7 +33,23 @@ impl Broker {
     }
 
     /// A new channel on a live connection, with the events exchange declared.
+    ///
+    /// Bounded by `BROKER_ANSWER`: a broker that accepts the TCP connection
+    /// but never finishes the handshake (one still starting, or one that
+    /// refuses `connection.open`, which lapin does not always report) is an
+    /// error the caller retries, not a wait forever.
     pub async fn channel(&self) -> lapin::Result<Channel> {
+        match tokio::time::timeout(BROKER_ANSWER, self.open_channel()).await {
+            Ok(result) => result,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("RabbitMQ did not answer within {BROKER_ANSWER:?}"),
+            )
+            .into()),
+        }
+    }
+
+    async fn open_channel(&self) -> lapin::Result<Channel> {
         let mut guard = self.connection.lock().await;
         if let Some(connection) = guard.as_ref().filter(|c| c.status().connected())
             && let Ok(channel) = connection.create_channel().await
@@ -68,6 +84,9 @@ impl Broker {
             .await
     }
 }
+
+/// How long opening a connection and a channel may take.
+const BROKER_ANSWER: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How often a consumer looks at its channel's state.
 const LIVENESS_CHECK: std::time::Duration = std::time::Duration::from_millis(500);

@@ -298,3 +298,21 @@ async fn a_consumer_whose_link_drops_while_it_handles_a_message_comes_back(pool:
     assert!(both, "the consumer never came back: {} effects", effects(&pool).await);
     delete_queues(&direct.channel().await.expect("channel"), &queues(&spec)).await;
 }
+
+#[tokio::test]
+async fn a_broker_that_accepts_but_never_answers_is_an_error_not_a_wait_forever() {
+    // Takes TCP connections and says nothing, like a broker stuck starting.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let broker = Broker::new(events_config(&addr.to_string()));
+    let answer = tokio::time::timeout(Duration::from_secs(60), broker.channel()).await;
+    silent.abort();
+    let error = answer.expect("channel() gave up by itself").expect_err("no channel");
+    assert!(error.to_string().contains("did not answer"), "{error}");
+}
