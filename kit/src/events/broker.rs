@@ -85,8 +85,9 @@ impl Broker {
     }
 }
 
-/// How long opening a connection and a channel may take.
-const BROKER_ANSWER: std::time::Duration = std::time::Duration::from_secs(15);
+/// How long opening a connection and a channel may take. Generous: a
+/// broker busy deleting many queues was seen to take over 15 s.
+const BROKER_ANSWER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How often a consumer looks at its channel's state.
 const LIVENESS_CHECK: std::time::Duration = std::time::Duration::from_millis(500);

@@ -311,7 +311,7 @@ async fn a_broker_that_accepts_but_never_answers_is_an_error_not_a_wait_forever(
         }
     });
     let broker = Broker::new(events_config(&addr.to_string()));
-    let answer = tokio::time::timeout(Duration::from_secs(60), broker.channel()).await;
+    let answer = tokio::time::timeout(Duration::from_secs(120), broker.channel()).await;
     silent.abort();
     let error = answer.expect("channel() gave up by itself").expect_err("no channel");
     assert!(error.to_string().contains("did not answer"), "{error}");
