@@ -75,16 +75,11 @@ impl<K> Default for KeyedLocks<K> {
 impl<K: std::hash::Hash + Eq + Clone> KeyedLocks<K> {
     async fn hold<T>(&self, key: &K, work: impl Future<Output = T>) -> T {
         let lock = self.map().entry(key.clone()).or_default().clone();
-        let result = {
-            let _held = lock.lock().await;
-            work.await
-        };
-        let mut map = self.map();
-        // The map's and this one: nobody else wants it.
-        if Arc::strong_count(&lock) == 2 {
-            map.remove(key);
-        }
-        result
+        // Cleans up even when the caller is dropped mid-wait (a client that
+        // left while its subscription was starting).
+        let _entry = Entry { locks: self, key, lock: lock.clone() };
+        let _held = lock.lock().await;
+        work.await
     }
 
     fn map(&self) -> MutexGuard<'_, HashMap<K, Arc<tokio::sync::Mutex<()>>>> {
@@ -95,6 +90,23 @@ impl<K: std::hash::Hash + Eq + Clone> KeyedLocks<K> {
 #[derive(Default)]
 pub struct PoolState {
     inner: Mutex<Inner>,
+}
+
+/// A claim on a key's lock; the last one out removes the key.
+struct Entry<'a, K: std::hash::Hash + Eq + Clone> {
+    locks: &'a KeyedLocks<K>,
+    key: &'a K,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Drop for Entry<'_, K> {
+    fn drop(&mut self) {
+        let mut map = self.locks.map();
+        // The map's, this one's and the caller's: nobody else wants it.
+        if Arc::strong_count(&self.lock) == 3 {
+            map.remove(self.key);
+        }
+    }
 }
 
 #[derive(Default)]
