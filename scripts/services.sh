@@ -47,7 +47,7 @@ ensure_rabbitmq() {
   if ! port_open 5672; then
     if command -v rabbitmq-server >/dev/null; then
       echo "starting RabbitMQ"
-      rabbitmq-server -detached
+      start_rabbitmq
     else
       echo "error: RabbitMQ is not running on 5672 and rabbitmq-server is not installed" >&2
       return 1
@@ -55,8 +55,60 @@ ensure_rabbitmq() {
   fi
   wait_for_port RabbitMQ 5672 120
   if command -v rabbitmqctl >/dev/null; then
-    rabbitmqctl await_startup --timeout 120 >/dev/null
+    rabbitmqctl await_startup --timeout 120 >/dev/null || true
   fi
+  if ! amqp_answers 20; then
+    if ! command -v rabbitmq-server >/dev/null; then
+      echo "error: RabbitMQ on 5672 accepts connections but does not answer AMQP" >&2
+      return 1
+    fi
+    restart_rabbitmq_empty
+  fi
+  expire_test_queues
+}
+
+start_rabbitmq() {
+  # As many open files as this shell may have: every connection and every
+  # quorum queue segment holds one, and the tests open many of both.
+  (ulimit -n "$(ulimit -Hn)" && rabbitmq-server -detached)
+}
+
+# Whether RabbitMQ answers the AMQP protocol header with connection.start (a
+# method frame, type 1). A broker can accept TCP and never answer: this was
+# seen on a long-lived local broker after a few full test runs, and a client
+# then waits for it (lapin has no handshake timeout of its own).
+amqp_answers() { # seconds [port]
+  timeout "$1" bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+    printf "AMQP\0\0\11\1" >&3
+    [ "$(head -c 1 <&3 | od -An -tx1 | tr -d " ")" = 01 ]' "${2:-5672}" 2>/dev/null
+}
+
+# A local test broker that no longer answers is stopped, its data (only ever
+# test queues and exchanges) is removed, and it starts again empty.
+restart_rabbitmq_empty() {
+  local data=/var/lib/rabbitmq/mnesia i
+  echo "RabbitMQ accepts connections but does not answer AMQP: restarting it with an empty $data" >&2
+  timeout 60 rabbitmqctl stop >/dev/null 2>&1 || true
+  for ((i = 0; i < 40; i++)); do
+    pgrep -f 'beam.*rabbit' >/dev/null || break
+    ((i == 20)) && pkill -KILL -f 'beam.*rabbit'
+    sleep 0.5
+  done
+  rm -rf "${data:?}"/*
+  start_rabbitmq
+  wait_for_port RabbitMQ 5672 120
+  rabbitmqctl await_startup --timeout 120 >/dev/null
+  amqp_answers 20 || { echo "error: RabbitMQ still does not answer AMQP" >&2; return 1; }
+}
+
+# Tests name their queues test.<unique>...; once unused for five minutes
+# the broker deletes them, so test runs do not pile up thousands of quorum
+# queues on a long-lived local broker.
+expire_test_queues() {
+  command -v rabbitmqctl >/dev/null || return 0
+  rabbitmqctl set_policy --apply-to queues shopgraph-test-queues '^test\.' \
+    '{"expires": 300000}' >/dev/null
 }
 
 # MongoDB: a real one if it is running, otherwise SecantusDB (a MongoDB
