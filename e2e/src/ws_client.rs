@@ -43,7 +43,15 @@ impl WsClient {
         if let Some(signature) = signature {
             request.headers_mut().insert(kit::http::signing::SIGNATURE_HEADER, signature);
         }
-        let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        // Sized as the router sizes its own: tungstenite's default read
+        // buffer (128 KiB, zeroed on every read) made the load client of the
+        // live_at_scale bench spend a third of the machine in memset.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(server::websocket::READ_BUFFER_BYTES);
+        let (socket, response) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+                .await
+                .expect("connect");
         assert_eq!(
             response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()),
             Some(protocol)

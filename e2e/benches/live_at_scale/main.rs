@@ -20,8 +20,10 @@
 //! ends when every subscriber has its message. Reported per crowd: router
 //! RSS idle (before, and per subscriber), during the fan-out and after
 //! everyone has left; the subgraphs' process RSS; event → subscriber
-//! latency p50/p99/max (from the publish call, same machine clock); router
-//! CPU per delivered event.
+//! latency p50/p99/max (from the publish call, same machine clock); CPU
+//! per delivered event of the router, the load client and the subgraphs
+//! (all three share the machine's cores, so the latency is bounded by
+//! their sum).
 //!
 //! Every subscriber here uses the same customer's token, so subscribers of
 //! one order are identical subscriptions: the router shares one upstream
@@ -84,7 +86,7 @@ async fn drive() -> anyhow::Result<()> {
         baseline.1 / 1024
     );
     println!(
-        "| subscribers | router RSS idle | per subscriber | during fan-out | after all left | subgraphs RSS idle | event → subscriber p50 / p99 / max | router CPU per delivered event |"
+        "| subscribers | router RSS idle | per subscriber | during fan-out | after all left | subgraphs RSS idle | event → subscriber p50 / p99 / max | CPU per delivered event: router / load client / subgraphs |"
     );
     println!("|---|---|---|---|---|---|---|---|");
 
@@ -119,7 +121,8 @@ async fn drive() -> anyhow::Result<()> {
         let idle = rss_kb(router.pid())?;
         let subgraphs_idle = rss_kb(std::process::id())?;
 
-        let cpu_before = cpu_ticks(router.pid())?;
+        let processes = [router.pid(), client.pid(), std::process::id()];
+        let cpu_before = processes.map(cpu_ticks);
         let mut peak = idle;
         let mut latencies = Vec::with_capacity(crowd * rounds);
         for _ in 0..rounds {
@@ -139,7 +142,11 @@ async fn drive() -> anyhow::Result<()> {
                     .map(Duration::from_micros),
             );
         }
-        let cpu = cpu_ticks(router.pid())? - cpu_before;
+        let cpu: Vec<u64> = processes
+            .iter()
+            .zip(cpu_before)
+            .map(|(&pid, before)| Ok(cpu_ticks(pid)? - before?))
+            .collect::<anyhow::Result<_>>()?;
         client.send("leave")?;
         client.wait_for("left")?;
         client.finish()?;
@@ -159,8 +166,9 @@ async fn drive() -> anyhow::Result<()> {
         };
         let deliveries = latencies.len() as f64;
         let ticks_per_second = 100.0; // USER_HZ on Linux
+        let micros = |ticks: u64| ticks as f64 / ticks_per_second / deliveries * 1e6;
         println!(
-            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB, {} MB after 15 s (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} µs |",
+            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB, {} MB after 15 s (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} µs |",
             idle / 1024,
             (idle as f64 - before as f64) / crowd as f64,
             peak / 1024,
@@ -171,7 +179,9 @@ async fn drive() -> anyhow::Result<()> {
             ms(0.5),
             ms(0.99),
             ms(1.0),
-            cpu as f64 / ticks_per_second / deliveries * 1e6,
+            micros(cpu[0]),
+            micros(cpu[1]),
+            micros(cpu[2]),
         );
     }
     router.stop();
@@ -293,6 +303,10 @@ impl LoadClient {
         let input = child.stdin.take().expect("stdin");
         let output = BufReader::new(child.stdout.take().expect("stdout"));
         Ok(Self { child, input, output })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     fn send(&mut self, line: &str) -> anyhow::Result<()> {
