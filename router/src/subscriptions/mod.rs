@@ -169,7 +169,7 @@ async fn start(operation: Operation) -> Option<(Event, Step)> {
             return finish([Event::Error(vec![unavailable(&service)])]);
         }
     };
-    let result_key = Arc::new(ResultKey::new(
+    let result_key = results::intern(ResultKey::new(
         prepared.clone(),
         variables.clone(),
         &headers,

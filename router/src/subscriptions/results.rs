@@ -7,7 +7,11 @@
 //! makes a crowd following one order cheap: a delivery is then only a frame
 //! written to a socket.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+    sync::{Arc, LazyLock, Mutex, PoisonError, Weak},
+};
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
@@ -38,6 +42,56 @@ impl ResultKey {
         headers.remove("traceparent");
         headers.remove("tracestate");
         Self { prepared, variables, headers, denied }
+    }
+}
+
+/// `key`, or an equal one already in use. Subscribers of a crowd then hold
+/// the same key and find each event's result by pointer: comparing headers
+/// and variables for every subscriber on every event was a measurable part
+/// of the router's CPU with a thousand subscribers per event.
+pub fn intern(key: ResultKey) -> Arc<ResultKey> {
+    static KEYS: LazyLock<Mutex<Interned>> = LazyLock::new(Mutex::default);
+    let mut interned = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+    interned.sweep_when_grown();
+    let bucket = interned.keys.entry(key.bucket()).or_default();
+    bucket.retain(|known| known.strong_count() > 0);
+    if let Some(known) = bucket.iter().filter_map(Weak::upgrade).find(|known| **known == key) {
+        return known;
+    }
+    let key = Arc::new(key);
+    bucket.push(Arc::downgrade(&key));
+    key
+}
+
+/// Keys in use, by `ResultKey::bucket`. Entries of keys no longer in use
+/// are swept when the map has doubled since the last sweep.
+#[derive(Default)]
+struct Interned {
+    keys: HashMap<u64, Vec<Weak<ResultKey>>>,
+    sweep_at: usize,
+}
+
+impl Interned {
+    fn sweep_when_grown(&mut self) {
+        if self.keys.len() < self.sweep_at {
+            return;
+        }
+        self.keys.retain(|_, bucket| {
+            bucket.retain(|known| known.strong_count() > 0);
+            !bucket.is_empty()
+        });
+        self.sweep_at = (self.keys.len() * 2).max(1024);
+    }
+}
+
+impl ResultKey {
+    /// Equal keys have equal buckets (the plan and the variables as JSON;
+    /// equal variables written in another order only miss the sharing).
+    fn bucket(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        Arc::as_ptr(&self.prepared).hash(&mut hasher);
+        serde_json::to_string(&self.variables).unwrap_or_default().hash(&mut hasher);
+        hasher.finish()
     }
 }
 
@@ -75,7 +129,7 @@ impl SharedResults {
     }
 
     fn slot(&self, key: &Arc<ResultKey>) -> Slot {
-        let mut computed = self.computed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut computed = self.computed.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, slot)) =
             computed.iter().find(|(other, _)| Arc::ptr_eq(other, key) || **other == **key)
         {

@@ -11,7 +11,7 @@ use axum::{
 };
 use futures::{
     StreamExt,
-    stream::{BoxStream, SelectAll},
+    stream::{AbortHandle, BoxStream, SelectAll},
 };
 use serde_json::{Value, json};
 use server::headers::authorization_in;
@@ -24,14 +24,6 @@ use crate::{
     state::RouterState,
     subscriptions::{self, Event, Operation, errors_body},
 };
-
-/// Sleeps until `deadline` (forever without one).
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
 const LEGACY_WS: &str = "graphql-ws";
@@ -82,9 +74,9 @@ struct Connection {
     init: Option<Value>,
     /// Operation id → (generation, stop). The generation tells a finished
     /// operation's late events from those of a new one reusing the id.
-    active: HashMap<String, (u64, CancellationToken)>,
+    active: HashMap<Arc<str>, (u64, AbortHandle)>,
     generation: u64,
-    events: SelectAll<BoxStream<'static, (String, u64, Event)>>,
+    events: SelectAll<BoxStream<'static, (Arc<str>, u64, Event)>>,
     /// When the verified token expires: the connection is closed then.
     expires: Option<tokio::time::Instant>,
     /// The verified token's claims, for authorization.
@@ -122,15 +114,23 @@ impl Connection {
 
     async fn serve(mut self, stopping: CancellationToken) {
         let config = self.state.config.subscriptions;
-        let init_deadline =
-            tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
-        tokio::pin!(init_deadline);
+        // One deadline: connection_init's, then the token's expiry. It and
+        // the shutdown wait live as long as the connection: made anew on
+        // every turn of the loop, each registered and unregistered with
+        // shared state once per event written.
+        let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
+        tokio::pin!(deadline);
+        // A child of the server's token: polling it after every event locks
+        // this connection's node, not the one node all connections share.
+        let stopping = stopping.child_token();
+        let stopped = stopping.cancelled();
+        tokio::pin!(stopped);
         let mut heartbeat =
             tokio::time::interval(Duration::from_millis(config.heartbeat_ms.max(100)));
         heartbeat.tick().await;
         let closing = loop {
             let flow = tokio::select! {
-                () = stopping.cancelled() => Flow::Close(1001, "Going away"),
+                () = &mut stopped => Flow::Close(1001, "Going away"),
                 incoming = self.socket.recv() => match incoming {
                     // Boxed: admitting and planning need a large future, which
                     // would otherwise be part of every idle connection.
@@ -141,11 +141,12 @@ impl Connection {
                 Some((id, generation, event)) = self.events.next(), if !self.events.is_empty() => {
                     self.on_event(id, generation, event).await
                 }
-                () = &mut init_deadline, if self.init.is_none() => {
-                    Flow::Close(4408, "Connection initialisation timeout")
-                }
-                () = sleep_until(self.expires), if self.expires.is_some() => {
-                    Flow::Close(4403, "Forbidden")
+                () = &mut deadline, if self.init.is_none() || self.expires.is_some() => {
+                    if self.init.is_none() {
+                        Flow::Close(4408, "Connection initialisation timeout")
+                    } else {
+                        Flow::Close(4403, "Forbidden")
+                    }
                 }
                 _ = heartbeat.tick() => {
                     let message = match self.protocol {
@@ -158,9 +159,12 @@ impl Connection {
             if let Flow::Close(code, reason) = flow {
                 break Some((code, reason));
             }
+            if let Some(expires) = self.expires.filter(|at| *at != deadline.deadline()) {
+                deadline.as_mut().reset(expires);
+            }
         };
         for (_, stop) in self.active.values() {
-            stop.cancel();
+            stop.abort();
         }
         if let Some((code, reason)) = closing {
             let frame = CloseFrame { code, reason: reason.into() };
@@ -172,7 +176,7 @@ impl Connection {
         let Ok(message) = serde_json::from_str::<Value>(text) else {
             return Flow::Close(4400, "Invalid message received");
         };
-        let id = message.get("id").and_then(Value::as_str).map(str::to_owned);
+        let id = message.get("id").and_then(Value::as_str).map(Arc::<str>::from);
         match (message.get("type").and_then(Value::as_str), id) {
             (Some("connection_init"), _) => {
                 if self.init.is_some() {
@@ -205,7 +209,7 @@ impl Connection {
             }
             (Some("complete" | "stop"), Some(id)) => {
                 if let Some((_, stop)) = self.active.remove(&id) {
-                    stop.cancel();
+                    stop.abort();
                 }
                 Flow::Continue
             }
@@ -214,7 +218,7 @@ impl Connection {
         }
     }
 
-    async fn subscribe(&mut self, id: String, payload: Value) -> Flow {
+    async fn subscribe(&mut self, id: Arc<str>, payload: Value) -> Flow {
         let Some(init) = &self.init else { return Flow::Close(4401, "Unauthorized") };
         if self.active.contains_key(&id) {
             // The protocol's wording, with the id left out of a static reason.
@@ -261,24 +265,23 @@ impl Connection {
             buffer_full: self.state.metrics.buffer_full_closes(),
             results_computed: self.state.metrics.results_computed(),
         };
-        let stop = CancellationToken::new();
         self.generation += 1;
         let generation = self.generation;
-        self.active.insert(id.clone(), (generation, stop.clone()));
         // The connection's own task runs the operation as it polls its
-        // events: no task per subscription.
+        // events: no task per subscription. Aborting it (`complete`) ends
+        // the stream, which drops it from `events` and leaves upstream.
+        let (stream, stop) = futures::stream::abortable(subscriptions::events(operation, span));
+        self.active.insert(id.clone(), (generation, stop));
         let active = self.state.metrics.subscription_started();
-        let stream = subscriptions::events(operation, span).take_until(stop.cancelled_owned()).map(
-            move |event| {
-                let _counted = &active;
-                (id.clone(), generation, event)
-            },
-        );
+        let stream = stream.map(move |event| {
+            let _counted = &active;
+            (id.clone(), generation, event)
+        });
         self.events.push(stream.boxed());
         Flow::Continue
     }
 
-    async fn on_event(&mut self, id: String, generation: u64, event: Event) -> Flow {
+    async fn on_event(&mut self, id: Arc<str>, generation: u64, event: Event) -> Flow {
         if self.active.get(&id).map(|(g, _)| *g) != Some(generation) {
             return Flow::Continue;
         }
@@ -288,7 +291,7 @@ impl Connection {
                 // The result is JSON already: written in, not parsed again.
                 let message = format!(
                     r#"{{"id":{},"type":"{}","payload":{payload}}}"#,
-                    Value::from(id),
+                    Value::from(&*id),
                     self.protocol.next()
                 );
                 self.send_text(message).await
@@ -299,7 +302,7 @@ impl Connection {
             }
             Event::Complete => {
                 self.active.remove(&id);
-                self.send(json!({ "id": id, "type": "complete" })).await
+                self.send(json!({ "id": &*id, "type": "complete" })).await
             }
         }
     }
