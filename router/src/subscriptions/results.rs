@@ -43,6 +43,15 @@ impl ResultKey {
         headers.remove("tracestate");
         Self { prepared, variables, headers, denied }
     }
+
+    /// Equal keys have equal buckets (the plan and the variables as JSON;
+    /// equal variables written in another order only miss the sharing).
+    fn bucket(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        Arc::as_ptr(&self.prepared).hash(&mut hasher);
+        serde_json::to_string(&self.variables).unwrap_or_default().hash(&mut hasher);
+        hasher.finish()
+    }
 }
 
 /// `key`, or an equal one already in use. Subscribers of a crowd then hold
@@ -81,17 +90,6 @@ impl Interned {
             !bucket.is_empty()
         });
         self.sweep_at = (self.keys.len() * 2).max(1024);
-    }
-}
-
-impl ResultKey {
-    /// Equal keys have equal buckets (the plan and the variables as JSON;
-    /// equal variables written in another order only miss the sharing).
-    fn bucket(&self) -> u64 {
-        let mut hasher = std::hash::DefaultHasher::new();
-        Arc::as_ptr(&self.prepared).hash(&mut hasher);
-        serde_json::to_string(&self.variables).unwrap_or_default().hash(&mut hasher);
-        hasher.finish()
     }
 }
 

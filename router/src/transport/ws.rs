@@ -115,9 +115,9 @@ impl Connection {
     async fn serve(mut self, stopping: CancellationToken) {
         let config = self.state.config.subscriptions;
         // One deadline: connection_init's, then the token's expiry. It and
-        // the shutdown wait live as long as the connection: made anew on
-        // every turn of the loop, each registered and unregistered with
-        // shared state once per event written.
+        // the shutdown wait live as long as the connection; made anew on
+        // every turn of the loop, each would be registered with shared
+        // state, and unregistered, once per event written.
         let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
         tokio::pin!(deadline);
         // A child of the server's token: polling it after every event locks
