@@ -69,8 +69,16 @@ ensure_rabbitmq() {
 
 start_rabbitmq() {
   # As many open files as this shell may have: every connection and every
-  # quorum queue segment holds one, and the tests open many of both.
-  (ulimit -n "$(ulimit -Hn)" && rabbitmq-server -detached)
+  # quorum queue segment holds one, and the tests open many of both. Debian's
+  # wrapper switches to the rabbitmq user through su, whose PAM session
+  # resets the limit to 1,024; setpriv switches without it.
+  if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+    (ulimit -Sn "$(ulimit -Hn)" && cd /var/lib/rabbitmq \
+      && HOME=/var/lib/rabbitmq setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups \
+        rabbitmq-server -detached)
+  else
+    rabbitmq-server -detached
+  fi
 }
 
 # Whether RabbitMQ answers the AMQP protocol header with connection.start (a
