@@ -12,6 +12,7 @@ mod http;
 mod multipart;
 mod sse;
 pub mod uploads;
+mod wake_gate;
 mod ws;
 
 pub use http::routes;

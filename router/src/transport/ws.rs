@@ -2,7 +2,7 @@
 //! protocol) and graphql-ws (the legacy subscriptions-transport-ws), chosen
 //! by the `Sec-WebSocket-Protocol` the client asks for.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, future::poll_fn, sync::Arc, task::Poll, time::Duration};
 
 use axum::{
     extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
@@ -18,6 +18,7 @@ use server::headers::authorization_in;
 use server::telemetry::{self, TraceParent};
 use tokio_util::sync::CancellationToken;
 
+use super::wake_gate::WakeGate;
 use crate::{
     admission::{Request, admit, auth, bad_request, subgraph_headers},
     error::GraphqlError,
@@ -76,7 +77,7 @@ struct Connection {
     /// operation's late events from those of a new one reusing the id.
     active: HashMap<Arc<str>, (u64, AbortHandle)>,
     generation: u64,
-    events: SelectAll<BoxStream<'static, (Arc<str>, u64, Event)>>,
+    events: SelectAll<BoxStream<'static, (Arc<Running>, Event)>>,
     /// When the verified token expires: the connection is closed then.
     expires: Option<tokio::time::Instant>,
     /// The verified token's claims, for authorization.
@@ -88,6 +89,35 @@ struct Connection {
 enum Flow {
     Continue,
     Close(u16, &'static str),
+}
+
+/// Which of the connection's timers woke it.
+enum Timer {
+    Stopped,
+    Deadline,
+    Heartbeat,
+}
+
+/// One running operation, as each of its events names it.
+struct Running {
+    id: Arc<str>,
+    generation: u64,
+    /// `{"id":…,"type":"next","payload":`, written once: each result is
+    /// appended to it.
+    next_prefix: Box<str>,
+}
+
+impl Running {
+    /// The `next` message for `payload` (a result as JSON), in a buffer of
+    /// exactly its size: the WebSocket takes it over without another
+    /// allocation.
+    fn next_message(&self, payload: &str) -> String {
+        let mut message = String::with_capacity(self.next_prefix.len() + payload.len() + 1);
+        message.push_str(&self.next_prefix);
+        message.push_str(payload);
+        message.push('}');
+        message
+    }
 }
 
 impl Connection {
@@ -120,40 +150,58 @@ impl Connection {
         // state, and unregistered, once per event written.
         let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms.max(1)));
         tokio::pin!(deadline);
-        // A child of the server's token: polling it after every event locks
-        // this connection's node, not the one node all connections share.
+        // A child of the server's token: polling it locks this connection's
+        // node, not the one node all connections share.
         let stopping = stopping.child_token();
         let stopped = stopping.cancelled();
         tokio::pin!(stopped);
         let mut heartbeat =
             tokio::time::interval(Duration::from_millis(config.heartbeat_ms.max(100)));
         heartbeat.tick().await;
+        // The task runs once per event written; the socket's read side and
+        // the timers are polled only when they woke it (`wake_gate`).
+        let (reading, timing) = (WakeGate::new(), WakeGate::new());
         let closing = loop {
             let flow = tokio::select! {
-                () = &mut stopped => Flow::Close(1001, "Going away"),
-                incoming = self.socket.recv() => match incoming {
-                    // Boxed: admitting and planning need a large future, which
-                    // would otherwise be part of every idle connection.
-                    Some(Ok(Message::Text(text))) => Box::pin(self.on_message(text.as_str())).await,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
-                    Some(Ok(_)) => Flow::Continue,
-                },
-                Some((id, generation, event)) = self.events.next(), if !self.events.is_empty() => {
-                    self.on_event(id, generation, event).await
-                }
-                () = &mut deadline, if self.init.is_none() || self.expires.is_some() => {
-                    if self.init.is_none() {
-                        Flow::Close(4408, "Connection initialisation timeout")
-                    } else {
-                        Flow::Close(4403, "Forbidden")
+                incoming = poll_fn(|cx| reading.poll(cx, |cx| self.socket.poll_next_unpin(cx))) => {
+                    match incoming {
+                        // Boxed: admitting and planning need a large future,
+                        // which would otherwise be part of every idle connection.
+                        Some(Ok(Message::Text(text))) => {
+                            let flow = Box::pin(self.on_message(text.as_str())).await;
+                            // The message may have changed the deadline.
+                            timing.open();
+                            flow
+                        }
+                        Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                        Some(Ok(_)) => Flow::Continue,
                     }
                 }
-                _ = heartbeat.tick() => {
-                    let message = match self.protocol {
-                        Protocol::TransportWs => json!({ "type": "ping" }),
-                        Protocol::Legacy => json!({ "type": "ka" }),
-                    };
-                    self.send(message).await
+                Some((operation, event)) = self.events.next(), if !self.events.is_empty() => {
+                    self.on_event(&operation, event).await
+                }
+                timer = poll_fn(|cx| timing.poll(cx, |cx| {
+                    let watching = self.init.is_none() || self.expires.is_some();
+                    if stopped.as_mut().poll(cx).is_ready() {
+                        Poll::Ready(Timer::Stopped)
+                    } else if watching && deadline.as_mut().poll(cx).is_ready() {
+                        Poll::Ready(Timer::Deadline)
+                    } else {
+                        heartbeat.poll_tick(cx).map(|_| Timer::Heartbeat)
+                    }
+                })) => match timer {
+                    Timer::Stopped => Flow::Close(1001, "Going away"),
+                    Timer::Deadline if self.init.is_none() => {
+                        Flow::Close(4408, "Connection initialisation timeout")
+                    }
+                    Timer::Deadline => Flow::Close(4403, "Forbidden"),
+                    Timer::Heartbeat => {
+                        let message = match self.protocol {
+                            Protocol::TransportWs => json!({ "type": "ping" }),
+                            Protocol::Legacy => json!({ "type": "ka" }),
+                        };
+                        self.send(message).await
+                    }
                 }
             };
             if let Flow::Close(code, reason) = flow {
@@ -161,6 +209,7 @@ impl Connection {
             }
             if let Some(expires) = self.expires.filter(|at| *at != deadline.deadline()) {
                 deadline.as_mut().reset(expires);
+                timing.open();
             }
         };
         for (_, stop) in self.active.values() {
@@ -266,43 +315,48 @@ impl Connection {
             results_computed: self.state.metrics.results_computed(),
         };
         self.generation += 1;
-        let generation = self.generation;
+        let running = Arc::new(Running {
+            next_prefix: format!(
+                r#"{{"id":{},"type":"{}","payload":"#,
+                Value::from(&*id),
+                self.protocol.next()
+            )
+            .into(),
+            id,
+            generation: self.generation,
+        });
         // The connection's own task runs the operation as it polls its
         // events: no task per subscription. Aborting it (`complete`) ends
         // the stream, which drops it from `events` and leaves upstream.
         let (stream, stop) = futures::stream::abortable(subscriptions::events(operation, span));
-        self.active.insert(id.clone(), (generation, stop));
+        self.active.insert(running.id.clone(), (running.generation, stop));
         let active = self.state.metrics.subscription_started();
         let stream = stream.map(move |event| {
             let _counted = &active;
-            (id.clone(), generation, event)
+            (running.clone(), event)
         });
         self.events.push(stream.boxed());
         Flow::Continue
     }
 
-    async fn on_event(&mut self, id: Arc<str>, generation: u64, event: Event) -> Flow {
-        if self.active.get(&id).map(|(g, _)| *g) != Some(generation) {
+    async fn on_event(&mut self, operation: &Running, event: Event) -> Flow {
+        let id = &operation.id;
+        if self.active.get(id).map(|(g, _)| *g) != Some(operation.generation) {
             return Flow::Continue;
         }
         match event {
             Event::Next(payload) => {
                 self.state.metrics.subscription_event();
                 // The result is JSON already: written in, not parsed again.
-                let message = format!(
-                    r#"{{"id":{},"type":"{}","payload":{payload}}}"#,
-                    Value::from(&*id),
-                    self.protocol.next()
-                );
-                self.send_text(message).await
+                self.send_text(operation.next_message(&payload)).await
             }
             Event::Error(errors) => {
-                self.active.remove(&id);
-                self.send_error(&id, &errors).await
+                self.active.remove(id);
+                self.send_error(id, &errors).await
             }
             Event::Complete => {
-                self.active.remove(&id);
-                self.send(json!({ "id": &*id, "type": "complete" })).await
+                self.active.remove(id);
+                self.send(json!({ "id": id, "type": "complete" })).await
             }
         }
     }
