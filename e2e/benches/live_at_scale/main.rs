@@ -19,11 +19,12 @@
 //! and `order.status_changed` event per order, published together; a round
 //! ends when every subscriber has its message. Reported per crowd: router
 //! RSS idle (before, and per subscriber), during the fan-out and after
-//! everyone has left; the subgraphs' process RSS; event → subscriber
-//! latency p50/p99/max (from the publish call, same machine clock); CPU
-//! per delivered event of the router, the load client and the subgraphs
-//! (all three share the machine's cores, so the latency is bounded by
-//! their sum).
+//! everyone has left (also its heap: anonymous memory, without the
+//! binary's pages, which stay resident once its code has run); the
+//! subgraphs' process RSS; event → subscriber latency p50/p99/max (from
+//! the publish call, same machine clock); CPU per delivered event of the
+//! router, the load client and the subgraphs (all three share the
+//! machine's cores, so the latency is bounded by their sum).
 //!
 //! Every subscriber here uses the same customer's token, so subscribers of
 //! one order are identical subscriptions: the router shares one upstream
@@ -116,6 +117,7 @@ async fn drive() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
 
         let before = rss_kb(router.pid())?;
+        let heap_before = heap_kb(router.pid())?;
         let mut client = LoadClient::start(&router.url, &token, &orders, crowd)?;
         client.wait_for("ready")?;
         let idle = rss_kb(router.pid())?;
@@ -159,6 +161,7 @@ async fn drive() -> anyhow::Result<()> {
         // (jemalloc's dirty pages decay over 10 s).
         tokio::time::sleep(Duration::from_secs(12)).await;
         let settled = rss_kb(router.pid())?;
+        let heap_settled = heap_kb(router.pid())?;
 
         latencies.sort();
         let ms = |q: f64| {
@@ -168,13 +171,15 @@ async fn drive() -> anyhow::Result<()> {
         let ticks_per_second = 100.0; // USER_HZ on Linux
         let micros = |ticks: u64| ticks as f64 / ticks_per_second / deliveries * 1e6;
         println!(
-            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB, {} MB after 15 s (idle before: {} MB; {left_open}) | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} µs |",
+            "| {crowd} | {} MB | {:.1} KB | {} MB | {} MB, {} MB after 15 s (idle before: {} MB); heap {} MB after 15 s (idle before: {} MB); {left_open} | {} MB | {:.1} / {:.1} / {:.1} ms | {:.1} / {:.1} / {:.1} µs |",
             idle / 1024,
             (idle as f64 - before as f64) / crowd as f64,
             peak / 1024,
             after / 1024,
             settled / 1024,
             before / 1024,
+            heap_settled / 1024,
+            heap_before / 1024,
             subgraphs_idle / 1024,
             ms(0.5),
             ms(0.99),
@@ -344,12 +349,23 @@ fn unix_nanos() -> u128 {
 
 /// Resident memory of a process, in KB.
 fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    status_kb(pid, "VmRSS:")
+}
+
+/// Resident anonymous memory of a process (its heap and stacks, without
+/// the pages of its binary and libraries, which stay resident once the code
+/// has run), in KB.
+fn heap_kb(pid: u32) -> anyhow::Result<u64> {
+    status_kb(pid, "RssAnon:")
+}
+
+fn status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))
+        .ok_or_else(|| anyhow::anyhow!("no {field} for {pid}"))
 }
 
 /// User plus system CPU time of a process, in clock ticks.
