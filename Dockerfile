@@ -7,6 +7,10 @@
 # Shopgraph's code rebuilds only Shopgraph's crates.
 
 FROM rust:1.95-slim-bookworm AS chef
+# make: jemalloc, the router's allocator, is built with its own makefile.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make \
+ && rm -rf /var/lib/apt/lists/*
 RUN cargo install cargo-chef --version 0.1.78 --locked
 WORKDIR /src
 
