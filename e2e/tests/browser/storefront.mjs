@@ -47,8 +47,11 @@ await run(`storefront-${card}`, async (page) => {
   await page.getByLabel('Search', { exact: true }).fill(search);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/[?&]q=/);
-  await page.locator('.product-grid[aria-busy="false"] .product-card').first().waitFor();
-  const inStock = page.locator('.product-card', { hasText: 'In stock' });
+  // The grid of this search, loaded: until React renders the new URL, the
+  // previous grid is still there and not busy.
+  const searched = `.product-grid[aria-busy="false"][aria-label="Products matching ${search}"] .product-card`;
+  await page.locator(searched).first().waitFor();
+  const inStock = page.locator(searched, { hasText: 'In stock' });
   const names = (await inStock.locator('h3 a').allTextContents()).slice(0, 2);
   if (names.length < 2) throw new Error(`searching "${search}" found fewer than two products in stock`);
   report('searched', { search, names });
@@ -61,7 +64,7 @@ await run(`storefront-${card}`, async (page) => {
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByText(/Added 1 to your cart/).waitFor();
     await page.goto(results);
-    await page.locator('.product-grid[aria-busy="false"] .product-card').first().waitFor();
+    await page.locator(searched).first().waitFor();
   }
 
   await page.getByRole('link', { name: /^Cart, 2 items$/ }).click();

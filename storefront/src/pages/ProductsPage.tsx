@@ -144,7 +144,11 @@ export function ProductsPage() {
       {result.fetching && <Loading what="products" />}
       {result.error && <ProblemMessage error={result.error} />}
       {products && products.edges.length === 0 && <p>No products match. Try fewer filters.</p>}
-      <ul className="product-grid" aria-busy={result.fetching}>
+      <ul
+        className="product-grid"
+        aria-busy={result.fetching}
+        aria-label={search ? `Products matching ${search}` : 'All products'}
+      >
         {products?.edges.map(({ node }) => (
           <li key={node.id} className="product-card">
             <Thumbnail name={node.name} />
