@@ -24,6 +24,12 @@ const HISTORY: usize = 5;
 const OPENING: usize = 200;
 /// How long a subscriber waits for its next message before giving up.
 const PATIENCE: Duration = Duration::from_secs(600);
+/// Connections at most (`BENCH_MAX_CONNECTIONS`): each costs the router a
+/// file descriptor, a process may have 20,000 here, and the router needs 14
+/// of its own. Subscribers beyond it subscribe on a WebSocket connection
+/// that already carries one (graphql-transport-ws multiplexes: a page
+/// following two orders).
+const MAX_CONNECTIONS: usize = 19_980;
 
 pub async fn run(query: &'static str) -> anyhow::Result<()> {
     let url = std::env::var("ROUTER_URL")?;
@@ -31,6 +37,17 @@ pub async fn run(query: &'static str) -> anyhow::Result<()> {
     let orders: Vec<String> = std::env::var("ORDERS")?.split(',').map(str::to_owned).collect();
     let crowd: usize = e2e::setting("CROWD", 1000);
     let sse_every: usize = e2e::setting("BENCH_SSE_EVERY", 10).max(1);
+    let connections = crowd.min(e2e::setting("BENCH_MAX_CONNECTIONS", MAX_CONNECTIONS));
+    // Each connection's orders: one each, then the extra subscribers' on
+    // WebSocket connections, one more each.
+    let mut followed: Vec<Vec<String>> =
+        (0..connections).map(|i| vec![orders[i % orders.len()].clone()]).collect();
+    let websockets = (0..connections).filter(|i| i % sse_every != 0);
+    for (extra, i) in (connections..crowd).zip(websockets) {
+        followed[i].push(orders[extra % orders.len()].clone());
+    }
+    let carried: usize = followed.iter().map(Vec::len).sum();
+    anyhow::ensure!(carried == crowd, "{crowd} subscribers do not fit {connections} connections");
 
     let (ready_tx, mut ready) = mpsc::unbounded_channel::<()>();
     let (receipt_tx, mut receipts) = mpsc::unbounded_channel::<u128>();
@@ -38,8 +55,7 @@ pub async fn run(query: &'static str) -> anyhow::Result<()> {
     let opening = Arc::new(Semaphore::new(OPENING));
     let http = reqwest::Client::new();
     let mut subscribers = JoinSet::new();
-    for i in 0..crowd {
-        let order = orders[i % orders.len()].clone();
+    for (i, orders) in followed.into_iter().enumerate() {
         let (url, token, http) = (url.clone(), token.clone(), http.clone());
         let (ready_tx, receipt_tx, failure_tx) =
             (ready_tx.clone(), receipt_tx.clone(), failure_tx.clone());
@@ -47,9 +63,10 @@ pub async fn run(query: &'static str) -> anyhow::Result<()> {
         subscribers.spawn(async move {
             let permit = opening.acquire_owned().await.expect("semaphore");
             let outcome = if i % sse_every == 0 {
-                follow_sse(&http, &url, &token, query, &order, permit, &ready_tx, &receipt_tx).await
+                let order = &orders[0];
+                follow_sse(&http, &url, &token, query, order, permit, &ready_tx, &receipt_tx).await
             } else {
-                follow_ws(&url, &token, query, &order, permit, &ready_tx, &receipt_tx).await
+                follow_ws(&url, &token, query, &orders, permit, &ready_tx, &receipt_tx).await
             };
             if let Err(e) = outcome {
                 let _ = failure_tx.send(e);
@@ -122,24 +139,28 @@ fn now() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos()
 }
 
-/// graphql-transport-ws: connect, subscribe, read the history, then report
-/// each next message.
+/// graphql-transport-ws: connect, subscribe to each order, read the
+/// histories, then report each next message.
 async fn follow_ws(
     url: &str,
     token: &str,
     query: &str,
-    order: &str,
+    orders: &[String],
     permit: tokio::sync::OwnedSemaphorePermit,
     ready: &mpsc::UnboundedSender<()>,
     receipts: &mpsc::UnboundedSender<u128>,
 ) -> Result<(), String> {
     let mut client = e2e::ws_client::WsClient::connect(url, Some(token)).await;
-    client.subscribe("s", query, json!({ "id": order })).await;
+    for (i, order) in orders.iter().enumerate() {
+        client.subscribe(&format!("s{i}"), query, json!({ "id": order })).await;
+    }
     drop(permit);
-    for _ in 0..HISTORY {
+    for _ in 0..HISTORY * orders.len() {
         client.message_within(PATIENCE).await.ok_or("no history")?;
     }
-    let _ = ready.send(());
+    for _ in orders {
+        let _ = ready.send(());
+    }
     loop {
         let message = client.message_within(PATIENCE).await.ok_or("silence")?;
         if message["type"] != "next" || message["payload"].get("errors").is_some() {

@@ -11,7 +11,7 @@
 //! - the load client: this binary again (`BENCH_ROLE=client`), holding every
 //!   subscriber's connection.
 //!
-//! For each crowd size in `BENCH_CROWDS` (default 1000,5000,19000) it places
+//! For each crowd size in `BENCH_CROWDS` (default 1000,5000,20000) it places
 //! `BENCH_ORDERS` (20) orders and lets them reach DELIVERED, opens the
 //! subscribers spread evenly over them (every `BENCH_SSE_EVERY`th, 10, over
 //! SSE, the rest over graphql-transport-ws), waits until each has the
@@ -33,7 +33,10 @@
 //!
 //! File descriptors: every client connection costs the router one socket
 //! (upstream connections are shared); the hard limit here is 20,000 per
-//! process, which is why the largest crowd is 19,000.
+//! process, and the router needs 14 of its own, so at most
+//! `BENCH_MAX_CONNECTIONS` (19,980) connections are opened: past that,
+//! subscribers share a WebSocket connection two by two (20,000 subscribers
+//! are 19,980 connections, 20 of them following two orders).
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -58,7 +61,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn drive() -> anyhow::Result<()> {
     let crowds: Vec<usize> = std::env::var("BENCH_CROWDS")
-        .unwrap_or_else(|_| "1000,5000,19000".into())
+        .unwrap_or_else(|_| "1000,5000,20000".into())
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
