@@ -63,8 +63,8 @@ impl WakeGate {
         cx: &mut Context<'_>,
         poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
     ) -> Poll<T> {
-        // Registered before the flag is read: a wake-up in between is seen
-        // by the next poll, one after it wakes the task.
+        // The task's waker is registered before the flag is read, so a
+        // wake-up that comes after the read still wakes the task.
         self.flag.task.register(cx.waker());
         if !self.flag.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
