@@ -31,3 +31,4 @@ mod rate_limit;
 mod requires_abstract;
 mod requires_arguments;
 mod signing;
+mod websocket;
