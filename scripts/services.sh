@@ -63,6 +63,7 @@ ensure_rabbitmq() {
       echo "error: RabbitMQ on 5672 accepts connections but does not answer AMQP" >&2
       return 1
     fi
+    echo "RabbitMQ accepts connections but does not answer AMQP" >&2
     restart_rabbitmq_empty
   fi
   expire_test_queues
@@ -97,7 +98,7 @@ amqp_answers() { # seconds [port]
 # test queues and exchanges) is removed, and it starts again empty.
 restart_rabbitmq_empty() {
   local data=/var/lib/rabbitmq/mnesia i
-  echo "RabbitMQ accepts connections but does not answer AMQP: restarting it with an empty $data" >&2
+  echo "restarting RabbitMQ with an empty $data" >&2
   timeout 60 rabbitmqctl stop >/dev/null 2>&1 || true
   for ((i = 0; i < 40; i++)); do
     pgrep -f 'beam.*rabbit' >/dev/null || break
